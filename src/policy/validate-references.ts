@@ -1,0 +1,155 @@
+// Step two of validation: what a schema cannot say. Names must be unique,
+// references must resolve (providers, models, fallbacks), a forced provider's
+// fallback chain must stay on that provider, regexes must compile and be safe
+// from catastrophic backtracking, condition paths must be plain, base URLs must
+// not reach metadata services, and headers must be legal.
+import type { Assembled, Located } from './assemble.js';
+import { checkBaseUrl } from './checks/base-url.js';
+import { checkHeader } from './checks/headers.js';
+import { compilePattern } from './checks/regex.js';
+import type { ConditionSpec, PolicyProblem, RoutingActionSpec } from './types.js';
+import { KNOWN_OPERATORS, PLAIN_PATH, ROUTING_FACTS } from './vocabulary.js';
+
+export function validateReferences(a: Assembled): PolicyProblem[] {
+  const problems: PolicyProblem[] = [];
+  const report = (at: Located<unknown>, sub: string, message: string): void => {
+    const pointer = at.pointer + sub;
+    const { line, col } = at.doc.locate(pointer);
+    problems.push({ file: at.doc.file, line, col, pointer, message });
+  };
+
+  // Documents: one Settings; (kind, metadata.name) unique.
+  const docNames = new Map<string, string>();
+  for (const doc of a.documents) {
+    const id = `${doc.kind}/${doc.name}`;
+    const first = docNames.get(id);
+    if (first) {
+      const { line, col } = doc.locate('/metadata/name');
+      problems.push({ file: doc.file, line, col, pointer: '/metadata/name', message: `duplicate ${doc.kind} document "${doc.name}" (first in ${first})` });
+    } else docNames.set(id, doc.file);
+  }
+  for (const extra of a.settings.slice(1)) report(extra, '', 'only one Settings document is allowed per policy set');
+
+  // Providers.
+  const providers = unique(a.providers, (p) => p.name, 'provider', report);
+  for (const p of a.providers) {
+    const bad = typeof p.item.baseUrl === 'string' ? checkBaseUrl(p.item.baseUrl) : undefined;
+    if (bad) report(p, '/baseUrl', bad);
+    for (const [name, value] of Object.entries(isObject(p.item.headers) ? p.item.headers : {})) {
+      const err = checkHeader(name, String(value));
+      if (err) report(p, `/headers/${name.replace(/~/g, '~0').replace(/\//g, '~1')}`, err);
+    }
+  }
+
+  // Models.
+  const modelKeys = new Set<string>();
+  const modelNames = new Set<string>();
+  unique(a.models, (m) => `${m.provider}/${m.name}`, 'model', report);
+  for (const m of a.models) {
+    if (typeof m.item.provider === 'string' && !providers.has(m.item.provider)) report(m, '/provider', `unknown provider "${m.item.provider}"${known(providers)}`);
+    if (typeof m.item.maxOutputTokens === 'number' && m.item.maxOutputTokens > m.item.contextWindow) {
+      report(m, '/maxOutputTokens', 'maxOutputTokens cannot exceed contextWindow');
+    }
+    modelKeys.add(`${m.item.provider}/${m.item.name}`);
+    modelNames.add(m.item.name);
+    for (const alias of Array.isArray(m.item.aliases) ? m.item.aliases : []) modelNames.add(String(alias));
+  }
+
+  // Routing rules.
+  unique(a.routingRules, (r) => r.name, 'routing rule', report);
+  for (const r of a.routingRules) {
+    const act: RoutingActionSpec = isObject(r.item.action) ? r.item.action : {};
+    if (act.set_provider !== undefined && !providers.has(act.set_provider)) {
+      report(r, '/action/set_provider', `unknown provider "${act.set_provider}"${known(providers)}`);
+    }
+    if (act.set_model !== undefined) {
+      if (!modelNames.has(act.set_model)) {
+        report(r, '/action/set_model', `unknown model "${act.set_model}"`);
+      } else if (act.set_provider !== undefined && providers.has(act.set_provider) && !hasModel(a, act.set_provider, act.set_model)) {
+        report(r, '/action/set_model', `provider "${act.set_provider}" does not serve model "${act.set_model}"`);
+      }
+    }
+    const seen = new Set<string>();
+    (Array.isArray(act.fallback) ? act.fallback : []).forEach((ref, i) => {
+      if (typeof ref !== 'string' || !ref.includes('/')) return; // the schema reports the format
+      if (seen.has(ref)) report(r, `/action/fallback/${i}`, `"${ref}" appears twice in the fallback chain`);
+      seen.add(ref);
+      if (!modelKeys.has(ref) && !hasModel(a, ref.split('/')[0]!, ref.slice(ref.indexOf('/') + 1))) {
+        report(r, `/action/fallback/${i}`, `unknown model "${ref}" (expected provider/model from Models)`);
+      }
+      const provider = ref.split('/')[0];
+      if (act.set_provider !== undefined && provider !== act.set_provider) {
+        report(r, `/action/fallback/${i}`, `fallback "${ref}" escapes the forced provider "${act.set_provider}"`);
+      }
+    });
+    if (r.item.when !== undefined) checkCondition(r.item.when, '/when', (sub, msg) => report(r, sub, msg));
+  }
+
+  // Firewall rules.
+  unique(a.firewallRules, (r) => r.name, 'firewall rule', report);
+  for (const r of a.firewallRules) {
+    if (r.item.type === 'regex' && typeof r.item.pattern === 'string') {
+      const res = compilePattern(r.item.pattern);
+      if (!res.ok) report(r, '/pattern', res.error);
+    }
+  }
+
+  // API keys.
+  unique(a.apiKeys, (k) => k.name, 'API key', report);
+  unique(a.apiKeys, (k) => k.sha256, 'API key hash', report, '/sha256');
+  return problems;
+}
+
+function unique<T>(
+  list: Located<T>[],
+  key: (item: T) => string,
+  what: string,
+  report: (at: Located<unknown>, sub: string, msg: string) => void,
+  sub = '/name',
+): Set<string> {
+  const first = new Map<string, Located<T>>();
+  for (const l of list) {
+    const k = key(l.item);
+    if (typeof k !== 'string' || k.includes('undefined')) continue; // the schema reports a missing name
+    const prev = first.get(k);
+    if (prev) report(l, sub, `duplicate ${what} "${k}" (first declared in ${prev.doc.file}:${prev.doc.locate(prev.pointer).line})`);
+    else first.set(k, l);
+  }
+  return new Set(first.keys());
+}
+
+function hasModel(a: Assembled, provider: string, name: string): boolean {
+  return a.models.some((m) => m.item.provider === provider && (m.item.name === name || (m.item.aliases ?? []).includes(name)));
+}
+
+function known(set: Set<string>): string {
+  return set.size ? ` (known: ${[...set].sort().join(', ')})` : '';
+}
+
+function checkCondition(c: ConditionSpec, at: string, report: (sub: string, msg: string) => void, depth = 0): void {
+  if (!isObject(c)) return; // the schema reports the shape
+  if (depth > 20) {
+    report(at, 'conditions nest deeper than 20 levels');
+    return;
+  }
+  if ('all' in c) return (Array.isArray(c.all) ? c.all : []).forEach((x, i) => checkCondition(x, `${at}/all/${i}`, report, depth + 1));
+  if ('any' in c) return (Array.isArray(c.any) ? c.any : []).forEach((x, i) => checkCondition(x, `${at}/any/${i}`, report, depth + 1));
+  if ('not' in c) return checkCondition(c.not, `${at}/not`, report, depth + 1);
+  if (typeof c.fact === 'string' && !Object.hasOwn(ROUTING_FACTS, c.fact)) {
+    report(`${at}/fact`, `unknown fact "${c.fact}"; known facts: ${Object.keys(ROUTING_FACTS).join(', ')}`);
+  }
+  if (typeof c.operator === 'string' && !KNOWN_OPERATORS.has(c.operator)) {
+    report(`${at}/operator`, `unknown operator "${c.operator}"; known operators: ${[...KNOWN_OPERATORS].join(', ')}`);
+  }
+  if (c.path !== undefined && !PLAIN_PATH.test(String(c.path))) {
+    report(`${at}/path`, `path "${c.path}" must be a plain property path such as $.tier or $.user.tier (no filters, wildcards or scripts)`);
+  }
+  if (c.operator === 'matchesRegex') {
+    const res = typeof c.value === 'string' ? compilePattern(c.value) : { ok: false as const, error: 'matchesRegex needs a string pattern' };
+    if (!res.ok) report(`${at}/value`, res.error);
+  }
+}
+
+function isObject(v: unknown): v is Record<string, any> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
