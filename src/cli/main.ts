@@ -1,0 +1,52 @@
+#!/usr/bin/env node
+// tokenrouter CLI: `serve` runs the router, `validate` checks a policy
+// directory the way CI should (exit 0 valid, 3 invalid, 2 usage error).
+import { parseArgs } from 'node:util';
+import { serveCommand } from './serve.js';
+import { validateCommand } from './validate.js';
+
+const USAGE = `usage:
+  tokenrouter serve [--port N] [--host H] [--policies DIR]
+  tokenrouter validate [DIR]
+
+environment: PORT (default 8080), HOST (default 127.0.0.1),
+             TOKENROUTER_POLICIES (default ./policies), TOKENROUTER_LOG_LEVEL`;
+
+export const EXIT = { ok: 0, usage: 2, invalid: 3 } as const;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'serve': {
+      const { values } = parseArgs({
+        args: rest,
+        options: { port: { type: 'string' }, host: { type: 'string' }, policies: { type: 'string' } },
+        strict: true,
+      });
+      return serveCommand(values);
+    }
+    case 'validate': {
+      const { positionals } = parseArgs({ args: rest, allowPositionals: true, strict: true, options: {} });
+      return validateCommand(positionals[0] ?? process.env.TOKENROUTER_POLICIES ?? './policies');
+    }
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(USAGE + '\n');
+      return command === undefined ? EXIT.usage : EXIT.ok;
+    default:
+      process.stderr.write(`unknown command "${command}"\n${USAGE}\n`);
+      return EXIT.usage;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code !== -1) process.exitCode = code;
+  },
+  (err: Error) => {
+    process.stderr.write(`tokenrouter: ${err.message}\n`);
+    process.exitCode = err.name === 'TypeError' && /parseArgs|option/i.test(err.message) ? EXIT.usage : 1;
+  },
+);

@@ -1,0 +1,17 @@
+// `tokenrouter validate DIR`: every problem, sorted, as file:line:col.
+import { formatProblem, loadPolicyDirectory } from '../policy/load.js';
+
+export async function validateCommand(directory: string): Promise<number> {
+  const result = await loadPolicyDirectory(directory);
+  if (!result.ok) {
+    for (const p of result.problems) process.stdout.write(formatProblem(p) + '\n');
+    process.stderr.write(`${result.problems.length} problem(s) in ${directory}\n`);
+    return 3;
+  }
+  const s = result.set;
+  process.stdout.write(
+    `ok: ${s.files.length} file(s), version ${s.version}: ${s.providers.size} providers, ${s.models.size} models, ` +
+      `${s.routingRules.length} routing rules, ${s.firewallRules.length} firewall rules, ${s.apiKeys.length} API keys\n`,
+  );
+  return 0;
+}

@@ -1,0 +1,46 @@
+// The facts a routing rule can test, computed once per request up front (no
+// I/O, no lazy lookups), so rule evaluation is a pure function of its input.
+// The names are the policy vocabulary (src/policy/vocabulary.ts).
+import type { RoutingFactName } from '../policy/vocabulary.js';
+import type { RoutingMode } from '../policy/types.js';
+
+export type RoutingFacts = { readonly [K in RoutingFactName]: FactValue<K> };
+
+type FactValue<K extends RoutingFactName> = K extends 'metadata'
+  ? Readonly<Record<string, string>>
+  : K extends 'stream' | 'has_tools' | 'has_images'
+    ? boolean
+    : K extends 'input_chars'
+      ? number
+      : K extends 'mode'
+        ? RoutingMode
+        : string;
+
+export interface FactsInput {
+  text: string;
+  metadata?: Record<string, string>;
+  mode: RoutingMode;
+  model?: string;
+  api?: 'responses' | 'chat';
+  stream?: boolean;
+  hasTools?: boolean;
+  hasImages?: boolean;
+  apiKey?: string;
+}
+
+export function buildFacts(input: FactsInput): RoutingFacts {
+  const metadata = Object.freeze({ ...(input.metadata ?? {}) });
+  return Object.freeze({
+    text: input.text.toLowerCase(),
+    metadata,
+    mode: input.mode,
+    model: input.model ?? '',
+    task: Object.hasOwn(metadata, 'task') ? String(metadata.task) : '',
+    api: input.api ?? 'responses',
+    stream: input.stream ?? false,
+    has_tools: input.hasTools ?? false,
+    has_images: input.hasImages ?? false,
+    input_chars: input.text.length,
+    api_key: input.apiKey ?? 'anonymous',
+  });
+}

@@ -1,0 +1,100 @@
+// The Express application. Order matters and is the same for every route:
+//   probes & metrics (public) → readiness gate (takes the request's policy
+//   snapshot) → authentication → bounded JSON body → API routes → 404 →
+//   error handler (OpenAI error shape).
+// Routes added below the gate cannot skip authentication or the body limits.
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { PolicyStore } from '../policy/store.js';
+import type { Logger } from '../telemetry/log.js';
+import type { Metrics } from '../telemetry/metrics.js';
+import { authMiddleware } from './auth.js';
+import { jsonBody } from './body.js';
+import { RouterError, sendError } from './errors.js';
+import type { Lifecycle } from './lifecycle.js';
+import { healthRoutes } from './routes/health.js';
+import { policyRoutes } from './routes/policies.js';
+import { ruleRoutes } from './routes/rules.js';
+
+export interface AppDeps {
+  store: PolicyStore;
+  metrics: Metrics;
+  logger: Logger;
+  lifecycle: Lifecycle;
+  /** True when the server listens only on a loopback address. */
+  loopbackOnly: boolean;
+  /** Largest number of request headers accepted (Node silently drops past its own cap). */
+  maxHeaders?: number;
+}
+
+export const DEFAULT_MAX_HEADERS = 200;
+
+export function createApp(deps: AppDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('query parser', 'simple');
+
+  app.use(observe(deps));
+  app.use(healthRoutes(deps));
+  app.use(gate(deps));
+  app.use(authMiddleware(deps.loopbackOnly));
+  app.use(jsonBody(() => deps.store.current()?.settings.maxBodyBytes ?? 20 * 1024 * 1024));
+  app.use(policyRoutes(deps));
+  app.use(ruleRoutes(deps));
+  app.use((_req: Request, _res: Response, next: NextFunction) => next(new RouterError('unknown_route')));
+  app.use(errorHandler(deps));
+  return app;
+}
+
+/** Request accounting: in-flight count for drain, route-templated metrics. */
+function observe({ metrics, lifecycle }: AppDeps) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const start = process.hrtime.bigint();
+    lifecycle.begin();
+    if (lifecycle.draining) res.setHeader('Connection', 'close');
+    let done = false;
+    const finish = (): void => {
+      if (done) return;
+      done = true;
+      lifecycle.end();
+      const route = req.route ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
+      const status = res.headersSent ? String(res.statusCode) : '499';
+      metrics.httpRequests.inc({ route, method: methodLabel(req.method), status });
+      metrics.httpDuration.observe({ route }, Number(process.hrtime.bigint() - start) / 1e9);
+    };
+    res.once('finish', finish);
+    res.once('close', finish);
+    next();
+  };
+}
+
+const METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']);
+function methodLabel(m: string): string {
+  return METHODS.has(m) ? m : 'other';
+}
+
+/** Not ready or draining → 503; otherwise pin the policy snapshot for this request. */
+function gate({ store, lifecycle, maxHeaders = DEFAULT_MAX_HEADERS }: AppDeps) {
+  return (req: Request, _res: Response, next: NextFunction): void => {
+    if (req.rawHeaders.length / 2 > maxHeaders) return next(new RouterError('too_many_headers'));
+    if (lifecycle.draining) return next(new RouterError('server_draining', undefined, null, { 'retry-after': '1' }));
+    const set = store.current();
+    if (!set) return next(new RouterError('policy_not_loaded', undefined, null, { 'retry-after': '5' }));
+    req.policy = set;
+    next();
+  };
+}
+
+function errorHandler({ logger, metrics }: AppDeps) {
+  // Express recognises error handlers by their four parameters.
+  return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
+    if (err instanceof RouterError) {
+      sendError(res, err);
+      return;
+    }
+    // body-parser-style errors from elsewhere in the stack carry a status; anything else is a bug.
+    metrics.unhandledErrors.inc();
+    logger.error({ err: { message: (err as Error)?.message, name: (err as Error)?.name }, route: req.route?.path ?? 'unmatched' }, 'unhandled error');
+    sendError(res, new RouterError('internal_error'));
+  };
+}

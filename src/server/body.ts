@@ -1,0 +1,125 @@
+// Reads a JSON request body with hard limits, instead of a generic body
+// parser: the Content-Length is checked before reading, a chunked body stops
+// at the limit, compressed bodies are limited by their inflated size, and
+// prototype-polluting keys (__proto__, constructor, prototype) are rejected at
+// any depth. The raw bytes are kept for pass-through routes.
+import type { NextFunction, Request, Response } from 'express';
+import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
+import type { Readable } from 'node:stream';
+import { RouterError } from './errors.js';
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    rawBody?: Buffer;
+  }
+}
+
+const BODYLESS = new Set(['GET', 'HEAD', 'OPTIONS', 'DELETE']);
+const JSON_TYPE = /^application\/([a-z0-9.+-]*\+)?json\s*(;|$)/i;
+
+export function jsonBody(limitBytes: () => number) {
+  return async (req: Request, _res: Response, next: NextFunction): Promise<void> => {
+    if (BODYLESS.has(req.method)) return next();
+    const length = req.headers['content-length'];
+    const chunked = req.headers['transfer-encoding'] !== undefined;
+    if (!chunked && (length === undefined || length === '0')) {
+      req.body = undefined;
+      return next();
+    }
+    const type = req.headers['content-type'] ?? '';
+    if (!JSON_TYPE.test(type)) return next(new RouterError('unsupported_media_type'));
+    const limit = limitBytes();
+    if (length !== undefined && Number(length) > limit) {
+      return next(new RouterError('body_too_large', `The request body exceeds the limit of ${limit} bytes.`));
+    }
+    let source: Readable;
+    try {
+      source = decoder(req);
+    } catch (err) {
+      return next(err);
+    }
+    let raw: Buffer;
+    try {
+      raw = await readLimited(source, limit);
+    } catch (err) {
+      return next(err);
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(raw.toString('utf8'));
+    } catch {
+      return next(new RouterError('invalid_json'));
+    }
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return next(new RouterError('invalid_body'));
+    const bad = findForbiddenKey(value, raw);
+    if (bad !== undefined) return next(new RouterError('forbidden_key', undefined, bad));
+    req.body = value;
+    req.rawBody = raw;
+    next();
+  };
+}
+
+function decoder(req: Request): Readable {
+  const enc = String(req.headers['content-encoding'] ?? 'identity').toLowerCase().trim();
+  switch (enc) {
+    case 'identity':
+    case '':
+      return req;
+    case 'gzip':
+    case 'x-gzip':
+      return req.pipe(createGunzip());
+    case 'deflate':
+      return req.pipe(createInflate());
+    case 'br':
+      return req.pipe(createBrotliDecompress());
+    default:
+      throw new RouterError('unsupported_content_encoding');
+  }
+}
+
+function readLimited(stream: Readable, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    const finish = (err?: Error, value?: Buffer): void => {
+      if (done) return;
+      done = true;
+      stream.removeAllListeners('data');
+      if (err) reject(err);
+      else resolve(value!);
+    };
+    stream.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        stream.pause();
+        finish(new RouterError('body_too_large', `The request body exceeds the limit of ${limit} bytes.`));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    stream.once('end', () => finish(undefined, Buffer.concat(chunks, size)));
+    stream.once('error', (err: Error) => finish(err instanceof RouterError ? err : new RouterError('invalid_json', 'The request body could not be read or decompressed.')));
+  });
+}
+
+const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** JSON pointer of the first forbidden key, or undefined. Walks only when the raw text could contain one. */
+export function findForbiddenKey(value: unknown, raw?: Buffer): string | undefined {
+  if (raw) {
+    const text = raw.toString('latin1');
+    if (!text.includes('__proto__') && !text.includes('constructor') && !text.includes('prototype') && !text.includes('\\u')) return undefined;
+  }
+  const stack: [unknown, string][] = [[value, '']];
+  while (stack.length > 0) {
+    const [node, at] = stack.pop()!;
+    if (typeof node !== 'object' || node === null) continue;
+    for (const key of Object.keys(node)) {
+      const here = `${at}/${key}`;
+      if (FORBIDDEN.has(key)) return here;
+      stack.push([(node as Record<string, unknown>)[key], here]);
+    }
+  }
+  return undefined;
+}

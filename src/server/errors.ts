@@ -1,0 +1,83 @@
+// The one registry of errors a client can receive. Each code has a fixed HTTP
+// status and OpenAI error `type`; every error leaves the router in the OpenAI
+// shape {error: {message, type, param, code}}. README.md documents each code
+// (test/unit/server/error-registry.test.ts keeps the two in step).
+import type { Response } from 'express';
+
+export interface ErrorDefinition {
+  status: number;
+  type: string;
+  message: string;
+}
+
+export const ERRORS = {
+  invalid_json: { status: 400, type: 'invalid_request_error', message: 'The request body is not valid JSON.' },
+  invalid_body: { status: 400, type: 'invalid_request_error', message: 'The request body must be a JSON object.' },
+  forbidden_key: { status: 400, type: 'invalid_request_error', message: 'The request body contains a forbidden key (__proto__, constructor or prototype).' },
+  invalid_api_key: { status: 401, type: 'authentication_error', message: 'Missing or invalid API key. Send Authorization: Bearer <key>.' },
+  anonymous_not_allowed: {
+    status: 401,
+    type: 'authentication_error',
+    message: 'This router has no API keys configured and does not serve anonymous callers on a non-loopback address.',
+  },
+  unknown_route: { status: 404, type: 'not_found_error', message: 'Unknown route.' },
+  routing_rule_not_found: { status: 404, type: 'not_found_error', message: 'Routing rule not found.' },
+  firewall_rule_not_found: { status: 404, type: 'not_found_error', message: 'Firewall rule not found.' },
+  policy_read_only: {
+    status: 405,
+    type: 'invalid_request_error',
+    message: 'Policies are managed as code: change the YAML files in the policy directory (git), not this API.',
+  },
+  body_too_large: { status: 413, type: 'invalid_request_error', message: 'The request body is too large.' },
+  unsupported_media_type: { status: 415, type: 'invalid_request_error', message: 'Content-Type must be application/json.' },
+  unsupported_content_encoding: {
+    status: 415,
+    type: 'invalid_request_error',
+    message: 'Unsupported Content-Encoding; use identity, gzip, deflate or br.',
+  },
+  too_many_headers: { status: 431, type: 'invalid_request_error', message: 'The request has too many headers.' },
+  internal_error: { status: 500, type: 'server_error', message: 'The router hit an internal error.' },
+  policy_not_loaded: {
+    status: 503,
+    type: 'service_unavailable_error',
+    message: 'No valid policy set is loaded yet; the router is not ready.',
+  },
+  server_draining: { status: 503, type: 'service_unavailable_error', message: 'The router is shutting down; retry on another instance.' },
+} as const satisfies Record<string, ErrorDefinition>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export class RouterError extends Error {
+  readonly status: number;
+  readonly type: string;
+
+  constructor(
+    readonly code: ErrorCode,
+    message?: string,
+    readonly param: string | null = null,
+    readonly headers: Record<string, string> = {},
+  ) {
+    const def: ErrorDefinition = ERRORS[code];
+    super(message ?? def.message);
+    this.name = 'RouterError';
+    this.status = def.status;
+    this.type = def.type;
+  }
+}
+
+export interface WireError {
+  error: { message: string; type: string; param: string | null; code: string | null };
+}
+
+export function wireError(err: RouterError): WireError {
+  return { error: { message: err.message, type: err.type, param: err.param, code: err.code } };
+}
+
+export function sendError(res: Response, err: RouterError): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  for (const [k, v] of Object.entries(err.headers)) res.setHeader(k, v);
+  res.status(err.status).json(wireError(err));
+}

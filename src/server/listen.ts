@@ -1,0 +1,59 @@
+// The HTTP server around the Express app: explicit timeouts (Node enforces
+// them only on its connection-check tick, so that tick is set too), a header
+// count cap, and graceful shutdown — stop accepting, let in-flight requests
+// finish within a grace period, then close what is left and resolve.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type express from 'express';
+import type { Lifecycle } from './lifecycle.js';
+import { DEFAULT_MAX_HEADERS } from './app.js';
+
+export interface ListenOptions {
+  port: number;
+  host: string;
+  headersTimeoutMs?: number;
+  requestTimeoutMs?: number;
+  keepAliveTimeoutMs?: number;
+}
+
+export async function listen(app: express.Express, opts: ListenOptions): Promise<Server> {
+  const server = createServer(
+    {
+      headersTimeout: opts.headersTimeoutMs ?? 30_000,
+      requestTimeout: opts.requestTimeoutMs ?? 120_000,
+      keepAliveTimeout: opts.keepAliveTimeoutMs ?? 30_000,
+      connectionsCheckingInterval: 1_000,
+    },
+    app,
+  );
+  // Keep one more than we accept, so the app can see "too many" and say 431.
+  server.maxHeadersCount = DEFAULT_MAX_HEADERS + 1;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return server;
+}
+
+export function boundPort(server: Server): number {
+  return (server.address() as AddressInfo).port;
+}
+
+/** SIGTERM handling: drain, wait up to graceMs for in-flight work, then close everything. */
+export async function shutdown(server: Server, lifecycle: Lifecycle, graceMs: number): Promise<{ clean: boolean }> {
+  lifecycle.startDraining();
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  const clean = await lifecycle.waitIdle(graceMs);
+  server.closeAllConnections();
+  await closed;
+  return { clean };
+}
+
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h);
+}

@@ -1,0 +1,130 @@
+// Composition root: policy store + reloader + watcher, metrics, logger, the
+// Express app and the HTTP server, wired together. Used by `tokenrouter serve`
+// and by the tests, so both run exactly the same router.
+import type { Server } from 'node:http';
+import path from 'node:path';
+import { formatProblem } from '../policy/load.js';
+import { Reloader } from '../policy/reloader.js';
+import { PolicyStore } from '../policy/store.js';
+import { PolicyWatcher } from '../policy/watch.js';
+import { createLogger, type Logger } from '../telemetry/log.js';
+import { createMetrics, type Metrics } from '../telemetry/metrics.js';
+import { createApp } from './app.js';
+import { Lifecycle } from './lifecycle.js';
+import { boundPort, isLoopbackHost, listen, shutdown } from './listen.js';
+
+export interface StartOptions {
+  policies: string;
+  port?: number;
+  host?: string;
+  logger?: Logger;
+  metrics?: Metrics;
+  debounceMs?: number;
+  resyncMs?: number;
+  maxPolicyBytes?: number;
+  /** Grace period for in-flight requests on shutdown. */
+  drainMs?: number;
+}
+
+export interface RunningRouter {
+  server: Server;
+  port: number;
+  url: string;
+  store: PolicyStore;
+  reloader: Reloader;
+  watcher: PolicyWatcher;
+  metrics: Metrics;
+  lifecycle: Lifecycle;
+  stop(): Promise<{ clean: boolean }>;
+}
+
+export class StartupError extends Error {}
+
+export async function startRouter(opts: StartOptions): Promise<RunningRouter> {
+  const logger = opts.logger ?? createLogger();
+  const metrics = opts.metrics ?? createMetrics();
+  const host = opts.host ?? '127.0.0.1';
+  const directory = path.resolve(opts.policies);
+  const loopbackOnly = isLoopbackHost(host);
+  const store = new PolicyStore();
+  wireReloadTelemetry(store, metrics, logger);
+
+  const reloader = new Reloader({
+    directory,
+    store,
+    ...(opts.maxPolicyBytes !== undefined ? { maxBytes: opts.maxPolicyBytes } : {}),
+    onProblems: (problems) => {
+      logger.error({ errors: problems.map(formatProblem) }, `policy load failed with ${problems.length} problem(s); keeping the last good set`);
+    },
+  });
+  await reloader.reload();
+
+  const first = store.current();
+  if (first && !loopbackOnly && first.apiKeys.length === 0 && !first.settings.allowAnonymous) {
+    throw new StartupError(
+      `refusing to listen on ${host} without API keys: add an ApiKeys document, listen on 127.0.0.1, or set Settings.allowAnonymous: true`,
+    );
+  }
+  if (first && first.apiKeys.length === 0) {
+    logger.warn(
+      first.settings.allowAnonymous ? 'no API keys configured: anonymous access allowed by Settings.allowAnonymous' : `no API keys configured: serving anonymous callers on loopback (${host}) only`,
+    );
+  }
+
+  const watcher = new PolicyWatcher(directory, reloader, {
+    ...(opts.debounceMs !== undefined ? { debounceMs: opts.debounceMs } : {}),
+    ...(opts.resyncMs !== undefined ? { resyncMs: opts.resyncMs } : {}),
+  });
+  await watcher.start();
+
+  const lifecycle = new Lifecycle();
+  const app = createApp({ store, metrics, logger, lifecycle, loopbackOnly });
+  let server: Server;
+  try {
+    server = await listen(app, { port: opts.port ?? 8080, host });
+  } catch (err) {
+    await watcher.close();
+    throw err;
+  }
+  const port = boundPort(server);
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  logger.info({ url, policies: directory, version: first?.version ?? null }, first ? 'tokenrouter listening' : 'tokenrouter listening, NOT READY: no valid policy set yet');
+
+  let stopping: Promise<{ clean: boolean }> | undefined;
+  return {
+    server,
+    port,
+    url,
+    store,
+    reloader,
+    watcher,
+    metrics,
+    lifecycle,
+    stop() {
+      stopping ??= (async () => {
+        await watcher.close();
+        return shutdown(server, lifecycle, opts.drainMs ?? 25_000);
+      })();
+      return stopping;
+    },
+  };
+}
+
+function wireReloadTelemetry(store: PolicyStore, metrics: Metrics, logger: Logger): void {
+  store.onReload((record, s) => {
+    metrics.policyReloads.inc({ result: record.result });
+    if (record.result === 'error') return;
+    const set = s.current()!;
+    metrics.policyLastSuccess.set(s.lastSuccessAt()!.getTime() / 1000);
+    if (record.result === 'success') {
+      metrics.policyInfo.reset(); // exactly one version series
+      metrics.policyInfo.set({ version: set.version }, 1);
+      metrics.policyRules.set({ kind: 'providers' }, set.providers.size);
+      metrics.policyRules.set({ kind: 'models' }, set.models.size);
+      metrics.policyRules.set({ kind: 'routing_rules' }, set.routingRules.length);
+      metrics.policyRules.set({ kind: 'firewall_rules' }, set.firewallRules.length);
+      metrics.policyRules.set({ kind: 'api_keys' }, set.apiKeys.length);
+      logger.info({ version: set.version, files: set.files }, 'policy set is live');
+    }
+  });
+}

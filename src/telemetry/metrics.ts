@@ -1,0 +1,70 @@
+// Every Prometheus metric the router exports is defined here, with bounded
+// label values only (results, routes from the router's own table, status
+// classes). One registry per process; tests may create their own.
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+export interface Metrics {
+  registry: Registry;
+  policyReloads: Counter<'result'>;
+  policyLastSuccess: Gauge;
+  policyInfo: Gauge<'version'>;
+  policyRules: Gauge<'kind'>;
+  httpRequests: Counter<'route' | 'method' | 'status'>;
+  httpDuration: Histogram<'route'>;
+  unhandledErrors: Counter;
+}
+
+/** Latency buckets reach 300 s: LLM calls run far beyond prom-client's 10 s default. */
+export const LATENCY_BUCKETS_SECONDS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
+
+export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics {
+  const registry = new Registry();
+  if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'tokenrouter_' });
+  const policyReloads = new Counter({
+    name: 'tokenrouter_policy_reload_total',
+    help: 'Policy reload attempts by result (success, error, unchanged).',
+    labelNames: ['result'] as const,
+    registers: [registry],
+  });
+  for (const r of ['success', 'error', 'unchanged']) policyReloads.inc({ result: r }, 0);
+  const metrics: Metrics = {
+    registry,
+    policyReloads,
+    policyLastSuccess: new Gauge({
+      name: 'tokenrouter_policy_last_reload_success_timestamp_seconds',
+      help: 'Unix time of the last successful policy load.',
+      registers: [registry],
+    }),
+    policyInfo: new Gauge({
+      name: 'tokenrouter_policy_info',
+      help: 'The live policy version (content hash); exactly one series with value 1.',
+      labelNames: ['version'] as const,
+      registers: [registry],
+    }),
+    policyRules: new Gauge({
+      name: 'tokenrouter_policy_rules',
+      help: 'Rules and catalog entries in the live policy set, by kind.',
+      labelNames: ['kind'] as const,
+      registers: [registry],
+    }),
+    httpRequests: new Counter({
+      name: 'tokenrouter_http_requests_total',
+      help: 'HTTP requests by route template, method and status code.',
+      labelNames: ['route', 'method', 'status'] as const,
+      registers: [registry],
+    }),
+    httpDuration: new Histogram({
+      name: 'tokenrouter_http_request_duration_seconds',
+      help: 'HTTP request duration by route template.',
+      labelNames: ['route'] as const,
+      buckets: LATENCY_BUCKETS_SECONDS,
+      registers: [registry],
+    }),
+    unhandledErrors: new Counter({
+      name: 'tokenrouter_unhandled_errors_total',
+      help: 'Errors that reached the last-resort handler (a bug or a dependency fault).',
+      registers: [registry],
+    }),
+  };
+  return metrics;
+}
