@@ -32,7 +32,7 @@ export async function loadPolicyDirectory(directory: string, opts: LoadOptions =
 
 export function buildFromSnapshot(snapshot: SourceSnapshot): LoadResult {
   if (snapshot.files.length === 0) {
-    return { ok: false, snapshot, problems: [{ file: '', line: 0, col: 0, pointer: '', message: `no *.yaml or *.yml policy files in ${snapshot.directory}` }] };
+    return { ok: false, snapshot, problems: [{ file: '', line: 0, col: 0, pointer: '', message: 'no *.yaml or *.yml policy files in the policy directory' }] };
   }
   const parsed = parsePolicyFiles(snapshot.files);
   const schema = validateDocuments(parsed.documents);

@@ -70,7 +70,10 @@ function makeLocator(doc: Document, lc: LineCounter) {
   return (pointer: string, key?: string): { line: number; col: number } => {
     let node: unknown = doc.contents;
     let best: unknown = node;
-    for (const seg of pointerSegments(pointer)) {
+    const segments = pointerSegments(pointer);
+    // For an unknown key the pointer ends in that key: walk to its map, then find the key.
+    if (key !== undefined && segments[segments.length - 1] === key) segments.pop();
+    for (const seg of segments) {
       const next = child(node, seg);
       if (next === undefined) break;
       node = next;
