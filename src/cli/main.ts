@@ -8,6 +8,8 @@ import { validateCommand } from './validate.js';
 const USAGE = `usage:
   tokenrouter serve [--port N] [--host H] [--policies DIR]
   tokenrouter validate [DIR]
+  tokenrouter simulate [--port N]      provider simulators (OpenAI, Anthropic, Gemini, Mistral, DeepSeek, Llama)
+  tokenrouter demo                     simulators + router + a few SDK requests, no keys needed
 
 environment: PORT (default 8080), HOST (default 127.0.0.1),
              TOKENROUTER_POLICIES (default ./policies), TOKENROUTER_LOG_LEVEL`;
@@ -28,6 +30,16 @@ async function main(argv: string[]): Promise<number> {
     case 'validate': {
       const { positionals } = parseArgs({ args: rest, allowPositionals: true, strict: true, options: {} });
       return validateCommand(positionals[0] ?? process.env.TOKENROUTER_POLICIES ?? './policies');
+    }
+    case 'simulate': {
+      const { values } = parseArgs({ args: rest, options: { port: { type: 'string' } }, strict: true });
+      // Loaded on demand: the serving path never loads simulator or demo code.
+      const { simulateCommand } = await import('./simulate.js');
+      return simulateCommand(values);
+    }
+    case 'demo': {
+      const { demoCommand } = await import('./demo.js');
+      return demoCommand();
     }
     case undefined:
     case 'help':

@@ -28,6 +28,8 @@ export interface ProviderSpec {
   headers?: Record<string, string>;
   timeoutMs?: number;
   enabled?: boolean;
+  /** openai-compatible only: whose quirks apply. */
+  dialect?: 'generic' | 'mistral' | 'deepseek' | 'vllm' | 'ollama' | 'together' | 'groq';
 }
 
 export interface ModelSpec {

@@ -9,11 +9,17 @@ import type { Logger } from '../telemetry/log.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { authMiddleware } from './auth.js';
 import { jsonBody } from './body.js';
-import { RouterError, sendError } from './errors.js';
+import { RouterError, sendError, sendUpstreamError } from './errors.js';
 import type { Lifecycle } from './lifecycle.js';
 import { healthRoutes } from './routes/health.js';
 import { policyRoutes } from './routes/policies.js';
 import { ruleRoutes } from './routes/rules.js';
+import { dataPlaneRoutes } from './routes/data-plane.js';
+import { passthroughRoutes } from './routes/passthrough.js';
+import type { ConversationStore } from '../state/conversations.js';
+import type { UpstreamClient } from '../upstream/client.js';
+import { UpstreamHttpError } from '../upstream/errors.js';
+import { ClientGoneError } from '../upstream/dispatch.js';
 
 export interface AppDeps {
   store: PolicyStore;
@@ -22,6 +28,8 @@ export interface AppDeps {
   lifecycle: Lifecycle;
   /** True when the server listens only on a loopback address. */
   loopbackOnly: boolean;
+  client: UpstreamClient;
+  conversations: ConversationStore;
   /** Largest number of request headers accepted (Node silently drops past its own cap). */
   maxHeaders?: number;
 }
@@ -41,6 +49,8 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(jsonBody(() => deps.store.current()?.settings.maxBodyBytes ?? 20 * 1024 * 1024));
   app.use(policyRoutes(deps));
   app.use(ruleRoutes(deps));
+  app.use(dataPlaneRoutes(deps));
+  app.use(passthroughRoutes(deps));
   app.use((_req: Request, _res: Response, next: NextFunction) => next(new RouterError('unknown_route')));
   app.use(errorHandler(deps));
   return app;
@@ -92,7 +102,20 @@ function errorHandler({ logger, metrics }: AppDeps) {
       sendError(res, err);
       return;
     }
-    // body-parser-style errors from elsewhere in the stack carry a status; anything else is a bug.
+    if (err instanceof ClientGoneError) {
+      res.destroy();
+      return;
+    }
+    if (err instanceof UpstreamHttpError) {
+      sendUpstreamError(res, err);
+      return;
+    }
+    // Express's own client errors (e.g. a malformed %-escape in the path) carry a 4xx status: the caller's fault, not a bug.
+    const status = (err as { status?: unknown; statusCode?: unknown })?.status ?? (err as { statusCode?: unknown })?.statusCode;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      sendError(res, new RouterError('invalid_path'));
+      return;
+    }
     metrics.unhandledErrors.inc();
     logger.error({ err: { message: (err as Error)?.message, name: (err as Error)?.name }, route: req.route?.path ?? 'unmatched' }, 'unhandled error');
     sendError(res, new RouterError('internal_error'));

@@ -3,6 +3,7 @@
 // shape {error: {message, type, param, code}}. README.md documents each code
 // (test/unit/server/error-registry.test.ts keeps the two in step).
 import type { Response } from 'express';
+import type { UpstreamHttpError } from '../upstream/errors.js';
 
 export interface ErrorDefinition {
   status: number;
@@ -14,6 +15,11 @@ export const ERRORS = {
   invalid_json: { status: 400, type: 'invalid_request_error', message: 'The request body is not valid JSON.' },
   invalid_body: { status: 400, type: 'invalid_request_error', message: 'The request body must be a JSON object.' },
   forbidden_key: { status: 400, type: 'invalid_request_error', message: 'The request body contains a forbidden key (__proto__, constructor or prototype).' },
+  invalid_path: { status: 400, type: 'invalid_request_error', message: 'The request path could not be decoded.' },
+  invalid_parameter: { status: 400, type: 'invalid_request_error', message: 'A request parameter is invalid.' },
+  unsupported_parameter: { status: 400, type: 'invalid_request_error', message: 'A request parameter is not supported by the router.' },
+  unsupported_for_provider: { status: 400, type: 'invalid_request_error', message: 'The request uses a feature the chosen provider cannot serve.' },
+  unknown_model: { status: 400, type: 'invalid_request_error', message: 'Unknown model, mode or provider.' },
   invalid_api_key: { status: 401, type: 'authentication_error', message: 'Missing or invalid API key. Send Authorization: Bearer <key>.' },
   anonymous_not_allowed: {
     status: 401,
@@ -29,6 +35,10 @@ export const ERRORS = {
     message: 'Policies are managed as code: change the YAML files in the policy directory (git), not this API.',
   },
   body_too_large: { status: 413, type: 'invalid_request_error', message: 'The request body is too large.' },
+  firewall_blocked: { status: 403, type: 'permission_error', message: 'The request was blocked by a firewall rule.' },
+  no_candidates: { status: 422, type: 'invalid_request_error', message: 'No model can serve this request.' },
+  response_not_found: { status: 404, type: 'not_found_error', message: 'No response with this id.' },
+  response_not_stored: { status: 409, type: 'invalid_request_error', message: 'This response was not stored (store: false), so it cannot be replayed.' },
   unsupported_media_type: { status: 415, type: 'invalid_request_error', message: 'Content-Type must be application/json.' },
   unsupported_content_encoding: {
     status: 415,
@@ -80,4 +90,16 @@ export function sendError(res: Response, err: RouterError): void {
   }
   for (const [k, v] of Object.entries(err.headers)) res.setHeader(k, v);
   res.status(err.status).json(wireError(err));
+}
+
+/** A provider failure, mapped (PROVIDERS.md §6): status, retry hints, the OpenAI shape. */
+export function sendUpstreamError(res: Response, err: UpstreamHttpError): void {
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  const m = err.mapped;
+  if (m.retryAfterSeconds !== undefined) res.setHeader('retry-after', String(m.retryAfterSeconds));
+  if (m.shouldRetry === false) res.setHeader('x-should-retry', 'false');
+  res.status(m.status).json({ error: { message: m.message, type: m.type, param: m.param ?? null, code: m.code } });
 }

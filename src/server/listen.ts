@@ -6,7 +6,6 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type express from 'express';
 import type { Lifecycle } from './lifecycle.js';
-import { DEFAULT_MAX_HEADERS } from './app.js';
 
 export interface ListenOptions {
   port: number;
@@ -26,8 +25,10 @@ export async function listen(app: express.Express, opts: ListenOptions): Promise
     },
     app,
   );
-  // Keep one more than we accept, so the app can see "too many" and say 431.
-  server.maxHeadersCount = DEFAULT_MAX_HEADERS + 1;
+  // No count cap in Node itself: past its cap Node silently drops headers (even
+  // Host, then answers a bare 400). The 16 KiB header-size limit still bounds
+  // them, and the app counts them and answers 431 past DEFAULT_MAX_HEADERS.
+  server.maxHeadersCount = 0;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port, opts.host, () => {

@@ -12,6 +12,8 @@ import { createMetrics, type Metrics } from '../telemetry/metrics.js';
 import { createApp } from './app.js';
 import { Lifecycle } from './lifecycle.js';
 import { boundPort, isLoopbackHost, listen, shutdown } from './listen.js';
+import { ConversationStore } from '../state/conversations.js';
+import { UpstreamClient } from '../upstream/client.js';
 
 export interface StartOptions {
   policies: string;
@@ -78,7 +80,9 @@ export async function startRouter(opts: StartOptions): Promise<RunningRouter> {
   await watcher.start();
 
   const lifecycle = new Lifecycle();
-  const app = createApp({ store, metrics, logger, lifecycle, loopbackOnly });
+  const client = new UpstreamClient();
+  const conversations = new ConversationStore();
+  const app = createApp({ store, metrics, logger, lifecycle, loopbackOnly, client, conversations });
   let server: Server;
   try {
     server = await listen(app, { port: opts.port ?? 8080, host });
@@ -103,7 +107,9 @@ export async function startRouter(opts: StartOptions): Promise<RunningRouter> {
     stop() {
       stopping ??= (async () => {
         await watcher.close();
-        return shutdown(server, lifecycle, opts.drainMs ?? 25_000);
+        const result = await shutdown(server, lifecycle, opts.drainMs ?? 25_000);
+        await client.close();
+        return result;
       })();
       return stopping;
     },

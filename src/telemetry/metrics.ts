@@ -12,6 +12,11 @@ export interface Metrics {
   httpRequests: Counter<'route' | 'method' | 'status'>;
   httpDuration: Histogram<'route'>;
   unhandledErrors: Counter;
+  requests: Counter<'api' | 'provider' | 'model' | 'outcome'>;
+  upstreamAttempts: Counter<'provider' | 'model' | 'outcome'>;
+  tokens: Counter<'provider' | 'model' | 'direction'>;
+  costUsd: Counter<'provider' | 'model'>;
+  requestDuration: Histogram<'api' | 'outcome'>;
 }
 
 /** Latency buckets reach 300 s: LLM calls run far beyond prom-client's 10 s default. */
@@ -63,6 +68,37 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
     unhandledErrors: new Counter({
       name: 'tokenrouter_unhandled_errors_total',
       help: 'Errors that reached the last-resort handler (a bug or a dependency fault).',
+      registers: [registry],
+    }),
+    requests: new Counter({
+      name: 'tokenrouter_requests_total',
+      help: 'Data-plane requests by API, serving provider and model, and outcome (success, error, blocked, client_gone).',
+      labelNames: ['api', 'provider', 'model', 'outcome'] as const,
+      registers: [registry],
+    }),
+    upstreamAttempts: new Counter({
+      name: 'tokenrouter_upstream_attempts_total',
+      help: 'Upstream calls by provider, model and outcome (success, failover, error, client_gone).',
+      labelNames: ['provider', 'model', 'outcome'] as const,
+      registers: [registry],
+    }),
+    tokens: new Counter({
+      name: 'tokenrouter_tokens_total',
+      help: 'Tokens reported by providers, by direction (input, output).',
+      labelNames: ['provider', 'model', 'direction'] as const,
+      registers: [registry],
+    }),
+    costUsd: new Counter({
+      name: 'tokenrouter_cost_usd_total',
+      help: 'Estimated spend in USD from catalog prices and reported usage.',
+      labelNames: ['provider', 'model'] as const,
+      registers: [registry],
+    }),
+    requestDuration: new Histogram({
+      name: 'tokenrouter_request_duration_seconds',
+      help: 'Data-plane request duration (streams: until the last byte).',
+      labelNames: ['api', 'outcome'] as const,
+      buckets: LATENCY_BUCKETS_SECONDS,
       registers: [registry],
     }),
   };

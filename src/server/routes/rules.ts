@@ -61,7 +61,7 @@ export function ruleRoutes(_deps: AppDeps): Router {
     throw new RouterError('policy_read_only');
   };
   for (const path of ['/v1/routing-rules', '/v1/routing-rules/:id', '/v1/firewall-rules', '/v1/firewall-rules/:id']) {
-    r.post(path, readOnly).put(path, readOnly).patch(path, readOnly).delete(path, readOnly);
+    r.post(path, readOnly).put(path, readOnly).patch(path, readOnly).delete(path, readOnly).options(path, readOnly);
   }
   return r;
 }

@@ -1,0 +1,102 @@
+// Canonical events → Chat Completions chunks (PROVIDERS.md §1.4): constant id,
+// role in the first delta, tool-call fragments with dense per-message
+// indexes (the first fragment carries id, type and name), a last chunk with
+// finish_reason, a usage chunk when asked, then [DONE]. An in-band failure is
+// an {"error": …} chunk and the stream ends without [DONE].
+import type { CanonicalEvent, FinishReason, Usage } from '../../canonical/types.js';
+import { ZERO_USAGE } from '../../canonical/types.js';
+import { chatFinish, chatUsageWire, type ChatContext } from './render.js';
+
+type WriteData = (data: unknown | '[DONE]') => void;
+
+export class ChatStreamRenderer {
+  #started = false;
+  #done = false;
+  #calls = new Map<string, number>();
+  #usage: Usage = ZERO_USAGE;
+  #finish: FinishReason | undefined;
+
+  constructor(
+    readonly ctx: ChatContext,
+    readonly includeUsage: boolean,
+    readonly write: WriteData,
+  ) {}
+
+  get done(): boolean {
+    return this.#done;
+  }
+
+  #chunk(delta: Record<string, unknown>, finish: string | null = null): void {
+    this.write({
+      id: this.ctx.id,
+      object: 'chat.completion.chunk',
+      created: this.ctx.created,
+      model: this.ctx.model,
+      choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }],
+    });
+  }
+
+  begin(): void {
+    if (this.#started) return;
+    this.#started = true;
+    this.#chunk({ role: 'assistant', content: '' });
+  }
+
+  push(e: CanonicalEvent): void {
+    if (this.#done) return;
+    this.begin();
+    switch (e.type) {
+      case 'text_delta':
+        if (e.text) this.#chunk({ content: e.text });
+        break;
+      case 'refusal_delta':
+        if (e.text) this.#chunk({ refusal: e.text });
+        break;
+      case 'tool_call_start': {
+        if (this.#calls.has(e.key)) break;
+        const index = this.#calls.size;
+        this.#calls.set(e.key, index);
+        this.#chunk({ tool_calls: [{ index, id: e.callId, type: 'function', function: { name: e.name, arguments: '' } }] });
+        break;
+      }
+      case 'tool_call_delta': {
+        const index = this.#calls.get(e.key);
+        if (index !== undefined && e.arguments) this.#chunk({ tool_calls: [{ index, function: { arguments: e.arguments } }] });
+        break;
+      }
+      case 'usage':
+        this.#usage = e.usage;
+        break;
+      case 'finish':
+        if (e.reason === 'error') this.fail('server_error', 'The provider ended the response without a result.');
+        else this.#finish = e.reason;
+        break;
+      case 'error':
+        this.fail(e.code, e.message);
+        break;
+      default:
+        break;
+    }
+  }
+
+  end(): void {
+    if (this.#done) return;
+    if (this.#finish === undefined) {
+      this.fail('server_error', 'The provider stream ended before the response was complete.');
+      return;
+    }
+    this.begin();
+    this.#chunk({}, chatFinish(this.#finish));
+    if (this.includeUsage) {
+      this.write({ id: this.ctx.id, object: 'chat.completion.chunk', created: this.ctx.created, model: this.ctx.model, choices: [], usage: chatUsageWire(this.#usage) });
+    }
+    this.write('[DONE]');
+    this.#done = true;
+  }
+
+  fail(code: string, message: string): void {
+    if (this.#done) return;
+    this.write({ error: { message, type: code === 'rate_limit_exceeded' ? 'rate_limit_error' : 'server_error', param: null, code } });
+    this.#done = true;
+  }
+}

@@ -1,0 +1,140 @@
+// POST /v1/responses body → CanonicalRequest.
+import type { CanonicalRequest, ContentPart, InputItem } from '../../canonical/types.js';
+import {
+  arrayOf,
+  fail,
+  isObject,
+  optBoolean,
+  optInteger,
+  optMetadata,
+  optNumber,
+  optString,
+  rejectSmuggling,
+  unsupported,
+} from '../checks.js';
+import { routerFields } from '../router-fields.js';
+import { functionTool, textFormat, toolChoice } from '../tools.js';
+
+export function normalizeResponsesRequest(body: Record<string, any>): CanonicalRequest {
+  rejectSmuggling(body);
+  const model = optString(body.model, 'model', 256) ?? 'auto';
+  const items = normalizeInput(body.input);
+  const instructions = optString(body.instructions, 'instructions');
+  const tools = body.tools === undefined || body.tools === null ? [] : arrayOf(body.tools, 'tools', 512).map((t, i) => tool(t, `tools[${i}]`));
+  const tc = toolChoice(body.tool_choice, 'tool_choice', (o) => o.name);
+  const format = textFormat(isObject(body.text) ? body.text.format : undefined, 'text.format', (o) => o);
+  const maxOutputTokens = optInteger(body.max_output_tokens, 'max_output_tokens', 1, 10_000_000);
+  const temperature = optNumber(body.temperature, 'temperature', 0, 2);
+  const topP = optNumber(body.top_p, 'top_p', 0, 1);
+  const metadata = optMetadata(body.metadata);
+  const stream = optBoolean(body.stream, 'stream') ?? false;
+  const store = optBoolean(body.store, 'store');
+  const previousResponseId = optString(body.previous_response_id, 'previous_response_id', 256);
+  const parallelToolCalls = optBoolean(body.parallel_tool_calls, 'parallel_tool_calls');
+  const user = optString(body.safety_identifier ?? body.user, 'user', 256);
+  const effort = isObject(body.reasoning) ? optString(body.reasoning.effort, 'reasoning.effort', 16) : undefined;
+  if (effort !== undefined && !['minimal', 'low', 'medium', 'high'].includes(effort)) fail('reasoning.effort', 'reasoning.effort must be minimal, low, medium or high');
+  if (body.background === true) unsupported('background', 'background responses are not supported by the router');
+  const router = routerFields(body);
+  return {
+    api: 'responses',
+    model,
+    items,
+    tools,
+    stream,
+    ...(instructions !== undefined ? { instructions } : {}),
+    ...(tc !== undefined ? { toolChoice: tc } : {}),
+    ...(parallelToolCalls !== undefined ? { parallelToolCalls } : {}),
+    ...(format !== undefined ? { textFormat: format } : {}),
+    ...(maxOutputTokens !== undefined ? { maxOutputTokens } : {}),
+    ...(temperature !== undefined ? { temperature } : {}),
+    ...(topP !== undefined ? { topP } : {}),
+    ...(metadata !== undefined ? { metadata } : {}),
+    ...(store !== undefined ? { store } : {}),
+    ...(previousResponseId !== undefined ? { previousResponseId } : {}),
+    ...(effort !== undefined ? { reasoningEffort: effort as CanonicalRequest['reasoningEffort'] } : {}),
+    ...(user !== undefined ? { user } : {}),
+    ...(router !== undefined ? { router } : {}),
+  };
+}
+
+function tool(raw: unknown, param: string) {
+  if (!isObject(raw)) fail(param, 'each tool must be an object');
+  if (raw.type !== 'function') unsupported(`${param}.type`, `tool type "${String(raw.type)}" is not supported by the router; only function tools`);
+  return functionTool(raw, param);
+}
+
+function normalizeInput(input: unknown): InputItem[] {
+  if (input === undefined || input === null) return [];
+  if (typeof input === 'string') return [{ type: 'message', role: 'user', content: [{ type: 'text', text: input }] }];
+  return arrayOf(input, 'input').map((raw, i) => inputItem(raw, `input[${i}]`));
+}
+
+function inputItem(raw: unknown, param: string): InputItem {
+  if (!isObject(raw)) fail(param, 'each input item must be an object');
+  const type = raw.type ?? 'message';
+  switch (type) {
+    case 'message': {
+      const role = raw.role;
+      if (role !== 'user' && role !== 'assistant' && role !== 'system' && role !== 'developer') {
+        fail(`${param}.role`, 'role must be user, assistant, system or developer');
+      }
+      return { type: 'message', role, content: messageContent(raw.content, `${param}.content`) };
+    }
+    case 'function_call': {
+      const callId = optString(raw.call_id, `${param}.call_id`, 256);
+      const name = optString(raw.name, `${param}.name`, 128);
+      const args = optString(raw.arguments, `${param}.arguments`) ?? '{}';
+      if (!callId || !name) fail(param, 'function_call items need call_id and name');
+      return { type: 'function_call', callId, name, arguments: args };
+    }
+    case 'function_call_output': {
+      const callId = optString(raw.call_id, `${param}.call_id`, 256);
+      if (!callId) fail(`${param}.call_id`, 'function_call_output needs call_id');
+      return { type: 'function_call_output', callId, output: outputText(raw.output, `${param}.output`) };
+    }
+    case 'reasoning': {
+      const summary = Array.isArray(raw.summary) ? raw.summary.map((s: any) => (isObject(s) && typeof s.text === 'string' ? s.text : '')).join('') : '';
+      return { type: 'reasoning', text: summary };
+    }
+    default:
+      unsupported(`${param}.type`, `input item type "${String(type)}" is not supported by the router`);
+  }
+}
+
+function messageContent(content: unknown, param: string): ContentPart[] {
+  if (typeof content === 'string') return [{ type: 'text', text: content }];
+  return arrayOf(content, param, 1000).map((raw, i) => contentPart(raw, `${param}[${i}]`));
+}
+
+function contentPart(raw: unknown, param: string): ContentPart {
+  if (!isObject(raw)) fail(param, 'each content part must be an object');
+  switch (raw.type) {
+    case 'input_text':
+    case 'output_text':
+    case 'text': {
+      const text = optString(raw.text, `${param}.text`);
+      if (text === undefined) fail(`${param}.text`, 'text parts need text');
+      return { type: 'text', text };
+    }
+    case 'refusal':
+      return { type: 'refusal', refusal: optString(raw.refusal, `${param}.refusal`) ?? '' };
+    case 'input_image': {
+      if (raw.file_id) unsupported(`${param}.file_id`, 'file_id images are not supported by the router; send image_url (https or data URL)');
+      const url = optString(raw.image_url, `${param}.image_url`, 30_000_000);
+      if (!url || !/^(https?:|data:image\/)/i.test(url)) fail(`${param}.image_url`, 'image_url must be an http(s) URL or a data:image/... URL');
+      const detail = raw.detail;
+      return { type: 'image', url, ...(detail === 'low' || detail === 'high' || detail === 'auto' ? { detail } : {}) };
+    }
+    default:
+      unsupported(`${param}.type`, `content part type "${String(raw.type)}" is not supported by the router`);
+  }
+}
+
+function outputText(output: unknown, param: string): string {
+  if (typeof output === 'string') return output;
+  if (Array.isArray(output)) {
+    return output.map((p) => (isObject(p) && typeof p.text === 'string' ? p.text : '')).join('');
+  }
+  fail(param, 'output must be a string or an array of text parts');
+}

@@ -1,0 +1,105 @@
+// Builders for Responses wire objects, shared by the JSON renderer and the
+// stream renderer so both emit exactly the same shapes (the terminal stream
+// event carries the same Response a non-stream call returns).
+import type { CanonicalRequest, FinishReason, TextFormat, Usage } from '../../canonical/types.js';
+
+export interface ResponseContext {
+  id: string;
+  createdAt: number;
+  /** The model actually used (the catalog name). */
+  model: string;
+  request: CanonicalRequest;
+  /** Keys the router adds to metadata (never overwriting the caller's). */
+  routerMetadata: Record<string, string>;
+}
+
+export function usageWire(u: Usage) {
+  return {
+    input_tokens: u.inputTokens,
+    input_tokens_details: { cached_tokens: u.cachedTokens, cache_write_tokens: u.cacheWriteTokens },
+    output_tokens: u.outputTokens,
+    output_tokens_details: { reasoning_tokens: u.reasoningTokens },
+    total_tokens: u.totalTokens,
+  };
+}
+
+export function formatWire(f: TextFormat | undefined) {
+  if (!f || f.type === 'text') return { type: 'text' as const };
+  if (f.type === 'json_object') return { type: 'json_object' as const };
+  return {
+    type: 'json_schema' as const,
+    name: f.name,
+    schema: f.schema,
+    strict: f.strict ?? false,
+    ...(f.description !== undefined ? { description: f.description } : {}),
+  };
+}
+
+export function statusOf(finish: FinishReason | undefined): {
+  status: 'completed' | 'incomplete' | 'failed' | 'in_progress';
+  incomplete_details: { reason: 'max_output_tokens' | 'content_filter' } | null;
+} {
+  switch (finish) {
+    case 'stop':
+    case 'tool_calls':
+      return { status: 'completed', incomplete_details: null };
+    case 'length':
+      return { status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' } };
+    case 'content_filter':
+      return { status: 'incomplete', incomplete_details: { reason: 'content_filter' } };
+    case 'error':
+      return { status: 'failed', incomplete_details: null };
+    default:
+      return { status: 'in_progress', incomplete_details: null };
+  }
+}
+
+/** The Response envelope around `output`, echoing the request's settings. */
+export function responseEnvelope(
+  ctx: ResponseContext,
+  output: unknown[],
+  finish: FinishReason | undefined,
+  usage: Usage | undefined,
+  error: { code: string; message: string } | null,
+) {
+  const r = ctx.request;
+  const { status, incomplete_details } = statusOf(finish);
+  const done = status !== 'in_progress';
+  return {
+    id: ctx.id,
+    object: 'response' as const,
+    created_at: ctx.createdAt,
+    status,
+    ...(done ? { completed_at: Math.floor(Date.now() / 1000) } : {}),
+    error,
+    incomplete_details,
+    instructions: r.instructions ?? null,
+    max_output_tokens: r.maxOutputTokens ?? null,
+    model: ctx.model,
+    output,
+    parallel_tool_calls: r.parallelToolCalls ?? true,
+    previous_response_id: r.previousResponseId ?? null,
+    reasoning: { effort: r.reasoningEffort ?? null, summary: null },
+    store: r.store ?? true,
+    temperature: r.temperature ?? 1,
+    text: { format: formatWire(r.textFormat) },
+    tool_choice: toolChoiceWire(r),
+    tools: r.tools.map((t) => ({
+      type: 'function' as const,
+      name: t.name,
+      description: t.description ?? null,
+      parameters: t.parameters ?? null,
+      strict: t.strict ?? null,
+    })),
+    top_p: r.topP ?? 1,
+    truncation: 'disabled' as const,
+    ...(usage ? { usage: usageWire(usage) } : {}),
+    metadata: { ...ctx.routerMetadata, ...(r.metadata ?? {}) },
+    ...(r.user !== undefined ? { user: r.user } : {}),
+  };
+}
+
+function toolChoiceWire(r: CanonicalRequest) {
+  const tc = r.toolChoice ?? 'auto';
+  return typeof tc === 'string' ? tc : { type: 'function' as const, name: tc.name };
+}

@@ -1,0 +1,128 @@
+// The router's one internal language. A Responses request and a Chat request
+// both normalise to a CanonicalRequest; every provider response or stream
+// translates to CanonicalEvents; the renderers turn those events into the
+// wire format the client asked for. Nothing here knows any wire format.
+
+export type Api = 'responses' | 'chat';
+
+export type ContentPart =
+  | { type: 'text'; text: string }
+  /** url is an http(s) URL or a data: URL (base64). */
+  | { type: 'image'; url: string; detail?: 'auto' | 'low' | 'high' }
+  | { type: 'refusal'; refusal: string };
+
+export type InputItem =
+  | { type: 'message'; role: 'user' | 'assistant' | 'system' | 'developer'; content: ContentPart[] }
+  /** A tool call the model made earlier (history). */
+  | { type: 'function_call'; callId: string; name: string; arguments: string }
+  /** The caller's answer to a tool call. */
+  | { type: 'function_call_output'; callId: string; output: string }
+  /**
+   * Reasoning from an earlier turn; replayed only to the provider that produced
+   * it (`provider` is the provider's policy *name*, compare with
+   * target.provider.name): signatures do not validate anywhere else.
+   */
+  | { type: 'reasoning'; text: string; provider?: string; signature?: string };
+
+export interface FunctionTool {
+  name: string;
+  description?: string;
+  /** JSON Schema of the arguments (an object schema). */
+  parameters?: Record<string, unknown>;
+  strict?: boolean;
+}
+
+export type ToolChoice = 'auto' | 'none' | 'required' | { name: string };
+
+export type TextFormat =
+  | { type: 'text' }
+  | { type: 'json_object' }
+  | { type: 'json_schema'; name: string; schema: Record<string, unknown>; strict?: boolean; description?: string };
+
+export interface CanonicalRequest {
+  api: Api;
+  /** The model string exactly as the client sent it (before routing). */
+  model: string;
+  /** Responses `instructions`; system/developer messages stay in `items` in order. */
+  instructions?: string;
+  items: InputItem[];
+  tools: FunctionTool[];
+  toolChoice?: ToolChoice;
+  parallelToolCalls?: boolean;
+  textFormat?: TextFormat;
+  maxOutputTokens?: number;
+  temperature?: number;
+  topP?: number;
+  stop?: string[];
+  metadata?: Record<string, string>;
+  stream: boolean;
+  /** Chat `stream_options.include_usage`. */
+  includeUsage?: boolean;
+  store?: boolean;
+  previousResponseId?: string;
+  reasoningEffort?: 'minimal' | 'low' | 'medium' | 'high';
+  user?: string;
+  /** TokenRouter extensions; never forwarded upstream. */
+  router?: { mode?: string; model?: string; provider?: string };
+}
+
+export interface Usage {
+  inputTokens: number;
+  /** Part of inputTokens served from the provider's cache. */
+  cachedTokens: number;
+  /** Part of inputTokens written to the provider's cache. */
+  cacheWriteTokens: number;
+  outputTokens: number;
+  /** Part of outputTokens spent on reasoning. */
+  reasoningTokens: number;
+  totalTokens: number;
+}
+
+export const ZERO_USAGE: Usage = Object.freeze({
+  inputTokens: 0,
+  cachedTokens: 0,
+  cacheWriteTokens: 0,
+  outputTokens: 0,
+  reasoningTokens: 0,
+  totalTokens: 0,
+});
+
+/**
+ * Why generation ended, mapped from the provider's own vocabulary (never passed
+ * through): stop = natural end; length = output-token limit; tool_calls = the
+ * model called tools; content_filter = a safety stop; error = the provider
+ * failed after starting (or ended without a reason).
+ */
+export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter' | 'error';
+
+/** ResponseErrorCode values we use for in-band failures. */
+export type StreamErrorCode = 'server_error' | 'rate_limit_exceeded';
+
+export type CanonicalEvent =
+  /** Provider-side ids (informational). */
+  | { type: 'start'; upstreamId?: string; upstreamModel?: string }
+  | { type: 'text_delta'; text: string }
+  | { type: 'refusal_delta'; text: string }
+  /** `key` identifies the call within this response (provider index or id). */
+  | { type: 'tool_call_start'; key: string; callId: string; name: string }
+  | { type: 'tool_call_delta'; key: string; arguments: string }
+  | { type: 'tool_call_end'; key: string }
+  | { type: 'reasoning_delta'; text: string; signature?: string }
+  /** Cumulative usage so far; the last one wins. */
+  | { type: 'usage'; usage: Usage }
+  | { type: 'finish'; reason: FinishReason }
+  /** The provider failed in-band after accepting the request. */
+  | { type: 'error'; code: StreamErrorCode; message: string };
+
+/** A completed generation, accumulated from events (non-stream responses, replay store). */
+export interface CanonicalResult {
+  output: OutputItem[];
+  usage: Usage;
+  finish: FinishReason;
+  error?: { code: StreamErrorCode; message: string };
+}
+
+export type OutputItem =
+  | { type: 'message'; text: string; refusal?: string }
+  | { type: 'function_call'; callId: string; name: string; arguments: string }
+  | { type: 'reasoning'; text: string; signature?: string };

@@ -1,0 +1,68 @@
+// Simulators + router wired together with the demo policy set (demo/policies,
+// SIM_URL replaced by the simulator's address), in a temp directory. Used by
+// `npm run demo` and by the end-to-end tests, so both exercise the same stack.
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
+import { startSimulator, type SimScript, type Simulator } from '../simulator/index.js';
+import { startRouter, type RunningRouter } from '../server/start.js';
+import { silentLogger, type Logger } from '../telemetry/log.js';
+import { createMetrics } from '../telemetry/metrics.js';
+
+export const DEMO_KEY_ENVS = ['DEMO_OPENAI_KEY', 'DEMO_ANTHROPIC_KEY', 'DEMO_GEMINI_KEY', 'DEMO_MISTRAL_KEY', 'DEMO_DEEPSEEK_KEY', 'DEMO_LLAMA_KEY'];
+export const DEMO_PROVIDER_KEY = 'sim-provider-key';
+
+export interface DemoStack {
+  sim: Simulator;
+  router: RunningRouter;
+  policyDir: string;
+  stop(): Promise<void>;
+}
+
+export function demoPolicyTemplate(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    const candidate = path.join(dir, 'demo', 'policies');
+    if (existsSync(candidate)) return candidate;
+    dir = path.dirname(dir);
+  }
+  throw new Error('demo/policies not found');
+}
+
+export async function startDemoStack(opts: { script?: SimScript; logger?: Logger; extraFiles?: Record<string, string>; port?: number } = {}): Promise<DemoStack> {
+  const sim = await startSimulator({ port: 0, requireKey: DEMO_PROVIDER_KEY, ...(opts.script ? { script: opts.script } : {}) });
+  for (const env of DEMO_KEY_ENVS) process.env[env] = DEMO_PROVIDER_KEY;
+  const policyDir = await mkdtemp(path.join(os.tmpdir(), 'tokenrouter-demo-'));
+  const template = demoPolicyTemplate();
+  for (const name of await readdir(template)) {
+    const text = await readFile(path.join(template, name), 'utf8');
+    await writeFile(path.join(policyDir, name), text.replaceAll('SIM_URL', sim.url));
+  }
+  for (const [name, text] of Object.entries(opts.extraFiles ?? {})) await writeFile(path.join(policyDir, name), text);
+  let router: RunningRouter;
+  try {
+    router = await startRouter({
+      policies: policyDir,
+      port: opts.port ?? 0,
+      host: '127.0.0.1',
+      logger: opts.logger ?? silentLogger(),
+      metrics: createMetrics({ defaultMetrics: false }),
+      resyncMs: 0,
+    });
+  } catch (err) {
+    await sim.close();
+    throw err;
+  }
+  return {
+    sim,
+    router,
+    policyDir,
+    async stop() {
+      await router.stop();
+      await sim.close();
+      await rm(policyDir, { recursive: true, force: true });
+    },
+  };
+}

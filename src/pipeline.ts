@@ -1,0 +1,293 @@
+// One request, in order. This file is the only place the order is written:
+//
+//   normalize → continue conversation → route → screen → dispatch → render → account
+//
+// Each stage is a plain function over plain data; the request keeps the policy
+// snapshot it started with (ex.policy) to the end.
+import { Accumulator } from './canonical/accumulate.js';
+import type { Api, CanonicalEvent, CanonicalRequest, CanonicalResult, Usage } from './canonical/types.js';
+import { normalizeChatRequest } from './api/chat/normalize.js';
+import { normalizeResponsesRequest } from './api/responses/normalize.js';
+import { renderChatCompletion, type ChatContext } from './api/chat/render.js';
+import { ChatStreamRenderer } from './api/chat/stream.js';
+import { renderResponse } from './api/responses/render.js';
+import type { ResponseContext } from './api/responses/shapes.js';
+import { ResponsesStreamRenderer } from './api/responses/stream.js';
+import { wireId } from './api/ids.js';
+import { screenPrompt } from './firewall/prompt.js';
+import type { PolicySet } from './policy/types.js';
+import { combineActions } from './routing/actions.js';
+import { evaluateRules } from './routing/evaluate.js';
+import { buildFacts } from './routing/facts.js';
+import { selectCandidates, type Candidate, type Selection } from './routing/select.js';
+import { RouterError } from './server/errors.js';
+import type { SseWriter } from './server/sse.js';
+import { conversationItems, type ConversationStore } from './state/conversations.js';
+import { modelLabel, providerLabel } from './telemetry/labels.js';
+import type { Logger } from './telemetry/log.js';
+import type { Metrics } from './telemetry/metrics.js';
+import type { UpstreamClient } from './upstream/client.js';
+import { hasCredentials } from './upstream/credentials.js';
+import { dispatchOnce, dispatchStream, ClientGoneError, type Attempt } from './upstream/dispatch.js';
+import { UpstreamHttpError } from './upstream/errors.js';
+
+export interface PipelineDeps {
+  client: UpstreamClient;
+  conversations: ConversationStore;
+  metrics: Metrics;
+  logger: Logger;
+}
+
+export interface Exchange {
+  api: Api;
+  body: Record<string, any>;
+  policy: PolicySet;
+  caller: string;
+  requestId: string;
+  signal: AbortSignal;
+  /** Send a JSON answer (status 200) with headers. */
+  json(body: unknown, headers: Record<string, string>): void;
+  sse: SseWriter;
+  /** Headers set on any answer, success or error. */
+  setHeaders(headers: Record<string, string>): void;
+}
+
+interface Decision {
+  selection?: Selection;
+  rules: string[];
+  warnings: string[];
+  attempts: Attempt[];
+  served?: Candidate;
+  usage?: Usage;
+}
+
+export async function runPipeline(deps: PipelineDeps, ex: Exchange): Promise<void> {
+  const started = process.hrtime.bigint();
+  const decision: Decision = { rules: [], warnings: [], attempts: [] };
+  let outcome = 'error';
+  try {
+    let req = normalize(ex.api, ex.body);
+    req = continueConversation(deps, req);
+    await route(ex, req, decision);
+    req = screen(ex, req, decision);
+    if (req.stream) await streamed(deps, ex, req, decision);
+    else await unary(deps, ex, req, decision);
+    outcome = 'success';
+  } catch (err) {
+    outcome = err instanceof ClientGoneError ? 'client_gone' : err instanceof RouterError && err.code === 'firewall_blocked' ? 'blocked' : 'error';
+    if (!(err instanceof ClientGoneError)) ex.setHeaders(decisionHeaders(ex, decision));
+    throw err;
+  } finally {
+    account(deps, ex, decision, outcome, started);
+  }
+}
+
+// ---- stages -----------------------------------------------------------------
+
+function normalize(api: Api, body: Record<string, any>): CanonicalRequest {
+  return api === 'responses' ? normalizeResponsesRequest(body) : normalizeChatRequest(body);
+}
+
+function continueConversation(deps: PipelineDeps, req: CanonicalRequest): CanonicalRequest {
+  if (!req.previousResponseId) return req;
+  const prev = deps.conversations.get(req.previousResponseId);
+  if (!prev) throw new RouterError('response_not_found', `No stored response "${req.previousResponseId}" to continue from.`, 'previous_response_id');
+  if (!prev.stored) throw new RouterError('response_not_stored', undefined, 'previous_response_id');
+  return { ...req, items: [...conversationItems(prev), ...req.items] };
+}
+
+async function route(ex: Exchange, req: CanonicalRequest, d: Decision): Promise<void> {
+  const text = requestText(req);
+  const facts = buildFacts({
+    text,
+    ...(req.metadata ? { metadata: req.metadata } : {}),
+    mode: ex.policy.settings.defaultMode,
+    model: req.model,
+    api: req.api,
+    stream: req.stream,
+    hasTools: req.tools.length > 0,
+    hasImages: req.items.some((i) => i.type === 'message' && i.content.some((p) => p.type === 'image')),
+    apiKey: ex.caller,
+  });
+  const { matched } = await evaluateRules(ex.policy, facts);
+  const actions = combineActions(matched);
+  d.rules = actions.rules;
+  d.warnings.push(...actions.warnings.map((w) => w.message));
+  d.selection = selectCandidates(ex.policy, req, actions, {
+    hasCredentials,
+    // A rough estimate until the routing milestone brings a real tokenizer.
+    estimatedInputTokens: Math.ceil(text.length / 4),
+  });
+}
+
+function screen(ex: Exchange, req: CanonicalRequest, d: Decision): CanonicalRequest {
+  const s = screenPrompt(ex.policy, req);
+  if (s.blockedBy) throw new RouterError('firewall_blocked', `The request was blocked by firewall rule "${s.blockedBy}".`);
+  d.warnings.push(...s.warnings.map((w) => w.message));
+  return s.request;
+}
+
+async function unary(deps: PipelineDeps, ex: Exchange, req: CanonicalRequest, d: Decision): Promise<void> {
+  const { candidate, events } = await dispatchOnce({ request: req, candidates: d.selection!.candidates, client: deps.client, signal: ex.signal, attempts: d.attempts });
+  d.served = candidate;
+  const acc = new Accumulator();
+  for (const e of events) acc.push(e);
+  const result = acc.result();
+  d.usage = result.usage;
+  const headers = decisionHeaders(ex, d);
+  if (req.api === 'responses') {
+    const ctx = responseContext(ex, req, candidate, d);
+    const body = renderResponse(ctx, result);
+    store(deps, req, ctx.id, result, body, candidate);
+    ex.json(body, headers);
+  } else {
+    if (result.finish === 'error') {
+      throw new UpstreamHttpError({ status: 502, type: 'server_error', code: 'upstream_error', message: result.error?.message ?? 'The provider failed.' }, candidate.provider.name);
+    }
+    ex.json(renderChatCompletion(chatContext(candidate), result), headers);
+  }
+}
+
+async function streamed(deps: PipelineDeps, ex: Exchange, req: CanonicalRequest, d: Decision): Promise<void> {
+  const acc = new Accumulator();
+  let sink: (e: CanonicalEvent) => void;
+  let finish: () => void;
+  let responseId: string | undefined;
+  const commit = (candidate: Candidate): void => {
+    d.served = candidate;
+    ex.sse.open(decisionHeaders(ex, d));
+    if (req.api === 'responses') {
+      const ctx = responseContext(ex, req, candidate, d);
+      responseId = ctx.id;
+      const r = new ResponsesStreamRenderer(ctx, (name, data) => ex.sse.event(name, data));
+      r.begin();
+      sink = (e) => r.push(e);
+      finish = () => r.end();
+    } else {
+      const r = new ChatStreamRenderer(chatContext(candidate), req.includeUsage ?? false, (data) => ex.sse.data(data));
+      r.begin();
+      sink = (e) => r.push(e);
+      finish = () => r.end();
+    }
+  };
+  const candidate = await dispatchStream(
+    { request: req, candidates: d.selection!.candidates, client: deps.client, signal: ex.signal, attempts: d.attempts },
+    commit,
+    (e) => {
+      acc.push(e);
+      sink(e);
+    },
+  );
+  finish!();
+  ex.sse.end();
+  const result = acc.result();
+  d.usage = result.usage;
+  if (req.api === 'responses' && responseId) store(deps, req, responseId, result, undefined, candidate);
+}
+
+function account(deps: PipelineDeps, ex: Exchange, d: Decision, outcome: string, started: bigint): void {
+  const set = ex.policy;
+  const provider = providerLabel(set, d.served?.provider.name);
+  const model = modelLabel(set, d.served?.provider.name, d.served?.model.name);
+  const m = deps.metrics;
+  m.requests.inc({ api: ex.api, provider, model, outcome });
+  m.requestDuration.observe({ api: ex.api, outcome }, Number(process.hrtime.bigint() - started) / 1e9);
+  for (const a of d.attempts) {
+    m.upstreamAttempts.inc({ provider: providerLabel(set, a.provider), model: modelLabel(set, a.provider, a.model), outcome: a.outcome });
+  }
+  if (d.usage && d.served) {
+    m.tokens.inc({ provider, model, direction: 'input' }, d.usage.inputTokens);
+    m.tokens.inc({ provider, model, direction: 'output' }, d.usage.outputTokens);
+    const cost = costUsd(d.served, d.usage);
+    if (cost > 0) m.costUsd.inc({ provider, model }, cost);
+  }
+  deps.logger.info(
+    {
+      request_id: ex.requestId,
+      api: ex.api,
+      caller: ex.caller,
+      policy_version: set.version,
+      mode: d.selection?.mode,
+      rules: d.rules,
+      provider: d.served?.provider.name,
+      model: d.served?.model.name,
+      attempts: d.attempts.map((a) => `${a.provider}/${a.model}:${a.outcome}${a.status ? `:${a.status}` : ''}`),
+      outcome,
+      usage: d.usage ? { input: d.usage.inputTokens, output: d.usage.outputTokens } : undefined,
+    },
+    'decision',
+  );
+}
+
+// ---- helpers ----------------------------------------------------------------
+
+function requestText(req: CanonicalRequest): string {
+  const parts: string[] = [];
+  if (req.instructions) parts.push(req.instructions);
+  for (const i of req.items) {
+    if (i.type === 'message') for (const p of i.content) if (p.type === 'text') parts.push(p.text);
+    if (i.type === 'function_call_output') parts.push(i.output);
+  }
+  return parts.join('\n');
+}
+
+function responseContext(ex: Exchange, req: CanonicalRequest, c: Candidate, d: Decision): ResponseContext {
+  return {
+    id: wireId('resp_'),
+    createdAt: Math.floor(Date.now() / 1000),
+    model: c.model.name,
+    request: req,
+    routerMetadata: {
+      provider: c.provider.name,
+      routing_mode: d.selection?.mode ?? '',
+      request_id: ex.requestId,
+      routing_confidence: String(d.selection?.confidence ?? 1),
+      ...(d.warnings.length ? { warnings: d.warnings.join(' | ').slice(0, 512) } : {}),
+    },
+  };
+}
+
+function chatContext(c: Candidate): ChatContext {
+  return { id: wireId('chatcmpl-'), created: Math.floor(Date.now() / 1000), model: c.model.name };
+}
+
+function store(deps: PipelineDeps, req: CanonicalRequest, id: string, result: CanonicalResult, response: Record<string, unknown> | undefined, c: Candidate): void {
+  if (req.store === false) {
+    deps.conversations.put({ id, stored: false, createdAt: Date.now() });
+    return;
+  }
+  deps.conversations.put({
+    id,
+    stored: true,
+    items: req.items,
+    result,
+    ...(response ? { response } : {}),
+    provider: c.provider.name,
+    providerType: c.provider.type,
+    model: c.model.name,
+    createdAt: Date.now(),
+  });
+}
+
+function costUsd(c: Candidate, u: Usage): number {
+  const p = c.model.pricing;
+  const cached = Math.min(u.cachedTokens, u.inputTokens);
+  const input = (u.inputTokens - cached) * p.input + cached * (p.cachedInput ?? p.input);
+  return (input + u.outputTokens * p.output) / 1e6;
+}
+
+function decisionHeaders(ex: Exchange, d: Decision): Record<string, string> {
+  const h: Record<string, string> = {
+    'x-tokenrouter-request-id': ex.requestId,
+    'x-tokenrouter-policy-version': ex.policy.version,
+    'x-tokenrouter-attempts': String(d.attempts.length),
+  };
+  if (d.selection) h['x-tokenrouter-mode'] = d.selection.mode;
+  if (d.served) {
+    h['x-tokenrouter-provider'] = d.served.provider.name;
+    h['x-tokenrouter-model'] = d.served.model.name;
+  }
+  if (d.rules.length) h['x-tokenrouter-rules'] = d.rules.join(',');
+  if (d.warnings.length) h['x-tokenrouter-warnings'] = encodeURIComponent(d.warnings.join(' | ')).slice(0, 2000);
+  return h;
+}

@@ -1,0 +1,289 @@
+// CanonicalRequest → Anthropic Messages request (PROVIDERS.md §2, §7).
+// Pure translation: system/developer messages are hoisted into `system`,
+// history items become alternating user/assistant turns (tool_result blocks
+// first in the user turn that follows the tool_use turn), and every parameter
+// Anthropic does not have (metadata, seed, penalties…) is dropped.
+import type { CanonicalRequest, ContentPart, FunctionTool, InputItem, TextFormat, ToolChoice } from '../../canonical/types.js';
+import type { ModelSpec } from '../../policy/types.js';
+import { safeToolId } from '../shared/ids.js';
+import type { Target, UpstreamRequest } from '../types.js';
+
+export const ANTHROPIC_VERSION = '2023-06-01';
+const DEFAULT_MAX_TOKENS = 4096;
+const MAX_DEFAULT_MAX_TOKENS = 8192;
+const MIN_THINKING_BUDGET = 1024;
+const THINKING_BUDGET: Record<NonNullable<CanonicalRequest['reasoningEffort']>, number> = {
+  minimal: 1024,
+  low: 2048,
+  medium: 4096,
+  high: 8192,
+};
+const IMAGE_MEDIA_TYPES = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/webp']);
+
+export const JSON_OBJECT_INSTRUCTION =
+  'Respond with a single valid JSON object only: no prose before or after it and no Markdown code fences.';
+
+type Block = Record<string, unknown>;
+
+interface Turn {
+  role: 'user' | 'assistant';
+  /** user turns: tool_result blocks, which must come first. */
+  results: Block[];
+  /** assistant turns: replayed thinking blocks, which must come first. */
+  thinking: Block[];
+  content: Block[];
+}
+
+export interface AnthropicMessage {
+  role: 'user' | 'assistant';
+  content: Block[];
+}
+
+export function buildAnthropicRequest(req: CanonicalRequest, target: Target): UpstreamRequest {
+  const { provider, model } = target;
+  const system: string[] = [];
+  if (req.instructions && req.instructions.trim() !== '') system.push(req.instructions);
+  for (const item of req.items) {
+    if (item.type === 'message' && (item.role === 'system' || item.role === 'developer')) {
+      const text = partsText(item.content);
+      if (text.trim() !== '') system.push(text);
+    }
+  }
+
+  const messages = buildMessages(req.items, provider.name);
+  const maxTokens = req.maxOutputTokens ?? Math.min(model.maxOutputTokens ?? DEFAULT_MAX_TOKENS, MAX_DEFAULT_MAX_TOKENS);
+
+  const body: Record<string, unknown> = {
+    model: model.upstreamModel ?? model.name,
+    max_tokens: maxTokens,
+  };
+
+  const format = formatInstruction(req.textFormat, model);
+  if (format.instruction) system.push(format.instruction);
+  if (system.length > 0) body.system = system.join('\n\n');
+  body.messages = messages;
+
+  if (req.tools.length > 0) {
+    body.tools = req.tools.map(mapTool);
+    const choice = mapToolChoice(req.toolChoice, req.parallelToolCalls);
+    if (choice) body.tool_choice = choice;
+  }
+
+  const thinkingBudget = thinkingBudgetFor(req, model, maxTokens, messages);
+  if (thinkingBudget !== undefined) {
+    // Thinking fixes temperature at 1 and only tolerates a narrow top_p: send neither.
+    body.thinking = { type: 'enabled', budget_tokens: thinkingBudget };
+  } else if (req.temperature !== undefined && Number.isFinite(req.temperature)) {
+    // Anthropic's range is 0–1; recent models refuse temperature together with top_p.
+    body.temperature = Math.min(1, Math.max(0, req.temperature));
+  } else if (req.topP !== undefined && Number.isFinite(req.topP)) {
+    body.top_p = req.topP;
+  }
+
+  // Anthropic rejects whitespace-only stop sequences.
+  const stops = (req.stop ?? []).filter((s) => typeof s === 'string' && s.trim() !== '');
+  if (stops.length > 0) body.stop_sequences = stops;
+
+  if (format.outputConfig) body.output_config = format.outputConfig;
+  if (req.stream) body.stream = true;
+
+  const extra = provider.headers ?? {};
+  const hasVersion = Object.keys(extra).some((k) => k.toLowerCase() === 'anthropic-version');
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    ...(hasVersion ? {} : { 'anthropic-version': ANTHROPIC_VERSION }),
+  };
+  for (const [name, value] of Object.entries(extra)) {
+    const lower = name.toLowerCase();
+    // Policy validation already refuses credential headers; never let one replace the key.
+    if (lower === 'x-api-key' || lower === 'authorization' || lower === 'content-type') continue;
+    headers[name] = value;
+  }
+  headers['x-api-key'] = target.apiKey;
+
+  return {
+    url: `${provider.baseUrl.replace(/\/+$/, '')}/messages`,
+    method: 'POST',
+    headers,
+    body: JSON.stringify(body),
+    stream: req.stream,
+  };
+}
+
+/** History items → alternating Anthropic turns (consecutive same-role turns merged). */
+export function buildMessages(items: readonly InputItem[], providerName = 'anthropic'): AnthropicMessage[] {
+  const turns: Turn[] = [];
+  const turn = (role: Turn['role']): Turn => {
+    const last = turns[turns.length - 1];
+    if (last && last.role === role) return last;
+    const t: Turn = { role, results: [], thinking: [], content: [] };
+    turns.push(t);
+    return t;
+  };
+
+  for (const item of items) {
+    switch (item.type) {
+      case 'message': {
+        if (item.role === 'system' || item.role === 'developer') break; // hoisted into `system`
+        const blocks = item.role === 'user' ? userBlocks(item.content) : assistantBlocks(item.content);
+        if (blocks.length > 0) turn(item.role).content.push(...blocks);
+        break;
+      }
+      case 'function_call':
+        turn('assistant').content.push({
+          type: 'tool_use',
+          id: safeToolId(item.callId),
+          name: item.name,
+          input: parseArguments(item.arguments),
+        });
+        break;
+      case 'function_call_output': {
+        const block: Block = { type: 'tool_result', tool_use_id: safeToolId(item.callId) };
+        if (item.output !== '') block.content = item.output;
+        turn('user').results.push(block);
+        break;
+      }
+      case 'reasoning':
+        // Signatures only validate at the provider that issued them; anything else is dropped.
+        if (item.provider === providerName && item.signature) {
+          turn('assistant').thinking.push({ type: 'thinking', thinking: item.text, signature: item.signature });
+        }
+        break;
+    }
+  }
+
+  const out: AnthropicMessage[] = [];
+  for (const t of turns) {
+    const content = t.role === 'user' ? [...t.results, ...t.content] : [...t.thinking, ...t.content];
+    // A turn holding nothing but replayed thinking is not a valid assistant message.
+    if (t.role === 'assistant' && t.content.length === 0) continue;
+    if (content.length === 0) continue;
+    const prev = out[out.length - 1];
+    if (prev && prev.role === t.role) {
+      // Dropping a turn can make two same-role turns adjacent: keep the ordering rules.
+      prev.content = mergeSameRole(t.role, prev.content, content);
+    } else {
+      out.push({ role: t.role, content });
+    }
+  }
+  return out;
+}
+
+function mergeSameRole(role: Turn['role'], a: Block[], b: Block[]): Block[] {
+  const all = [...a, ...b];
+  const firstKind = role === 'user' ? 'tool_result' : 'thinking';
+  return [...all.filter((x) => x.type === firstKind), ...all.filter((x) => x.type !== firstKind)];
+}
+
+function userBlocks(parts: readonly ContentPart[]): Block[] {
+  const blocks: Block[] = [];
+  for (const p of parts) {
+    if (p.type === 'text') {
+      if (p.text !== '') blocks.push({ type: 'text', text: p.text });
+    } else if (p.type === 'refusal') {
+      if (p.refusal !== '') blocks.push({ type: 'text', text: p.refusal });
+    } else {
+      blocks.push(imageBlock(p.url));
+    }
+  }
+  return blocks;
+}
+
+function assistantBlocks(parts: readonly ContentPart[]): Block[] {
+  const blocks: Block[] = [];
+  for (const p of parts) {
+    // Anthropic rejects empty text blocks; assistant turns carry no images.
+    if (p.type === 'text' && p.text !== '') blocks.push({ type: 'text', text: p.text });
+    else if (p.type === 'refusal' && p.refusal !== '') blocks.push({ type: 'text', text: p.refusal });
+  }
+  return blocks;
+}
+
+function imageBlock(url: string): Block {
+  if (url.startsWith('data:')) {
+    const m = /^data:([^;,]+)((?:;[^;,]+)*),(.*)$/s.exec(url);
+    if (!m) throw new Error('Invalid image data URL.');
+    let mediaType = m[1]!.trim().toLowerCase();
+    if (mediaType === 'image/jpg') mediaType = 'image/jpeg';
+    const isBase64 = m[2]!.split(';').some((param) => param.trim().toLowerCase() === 'base64');
+    if (!IMAGE_MEDIA_TYPES.has(mediaType)) {
+      throw new Error(`Anthropic supports only JPEG, PNG, GIF and WebP images; got "${mediaType}".`);
+    }
+    if (!isBase64) throw new Error('Image data URLs must be base64-encoded.');
+    return { type: 'image', source: { type: 'base64', media_type: mediaType, data: m[3]!.replace(/\s+/g, '') } };
+  }
+  if (/^https?:\/\//i.test(url)) return { type: 'image', source: { type: 'url', url } };
+  throw new Error('Images must be given as an https URL or a base64 data URL.');
+}
+
+function parseArguments(args: string): Record<string, unknown> {
+  try {
+    const v: unknown = JSON.parse(args);
+    if (v !== null && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
+  } catch {
+    // fall through: a tool_use input must be an object
+  }
+  return {};
+}
+
+function partsText(parts: readonly ContentPart[]): string {
+  return parts
+    .map((p) => (p.type === 'text' ? p.text : p.type === 'refusal' ? p.refusal : ''))
+    .filter((t) => t !== '')
+    .join('\n\n');
+}
+
+function mapTool(t: FunctionTool): Block {
+  return {
+    name: t.name,
+    ...(t.description !== undefined && t.description !== '' ? { description: t.description } : {}),
+    input_schema: t.parameters ?? { type: 'object', properties: {} },
+  };
+}
+
+function mapToolChoice(choice: ToolChoice | undefined, parallel: boolean | undefined): Block | undefined {
+  const noParallel = parallel === false ? { disable_parallel_tool_use: true } : {};
+  if (choice === undefined) return parallel === false ? { type: 'auto', ...noParallel } : undefined;
+  if (choice === 'none') return { type: 'none' };
+  if (choice === 'auto') return { type: 'auto', ...noParallel };
+  if (choice === 'required') return { type: 'any', ...noParallel };
+  return { type: 'tool', name: choice.name, ...noParallel };
+}
+
+function formatInstruction(
+  format: TextFormat | undefined,
+  model: Readonly<ModelSpec>,
+): { instruction?: string; outputConfig?: Record<string, unknown> } {
+  if (!format || format.type === 'text') return {};
+  if (format.type === 'json_object') return { instruction: JSON_OBJECT_INSTRUCTION };
+  if (model.capabilities.includes('json_schema')) {
+    return { outputConfig: { format: { type: 'json_schema', schema: format.schema } } };
+  }
+  // Models without native structured outputs: ask for it in the system prompt.
+  return {
+    instruction: `${JSON_OBJECT_INSTRUCTION} The object must conform to this JSON Schema:\n${JSON.stringify(format.schema)}`,
+  };
+}
+
+/**
+ * Extended thinking for reasoning-capable models when the caller asked for a
+ * reasoning effort. Skipped when it cannot work: a forced tool choice, too few
+ * output tokens for the 1024-token minimum budget, or a pending tool loop whose
+ * assistant turn has no thinking block to continue from.
+ */
+function thinkingBudgetFor(
+  req: CanonicalRequest,
+  model: Readonly<ModelSpec>,
+  maxTokens: number,
+  messages: readonly AnthropicMessage[],
+): number | undefined {
+  if (!req.reasoningEffort || !model.capabilities.includes('reasoning')) return undefined;
+  if (req.tools.length > 0 && (req.toolChoice === 'required' || typeof req.toolChoice === 'object')) return undefined;
+  const budget = Math.min(THINKING_BUDGET[req.reasoningEffort], maxTokens - MIN_THINKING_BUDGET);
+  if (budget < MIN_THINKING_BUDGET) return undefined;
+  const lastAssistant = [...messages].reverse().find((m) => m.role === 'assistant');
+  if (lastAssistant && lastAssistant.content.some((b) => b.type === 'tool_use') && lastAssistant.content[0]?.type !== 'thinking') {
+    return undefined;
+  }
+  return budget;
+}

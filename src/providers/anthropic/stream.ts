@@ -1,0 +1,169 @@
+// Anthropic Messages SSE → canonical events (PROVIDERS.md §4.2).
+// message_start carries the ids and the input side of usage; content blocks
+// are keyed by their `index`; message_delta carries the stop reason and the
+// cumulative usage; only message_stop is a clean end. An in-band `error`
+// event (e.g. overloaded_error after a 200) ends the stream with an error.
+import type { CanonicalEvent, CanonicalRequest } from '../../canonical/types.js';
+import { tryJson } from '../shared/errors.js';
+import type { SseMessage, StreamTranslator } from '../types.js';
+import { type AnthropicUsage, ids, mapStopReason, mapUsage } from './response.js';
+
+interface OpenBlock {
+  type: string;
+  /** tool_use: whether any non-empty input_json_delta arrived. */
+  gotArgs: boolean;
+  /** tool_use: the input given at content_block_start (normally `{}`). */
+  input?: unknown;
+  ended: boolean;
+}
+
+export function createAnthropicStreamTranslator(_req: CanonicalRequest): StreamTranslator {
+  let started = false;
+  let done = false;
+  let usage: AnthropicUsage = {};
+  let usageSent = false;
+  let stopReason: unknown;
+  const blocks = new Map<number, OpenBlock>();
+
+  const begin = (out: CanonicalEvent[], msg: { id?: unknown; model?: unknown } = {}): void => {
+    if (started) return;
+    started = true;
+    out.push({ type: 'start', ...ids(msg) });
+  };
+
+  const mergeUsage = (u: unknown): void => {
+    if (!u || typeof u !== 'object') return;
+    // message_delta usage is cumulative; null or absent fields keep the earlier value.
+    for (const [k, v] of Object.entries(u as Record<string, unknown>)) {
+      if (v !== null && v !== undefined) (usage as Record<string, unknown>)[k] = v;
+    }
+  };
+
+  const endToolBlock = (out: CanonicalEvent[], index: number, block: OpenBlock): void => {
+    if (block.type !== 'tool_use' || block.ended) return;
+    block.ended = true;
+    const key = String(index);
+    if (!block.gotArgs) {
+      const input = block.input && typeof block.input === 'object' && Object.keys(block.input).length > 0 ? block.input : {};
+      out.push({ type: 'tool_call_delta', key, arguments: JSON.stringify(input) });
+    }
+    out.push({ type: 'tool_call_end', key });
+  };
+
+  return {
+    push(m: SseMessage): CanonicalEvent[] {
+      if (done) return [];
+      const data = tryJson(m.data) as Record<string, any> | undefined;
+      if (!data || typeof data !== 'object') return [];
+      const type = typeof data.type === 'string' ? data.type : m.event;
+      const out: CanonicalEvent[] = [];
+
+      switch (type) {
+        case 'message_start': {
+          const msg = (data.message ?? {}) as { id?: unknown; model?: unknown; usage?: unknown };
+          begin(out, msg);
+          mergeUsage(msg.usage);
+          break;
+        }
+        case 'content_block_start': {
+          begin(out);
+          const index = Number(data.index);
+          const cb = (data.content_block ?? {}) as Record<string, any>;
+          const blockType = String(cb.type ?? '');
+          blocks.set(index, { type: blockType, gotArgs: false, input: cb.input, ended: false });
+          if (blockType === 'text') {
+            if (typeof cb.text === 'string' && cb.text !== '') out.push({ type: 'text_delta', text: cb.text });
+          } else if (blockType === 'tool_use') {
+            out.push({ type: 'tool_call_start', key: String(index), callId: String(cb.id ?? ''), name: String(cb.name ?? '') });
+          } else if (blockType === 'thinking') {
+            const text = typeof cb.thinking === 'string' ? cb.thinking : '';
+            if (text !== '' || cb.signature) {
+              out.push({ type: 'reasoning_delta', text, ...(cb.signature ? { signature: String(cb.signature) } : {}) });
+            }
+          }
+          // redacted_thinking and server-tool blocks have no canonical form.
+          break;
+        }
+        case 'content_block_delta': {
+          begin(out);
+          const index = Number(data.index);
+          const delta = (data.delta ?? {}) as Record<string, any>;
+          switch (delta.type) {
+            case 'text_delta':
+              if (typeof delta.text === 'string' && delta.text !== '') out.push({ type: 'text_delta', text: delta.text });
+              break;
+            case 'input_json_delta': {
+              const part = typeof delta.partial_json === 'string' ? delta.partial_json : '';
+              const block = blocks.get(index);
+              if (part !== '' && block && block.type === 'tool_use' && !block.ended) {
+                block.gotArgs = true;
+                out.push({ type: 'tool_call_delta', key: String(index), arguments: part });
+              }
+              break;
+            }
+            case 'thinking_delta':
+              if (typeof delta.thinking === 'string' && delta.thinking !== '') out.push({ type: 'reasoning_delta', text: delta.thinking });
+              break;
+            case 'signature_delta':
+              if (typeof delta.signature === 'string' && delta.signature !== '') {
+                out.push({ type: 'reasoning_delta', text: '', signature: delta.signature });
+              }
+              break;
+            default:
+              // citations_delta and anything newer: ignored.
+              break;
+          }
+          break;
+        }
+        case 'content_block_stop': {
+          begin(out);
+          const index = Number(data.index);
+          const block = blocks.get(index);
+          if (block) endToolBlock(out, index, block);
+          break;
+        }
+        case 'message_delta': {
+          begin(out);
+          const delta = (data.delta ?? {}) as Record<string, unknown>;
+          if (delta.stop_reason !== undefined && delta.stop_reason !== null) stopReason = delta.stop_reason;
+          if (data.usage) {
+            mergeUsage(data.usage);
+            out.push({ type: 'usage', usage: mapUsage(usage) });
+            usageSent = true;
+          }
+          break;
+        }
+        case 'message_stop': {
+          begin(out);
+          for (const [index, block] of blocks) endToolBlock(out, index, block);
+          if (!usageSent) out.push({ type: 'usage', usage: mapUsage(usage) });
+          out.push({ type: 'finish', reason: mapStopReason(stopReason) });
+          done = true;
+          break;
+        }
+        case 'error': {
+          begin(out);
+          const err = (data.error ?? {}) as { type?: unknown; message?: unknown };
+          const errType = typeof err.type === 'string' ? err.type : 'api_error';
+          const message = typeof err.message === 'string' && err.message !== '' ? err.message : `Anthropic stream error (${errType}).`;
+          out.push({ type: 'error', code: errType === 'rate_limit_error' ? 'rate_limit_exceeded' : 'server_error', message });
+          done = true;
+          break;
+        }
+        default:
+          // ping and unknown event types.
+          break;
+      }
+      return out;
+    },
+
+    end(): CanonicalEvent[] {
+      if (done) return [];
+      done = true;
+      const out: CanonicalEvent[] = [];
+      begin(out);
+      out.push({ type: 'error', code: 'server_error', message: 'The upstream stream ended before message_stop.' });
+      return out;
+    },
+  };
+}

@@ -1,0 +1,87 @@
+// Whose quirks apply to an OpenAI-compatible Chat Completions host
+// (PROVIDERS.md §7). The wire is the same everywhere; the dialect only decides
+// the handful of places where a host is stricter or different than OpenAI.
+import type { ProviderSpec } from '../../policy/types.js';
+
+export type Dialect = NonNullable<ProviderSpec['dialect']>;
+
+export interface DialectRules {
+  readonly name: Dialect;
+  /** Mistral: tool-call ids must be exactly 9 [A-Za-z0-9]; map them deterministically. */
+  readonly nineCharToolIds: boolean;
+  /** Mistral: a user message may not directly follow a tool message; insert an assistant bridge. */
+  readonly bridgeUserAfterTool: boolean;
+  /** How tool_choice "required" is spelled. */
+  readonly requiredToolChoice: 'required' | 'any';
+  /** DeepSeek: no json_schema; json_object plus the schema in the system prompt. */
+  readonly jsonSchemaViaPrompt: boolean;
+  /** DeepSeek: json_object needs the word "json" somewhere in the prompt. */
+  readonly jsonObjectNeedsJsonWord: boolean;
+  /** DeepSeek chat is text-only. */
+  readonly images: boolean;
+  /** DeepSeek: replay its own reasoning as reasoning_content on tool-call turns. */
+  readonly replayReasoningContent: boolean;
+  /** Whether parallel_tool_calls is forwarded (DeepSeek has no such switch). */
+  readonly parallelToolCalls: boolean;
+  /** Mistral: tool messages carry the function name. */
+  readonly toolMessageName: boolean;
+}
+
+const GENERIC: DialectRules = {
+  name: 'generic',
+  nineCharToolIds: false,
+  bridgeUserAfterTool: false,
+  requiredToolChoice: 'required',
+  jsonSchemaViaPrompt: false,
+  jsonObjectNeedsJsonWord: false,
+  images: true,
+  replayReasoningContent: false,
+  parallelToolCalls: true,
+  toolMessageName: false,
+};
+
+const RULES: Record<Dialect, DialectRules> = {
+  generic: GENERIC,
+  vllm: { ...GENERIC, name: 'vllm' },
+  ollama: { ...GENERIC, name: 'ollama' },
+  together: { ...GENERIC, name: 'together' },
+  groq: { ...GENERIC, name: 'groq' },
+  mistral: {
+    ...GENERIC,
+    name: 'mistral',
+    nineCharToolIds: true,
+    bridgeUserAfterTool: true,
+    requiredToolChoice: 'any',
+    toolMessageName: true,
+  },
+  deepseek: {
+    ...GENERIC,
+    name: 'deepseek',
+    jsonSchemaViaPrompt: true,
+    jsonObjectNeedsJsonWord: true,
+    images: false,
+    replayReasoningContent: true,
+    parallelToolCalls: false,
+  },
+};
+
+/** The declared dialect, else inferred from the base URL's host, else generic. */
+export function resolveDialect(provider: Readonly<Pick<ProviderSpec, 'dialect' | 'baseUrl'>>): Dialect {
+  if (provider.dialect) return provider.dialect;
+  let host = '';
+  try {
+    host = new URL(provider.baseUrl).hostname.toLowerCase();
+  } catch {
+    return 'generic';
+  }
+  const is = (domain: string): boolean => host === domain || host.endsWith('.' + domain);
+  if (is('mistral.ai')) return 'mistral';
+  if (is('deepseek.com')) return 'deepseek';
+  if (is('together.xyz') || is('together.ai')) return 'together';
+  if (is('groq.com')) return 'groq';
+  return 'generic';
+}
+
+export function dialectRules(dialect: Dialect): DialectRules {
+  return RULES[dialect] ?? GENERIC;
+}

@@ -1,0 +1,101 @@
+// CanonicalRequest → OpenAI Responses request. The body is rebuilt from the
+// canonical form (never the client's raw body): the router keeps conversation
+// state itself, so `store:false` and no previous_response_id, and metadata /
+// router fields are never forwarded.
+import type { CanonicalRequest, ContentPart, InputItem } from '../../canonical/types.js';
+import { jsonHeaders, joinUrl, maxOutputTokens, upstreamModelId } from '../openai-compatible/request.js';
+import type { Target, UpstreamRequest } from '../types.js';
+
+export function buildResponsesRequest(req: CanonicalRequest, target: Target): UpstreamRequest {
+  return {
+    url: joinUrl(target.provider.baseUrl, '/responses'),
+    method: 'POST',
+    headers: jsonHeaders(target, req.stream),
+    body: JSON.stringify(buildResponsesBody(req, target)),
+    stream: req.stream,
+  };
+}
+
+export function buildResponsesBody(req: CanonicalRequest, target: Target): Record<string, unknown> {
+  const body: Record<string, unknown> = { model: upstreamModelId(target) };
+  if (req.instructions !== undefined && req.instructions !== '') body.instructions = req.instructions;
+  body.input = req.items.flatMap(inputItem);
+  if (req.tools.length > 0) {
+    body.tools = req.tools.map((t) => ({
+      type: 'function',
+      name: t.name,
+      ...(t.description !== undefined ? { description: t.description } : {}),
+      ...(t.parameters !== undefined ? { parameters: t.parameters } : {}),
+      ...(t.strict !== undefined ? { strict: t.strict } : {}),
+    }));
+    if (req.toolChoice !== undefined) {
+      body.tool_choice = typeof req.toolChoice === 'object' ? { type: 'function', name: req.toolChoice.name } : req.toolChoice;
+    }
+    if (req.parallelToolCalls !== undefined) body.parallel_tool_calls = req.parallelToolCalls;
+  }
+  const f = req.textFormat;
+  if (f && f.type !== 'text') {
+    body.text = {
+      format:
+        f.type === 'json_schema'
+          ? {
+              type: 'json_schema',
+              name: f.name,
+              ...(f.description !== undefined ? { description: f.description } : {}),
+              schema: f.schema,
+              ...(f.strict !== undefined ? { strict: f.strict } : {}),
+            }
+          : { type: 'json_object' },
+    };
+  }
+  const maxTokens = maxOutputTokens(req, target);
+  if (maxTokens !== undefined) body.max_output_tokens = maxTokens;
+  if (req.temperature !== undefined) body.temperature = req.temperature;
+  if (req.topP !== undefined) body.top_p = req.topP;
+  if (req.reasoningEffort !== undefined) body.reasoning = { effort: req.reasoningEffort };
+  if (req.user !== undefined) body.user = req.user;
+  body.stream = req.stream;
+  body.store = false;
+  return body;
+}
+
+function inputItem(item: InputItem): Record<string, unknown>[] {
+  switch (item.type) {
+    case 'message':
+      if (item.role === 'assistant') {
+        const content = item.content.flatMap(assistantPart);
+        return content.length > 0 ? [{ type: 'message', role: 'assistant', content }] : [];
+      }
+      return [{ type: 'message', role: item.role, content: item.content.map(inputPart) }];
+    case 'function_call':
+      return [{ type: 'function_call', call_id: item.callId, name: item.name, arguments: item.arguments || '{}' }];
+    case 'function_call_output':
+      return [{ type: 'function_call_output', call_id: item.callId, output: item.output }];
+    case 'reasoning':
+      // OpenAI reasoning can only be replayed by item id + encrypted_content, which the
+      // canonical item does not carry; the model works without it (store:false).
+      return [];
+  }
+}
+
+function inputPart(p: ContentPart): Record<string, unknown> {
+  switch (p.type) {
+    case 'text':
+      return { type: 'input_text', text: p.text };
+    case 'refusal':
+      return { type: 'input_text', text: p.refusal };
+    case 'image':
+      return { type: 'input_image', image_url: p.url, detail: p.detail ?? 'auto' };
+  }
+}
+
+function assistantPart(p: ContentPart): Record<string, unknown>[] {
+  switch (p.type) {
+    case 'text':
+      return p.text === '' ? [] : [{ type: 'output_text', text: p.text, annotations: [] }];
+    case 'refusal':
+      return [{ type: 'refusal', refusal: p.refusal }];
+    case 'image':
+      return []; // assistants do not send images
+  }
+}

@@ -1,0 +1,64 @@
+// Status → OpenAI error mapping shared by every adapter (PROVIDERS.md §6). An
+// adapter extracts the provider's message and code from its own error body
+// shape and calls mapByStatus; special cases (Anthropic 529, Gemini
+// API_KEY_INVALID, spend caps) are decided by the adapter before or after.
+import type { MappedError } from '../types.js';
+
+/** retry-after-ms (ms) or retry-after (seconds or an HTTP date), in whole seconds ≥ 1. */
+export function retryAfterSeconds(headers: Record<string, string>): number | undefined {
+  const ms = headers['retry-after-ms'];
+  if (ms !== undefined && Number.isFinite(Number(ms))) return Math.max(1, Math.ceil(Number(ms) / 1000));
+  const ra = headers['retry-after'];
+  if (ra === undefined) return undefined;
+  if (/^\d+(\.\d+)?$/.test(ra.trim())) return Math.max(1, Math.ceil(Number(ra)));
+  const date = Date.parse(ra);
+  if (Number.isFinite(date)) return Math.max(1, Math.ceil((date - Date.now()) / 1000));
+  return undefined;
+}
+
+export interface StatusInput {
+  status: number;
+  headers: Record<string, string>;
+  /** The provider's own message (kept for the client), without secrets. */
+  message: string;
+  providerName?: string;
+  /** Upstream code string if the provider gave one (used for 400s only). */
+  providerCode?: string | null;
+  param?: string | null;
+}
+
+export function mapByStatus(input: StatusInput): MappedError {
+  const { status, headers } = input;
+  const retry = retryAfterSeconds(headers);
+  const base = (s: number, type: string, code: string | null, message = input.message): MappedError => ({
+    status: s,
+    type,
+    code,
+    message,
+    param: input.param ?? null,
+    ...(retry !== undefined ? { retryAfterSeconds: retry } : {}),
+  });
+  if (status === 401 || status === 403) {
+    if (status === 403) return base(403, 'permission_error', null);
+    // Our own provider key was refused: a router misconfiguration, not the caller's fault.
+    return { ...base(502, 'server_error', 'upstream_auth_error', 'The upstream provider rejected the router\'s credentials.'), shouldRetry: false };
+  }
+  if (status === 402) return { ...base(429, 'insufficient_quota', 'insufficient_quota'), shouldRetry: false };
+  if (status === 404) return base(404, 'invalid_request_error', 'model_not_found');
+  if (status === 408 || status === 504) return base(504, 'server_error', 'timeout');
+  if (status === 413) return base(413, 'invalid_request_error', 'request_too_large');
+  if (status === 429) return base(429, 'rate_limit_error', 'rate_limit_exceeded');
+  if (status === 529 || status === 503) return base(503, 'service_unavailable_error', 'server_is_overloaded');
+  if (status >= 500) return base(status === 500 ? 500 : 502, 'server_error', status === 500 ? null : 'upstream_error');
+  if (status === 400 || status === 422) return base(400, 'invalid_request_error', input.providerCode ?? null);
+  return base(502, 'server_error', 'upstream_error');
+}
+
+/** Parse a body as JSON, or undefined. */
+export function tryJson(text: string): any {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

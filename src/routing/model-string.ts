@@ -1,0 +1,49 @@
+// The `model` grammar: auto | auto:MODE | MODEL | MODEL:MODE | provider/MODEL,
+// plus router_mode / router_model / router_provider. Aliases: balanced →
+// balance, fast → latency, google → gemini.
+import type { RoutingMode } from '../policy/types.js';
+
+export const MODES: readonly RoutingMode[] = ['balance', 'cost', 'quality', 'latency'];
+const MODE_ALIASES: Record<string, RoutingMode> = { balanced: 'balance', fast: 'latency' };
+const PROVIDER_ALIASES: Record<string, string> = { google: 'gemini' };
+
+export interface ModelRequest {
+  mode?: RoutingMode;
+  /** Catalog model name or alias. */
+  model?: string;
+  provider?: string;
+}
+
+export function parseMode(s: string): RoutingMode | undefined {
+  const m = s.trim().toLowerCase();
+  if ((MODES as readonly string[]).includes(m)) return m as RoutingMode;
+  return MODE_ALIASES[m];
+}
+
+export function providerAlias(p: string): string {
+  return PROVIDER_ALIASES[p.toLowerCase()] ?? p;
+}
+
+/** Parse the model string; returns undefined parts for what it does not say. Throws on an unknown mode. */
+export function parseModelString(raw: string): ModelRequest & { badMode?: string } {
+  const s = raw.trim();
+  if (s === '' || s === 'auto') return {};
+  let body = s;
+  let mode: RoutingMode | undefined;
+  const colon = s.lastIndexOf(':');
+  if (colon > 0) {
+    const parsed = parseMode(s.slice(colon + 1));
+    if (parsed) {
+      mode = parsed;
+      body = s.slice(0, colon);
+    } else if (s.startsWith('auto:')) {
+      return { badMode: s.slice(colon + 1) };
+    }
+  }
+  if (body === 'auto') return mode ? { mode } : {};
+  const slash = body.indexOf('/');
+  if (slash > 0) {
+    return { provider: providerAlias(body.slice(0, slash)), model: body.slice(slash + 1), ...(mode ? { mode } : {}) };
+  }
+  return { model: body, ...(mode ? { mode } : {}) };
+}

@@ -1,0 +1,46 @@
+// Replays a stored response: as the stored JSON, or re-streamed through the
+// same stream renderer a live response uses (same id, same output).
+import type { Response } from 'express';
+import type { CanonicalEvent, CanonicalRequest } from '../../canonical/types.js';
+import { renderResponse } from '../../api/responses/render.js';
+import { ResponsesStreamRenderer } from '../../api/responses/stream.js';
+import type { StoredResponse } from '../../state/conversations.js';
+import { SseWriter } from '../sse.js';
+
+export function accumulateReplay(entry: StoredResponse, stream: boolean, res: Response): void {
+  const result = entry.result!;
+  const stored = (entry.response ?? {}) as Record<string, any>;
+  const request: CanonicalRequest = { api: 'responses', model: entry.model ?? '', items: [], tools: [], stream };
+  const ctx = {
+    id: entry.id,
+    createdAt: typeof stored.created_at === 'number' ? stored.created_at : Math.floor(entry.createdAt / 1000),
+    model: entry.model ?? '',
+    request,
+    routerMetadata: { provider: entry.provider ?? '', replay: 'true' },
+  };
+  if (!stream) {
+    res.json(entry.response ?? renderResponse(ctx, result));
+    return;
+  }
+  const sse = new SseWriter(res);
+  sse.open({});
+  const r = new ResponsesStreamRenderer(ctx, (name, data) => sse.event(name, data));
+  for (const e of eventsOf(result)) r.push(e);
+  r.end();
+  sse.end();
+}
+
+function eventsOf(result: StoredResponse['result'] & object): CanonicalEvent[] {
+  const events: CanonicalEvent[] = [{ type: 'start' }];
+  result.output.forEach((item, i) => {
+    if (item.type === 'message') events.push({ type: 'text_delta', text: item.text });
+    else if (item.type === 'reasoning') events.push({ type: 'reasoning_delta', text: item.text });
+    else {
+      const key = String(i);
+      events.push({ type: 'tool_call_start', key, callId: item.callId, name: item.name }, { type: 'tool_call_delta', key, arguments: item.arguments }, { type: 'tool_call_end', key });
+    }
+  });
+  events.push({ type: 'usage', usage: result.usage });
+  events.push(result.error ? { type: 'error', code: result.error.code, message: result.error.message } : { type: 'finish', reason: result.finish });
+  return events;
+}

@@ -1,0 +1,186 @@
+// OpenAI Responses API (POST /openai/v1/responses): request reading, the Response
+// object and the event stream exactly as in spec/examples/responses-*.sse.
+
+import { IN_BAND } from './errors.js';
+import { emptyConversation, outputText, type Answer, type Conversation, type OutputFormat, type ToolChoice } from './plan.js';
+import { isObject, type ProtocolContext, type WireProtocol } from './protocol.js';
+import { argumentChunks, textChunks } from './text.js';
+import { sseEvent, withTokens, type Frame, type StreamPlan } from './wire.js';
+
+function parse(ctx: ProtocolContext): Conversation {
+  const body = ctx.body;
+  const conv = emptyConversation();
+  if (typeof body.instructions === 'string') conv.inputTexts.push(body.instructions);
+  const items: any[] = typeof body.input === 'string' ? [{ role: 'user', content: body.input }] : Array.isArray(body.input) ? body.input : [];
+  let lastWasToolResult = false;
+  let lastToolOutput = '';
+  for (const item of items) {
+    if (!isObject(item)) continue;
+    const type = item.type ?? (item.role ? 'message' : undefined);
+    lastWasToolResult = false;
+    if (type === 'message') {
+      const texts: string[] = [];
+      let images = 0;
+      if (typeof item.content === 'string') texts.push(item.content);
+      else if (Array.isArray(item.content)) {
+        for (const part of item.content) {
+          if (!isObject(part)) continue;
+          if (typeof part.text === 'string') texts.push(part.text);
+          else if (typeof part.refusal === 'string') texts.push(part.refusal);
+          else if (part.type === 'input_image') images += 1;
+        }
+      }
+      conv.inputTexts.push(...texts);
+      if (item.role === 'user' && (texts.length > 0 || images > 0)) {
+        conv.lastUserText = texts.join(' ');
+        conv.lastUserImages = images;
+      }
+    } else if (type === 'function_call') {
+      if (typeof item.arguments === 'string') conv.inputTexts.push(item.arguments);
+    } else if (type === 'function_call_output') {
+      conv.hasToolResult = true;
+      lastWasToolResult = true;
+      lastToolOutput = outputText(item.output);
+      conv.inputTexts.push(lastToolOutput);
+    }
+  }
+  if (lastWasToolResult) conv.lastToolOutput = lastToolOutput;
+  if (Array.isArray(body.tools)) {
+    for (const t of body.tools) if (isObject(t) && t.type === 'function' && typeof t.name === 'string') conv.tools.push({ name: t.name, schema: t.parameters ?? undefined });
+  }
+  conv.toolChoice = toolChoice(body.tool_choice);
+  conv.format = format(body.text?.format);
+  if (typeof body.max_output_tokens === 'number') conv.maxOutputTokens = body.max_output_tokens;
+  return conv;
+}
+
+function toolChoice(tc: any): ToolChoice {
+  if (tc === 'none') return { mode: 'none' };
+  if (tc === 'required') return { mode: 'required' };
+  if (isObject(tc) && tc.type === 'function' && typeof tc.name === 'string') return { mode: 'forced', name: tc.name };
+  if (isObject(tc) && tc.type === 'allowed_tools' && Array.isArray(tc.tools)) {
+    const first = tc.tools.find((t: any) => isObject(t) && typeof t.name === 'string');
+    if (first) return { mode: 'forced', name: first.name };
+  }
+  return { mode: 'auto' };
+}
+
+function format(f: any): OutputFormat {
+  if (isObject(f) && f.type === 'json_schema') return { type: 'json_schema', schema: f.schema };
+  if (isObject(f) && f.type === 'json_object') return { type: 'json_object' };
+  return { type: 'text' };
+}
+
+interface Ids {
+  resp: string;
+  item: string;
+  call: string;
+}
+
+function ids(ctx: ProtocolContext, answer: Answer): Ids {
+  // One id set per request; cached on the context so render and stream agree.
+  const c = ctx as ProtocolContext & { _ids?: Ids };
+  if (!c._ids) {
+    const resp = ctx.ids.next('resp_');
+    c._ids = answer.kind === 'tool' ? { resp, item: ctx.ids.next('fc_'), call: ctx.ids.next('call_') } : { resp, item: ctx.ids.next('msg_'), call: '' };
+  }
+  return c._ids;
+}
+
+function outputItem(answer: Answer, i: Ids, done: boolean): any {
+  if (answer.kind === 'tool') {
+    return { id: i.item, type: 'function_call', call_id: i.call, name: answer.name, arguments: done ? answer.arguments : '', status: done ? 'completed' : 'in_progress' };
+  }
+  return {
+    id: i.item,
+    type: 'message',
+    role: 'assistant',
+    status: done ? (answer.truncated ? 'incomplete' : 'completed') : 'in_progress',
+    content: done ? [textPart(answer.text)] : [],
+  };
+}
+
+function textPart(text: string): any {
+  return { type: 'output_text', text, annotations: [], logprobs: [] };
+}
+
+function usage(answer: Answer): any {
+  return {
+    input_tokens: answer.inputTokens,
+    input_tokens_details: { cached_tokens: 0, cache_write_tokens: 0 },
+    output_tokens: answer.outputTokens,
+    output_tokens_details: { reasoning_tokens: 0 },
+    total_tokens: answer.inputTokens + answer.outputTokens,
+  };
+}
+
+type Phase = 'in_progress' | 'final' | 'failed';
+
+function responseObject(ctx: ProtocolContext, answer: Answer, i: Ids, phase: Phase): any {
+  const b = ctx.body;
+  const truncated = answer.kind === 'text' && answer.truncated;
+  const status = phase === 'in_progress' ? 'in_progress' : phase === 'failed' ? 'failed' : truncated ? 'incomplete' : 'completed';
+  const r: any = {
+    id: i.resp,
+    object: 'response',
+    created_at: ctx.created,
+    status,
+    completed_at: status === 'completed' ? Math.max(ctx.created, Math.floor(Date.now() / 1000)) : null,
+    error: phase === 'failed' ? { code: 'server_error', message: IN_BAND.openaiMessage } : null,
+    incomplete_details: status === 'incomplete' ? { reason: 'max_output_tokens' } : null,
+    instructions: b.instructions ?? null,
+    max_output_tokens: b.max_output_tokens ?? null,
+    model: ctx.model,
+    output: phase === 'final' ? [outputItem(answer, i, true)] : [],
+    parallel_tool_calls: b.parallel_tool_calls ?? true,
+    previous_response_id: b.previous_response_id ?? null,
+    reasoning: b.reasoning ?? null,
+    store: b.store ?? true,
+    temperature: b.temperature ?? 1,
+    text: isObject(b.text) && isObject(b.text.format) ? b.text : { format: { type: 'text' } },
+    tool_choice: b.tool_choice ?? 'auto',
+    tools: Array.isArray(b.tools) ? b.tools : [],
+    top_p: b.top_p ?? 1,
+    truncation: b.truncation ?? 'disabled',
+    metadata: b.metadata ?? {},
+  };
+  if (phase === 'final') r.usage = usage(answer);
+  return r;
+}
+
+function stream(answer: Answer, ctx: ProtocolContext): StreamPlan {
+  const i = ids(ctx, answer);
+  const events: Array<[string, any, number]> = [];
+  const add = (type: string, data: any, tokens = 0): void => void events.push([type, { type, ...data }, tokens]);
+  add('response.created', { response: responseObject(ctx, answer, i, 'in_progress') });
+  add('response.in_progress', { response: responseObject(ctx, answer, i, 'in_progress') });
+  add('response.output_item.added', { output_index: 0, item: outputItem(answer, i, false) });
+  if (answer.kind === 'tool') {
+    const pieces = argumentChunks(answer.arguments);
+    for (const delta of pieces) add('response.function_call_arguments.delta', { item_id: i.item, output_index: 0, delta }, 1);
+    add('response.function_call_arguments.done', { item_id: i.item, output_index: 0, name: answer.name, arguments: answer.arguments });
+  } else {
+    const loc = { item_id: i.item, output_index: 0, content_index: 0 };
+    add('response.content_part.added', { ...loc, part: textPart('') });
+    for (const delta of textChunks(answer.text)) add('response.output_text.delta', { ...loc, delta, logprobs: [] }, 1);
+    add('response.output_text.done', { ...loc, text: answer.text, logprobs: [] });
+    add('response.content_part.done', { ...loc, part: textPart(answer.text) });
+  }
+  add('response.output_item.done', { output_index: 0, item: outputItem(answer, i, true) });
+  const final = responseObject(ctx, answer, i, 'final');
+  add(final.status === 'incomplete' ? 'response.incomplete' : 'response.completed', { response: final });
+  const frames: Frame[] = events.map(([type, data, tokens], seq) => withTokens(sseEvent(type, { ...data, sequence_number: seq }), tokens));
+  return {
+    frames,
+    inBandError: (sent) => [
+      sseEvent('error', { type: 'error', code: 'server_error', message: IN_BAND.openaiMessage, param: null, sequence_number: sent }).text,
+      sseEvent('response.failed', { type: 'response.failed', response: responseObject(ctx, answer, i, 'failed'), sequence_number: sent + 1 }).text,
+    ],
+  };
+}
+
+export const openaiResponses: WireProtocol = {
+  parse,
+  render: (answer, ctx) => responseObject(ctx, answer, ids(ctx, answer), 'final'),
+  stream,
+};

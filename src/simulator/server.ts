@@ -1,0 +1,246 @@
+// The simulator's HTTP server (node:http only): path routing, auth, call
+// recording, scripted faults, then the protocol module answers.
+
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { anthropic } from './anthropic.js';
+import { authError, nativeError, type ErrorFamily, type NativeError } from './errors.js';
+import { gemini } from './gemini.js';
+import { openaiChat } from './openai-chat.js';
+import { openaiResponses } from './openai-responses.js';
+import { planAnswer } from './plan.js';
+import type { ProtocolContext, WireProtocol } from './protocol.js';
+import { ScriptState, type Selected } from './script.js';
+import { countWords, embeddingBase64, embeddingFor, IdGen } from './text.js';
+import type { RecordedCall, SimProtocol, SimProvider, Simulator, SimulatorOptions, SimScript } from './types.js';
+import { sendAnswerJson, sendJson, sendStream, sleep, type Exchange } from './wire.js';
+
+interface Route {
+  protocol: SimProtocol | 'models';
+  provider: SimProvider;
+  /** Gemini: model from the URL. */
+  model?: string;
+  /** Gemini: streamGenerateContent. */
+  stream?: boolean;
+}
+
+function route(method: string, pathname: string): Route | undefined {
+  let m = /^\/(openai|mistral|deepseek|llama)(?:\/v1)?\/(chat\/completions|embeddings|models|responses)$/.exec(pathname);
+  if (m) {
+    const provider = m[1] as SimProvider;
+    const what = m[2]!;
+    if (what === 'models') return method === 'GET' ? { protocol: 'models', provider } : undefined;
+    if (method !== 'POST') return undefined;
+    if (what === 'responses') return provider === 'openai' ? { protocol: 'openai-responses', provider } : undefined;
+    return { protocol: what === 'embeddings' ? 'openai-embeddings' : 'openai-chat', provider };
+  }
+  if (method !== 'POST') return undefined;
+  if (pathname === '/anthropic/v1/messages') return { protocol: 'anthropic', provider: 'anthropic' };
+  m = /^\/gemini\/v1beta\/models\/([^/:]+):(generateContent|streamGenerateContent)$/.exec(pathname);
+  if (m) return { protocol: 'gemini', provider: 'gemini', model: decodeURIComponent(m[1]!), stream: m[2] === 'streamGenerateContent' };
+  return undefined;
+}
+
+function family(provider: SimProvider): ErrorFamily {
+  return provider === 'anthropic' ? 'anthropic' : provider === 'gemini' ? 'gemini' : provider === 'mistral' ? 'mistral' : 'openai';
+}
+
+const PROTOCOLS: Record<'openai-responses' | 'openai-chat' | 'anthropic' | 'gemini', WireProtocol> = {
+  'openai-responses': openaiResponses,
+  'openai-chat': openaiChat,
+  anthropic,
+  gemini,
+};
+
+function authorized(provider: SimProvider, headers: Record<string, string>, url: URL, key: string): boolean {
+  if (provider === 'anthropic') return headers['x-api-key'] === key;
+  if (provider === 'gemini') return headers['x-goog-api-key'] === key || url.searchParams.get('key') === key;
+  return headers['authorization'] === `Bearer ${key}`;
+}
+
+function lowerHeaders(req: IncomingMessage): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
+  return out;
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+const MODEL_LIST = ['gpt-4o-mini', 'gpt-4.1', 'gpt-5-mini', 'text-embedding-3-small'];
+
+export class SimulatorServer implements Simulator {
+  url = '';
+  port = 0;
+  readonly calls: RecordedCall[] = [];
+  baseUrls = { openai: '', anthropic: '', gemini: '', mistral: '', deepseek: '', llama: '' };
+
+  private readonly server: http.Server;
+  private readonly sockets = new Set<Socket>();
+  private readonly closing = new AbortController();
+  private readonly script: ScriptState;
+  private readonly ids = new IdGen();
+  private requests = 0;
+
+  constructor(private readonly opts: SimulatorOptions = {}) {
+    this.script = new ScriptState(opts.script ?? {});
+    this.server = http.createServer({ noDelay: true }, (req, res) => {
+      this.handle(req, res).catch((err: Error) => {
+        if (!res.headersSent) sendJson(res, 500, { error: { message: `simulator: ${err.message}`, type: 'server_error', param: null, code: null } });
+        else res.destroy();
+      });
+    });
+    this.server.on('connection', (s: Socket) => {
+      this.sockets.add(s);
+      s.on('close', () => this.sockets.delete(s));
+    });
+  }
+
+  async listen(): Promise<this> {
+    const host = this.opts.host ?? '127.0.0.1';
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.opts.port ?? 0, host, () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+    this.port = (this.server.address() as AddressInfo).port;
+    const shown = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
+    this.url = `http://${shown.includes(':') ? `[${shown}]` : shown}:${this.port}`;
+    this.baseUrls = {
+      openai: `${this.url}/openai/v1`,
+      anthropic: `${this.url}/anthropic/v1`,
+      gemini: `${this.url}/gemini/v1beta`,
+      mistral: `${this.url}/mistral/v1`,
+      deepseek: `${this.url}/deepseek/v1`,
+      llama: `${this.url}/llama/v1`,
+    };
+    return this;
+  }
+
+  setScript(s: SimScript): void {
+    this.script.set(s);
+  }
+
+  reset(): void {
+    this.calls.length = 0;
+    this.script.resetCounters();
+    this.ids.reset();
+    this.requests = 0;
+  }
+
+  async close(): Promise<void> {
+    this.closing.abort();
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeAllConnections();
+    for (const s of this.sockets) s.destroy();
+    await closed;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://simulator');
+    const r = route(req.method ?? 'GET', url.pathname);
+    if (!r) {
+      req.resume();
+      return sendJson(res, 404, { error: { message: `simulator: no route for ${req.method} ${url.pathname}`, type: 'invalid_request_error', param: null, code: 'not_found' } });
+    }
+    const headers = lowerHeaders(req);
+    const fam = family(r.provider);
+    this.requests += 1;
+    const requestId = `req_sim${String(this.requests).padStart(6, '0')}`;
+    const replyHeaders: Record<string, string> = fam === 'anthropic' ? { 'request-id': requestId } : fam === 'gemini' ? {} : { 'x-request-id': requestId };
+    const sendError = (e: NativeError, extra: Record<string, string> = {}): void => sendJson(res, e.status, e.body, { ...replyHeaders, ...extra });
+
+    if (r.protocol === 'models') {
+      req.resume();
+      if (this.opts.requireKey !== undefined && !authorized(r.provider, headers, url, this.opts.requireKey)) return sendError(authError(fam, requestId));
+      const ids = [...new Set([...MODEL_LIST, ...Object.keys(this.script.script.models ?? {})])];
+      return sendJson(res, 200, { object: 'list', data: ids.map((id) => ({ id, object: 'model', created: 1767225600, owned_by: 'simulator' })) }, replyHeaders);
+    }
+
+    const raw = await readBody(req);
+    let body: any = raw;
+    let json = true;
+    try {
+      body = JSON.parse(raw);
+    } catch {
+      json = false;
+    }
+    const isObj = json && body !== null && typeof body === 'object' && !Array.isArray(body);
+    const model = r.model ?? (isObj && typeof body.model === 'string' ? body.model : '');
+    const stream = r.protocol === 'gemini' ? r.stream === true : isObj && body.stream === true;
+    this.calls.push({ protocol: r.protocol, provider: r.provider, path: url.pathname + url.search, headers, body, model, stream, at: Date.now() });
+
+    if (this.opts.requireKey !== undefined && !authorized(r.provider, headers, url, this.opts.requireKey)) return sendError(authError(fam, requestId));
+    if (!isObj) return sendError(nativeError(fam, 400, json ? 'The request body must be a JSON object.' : 'We could not parse the JSON body of your request.', requestId));
+
+    const ctx: ProtocolContext = {
+      provider: r.provider,
+      model,
+      body,
+      headers,
+      ids: this.ids,
+      created: Math.floor(Date.now() / 1000),
+      sse: url.searchParams.get('alt') === 'sse',
+    };
+    const proto = r.protocol === 'openai-embeddings' ? undefined : PROTOCOLS[r.protocol];
+    if (this.opts.validate !== false) {
+      const invalid = proto ? proto.validate?.(ctx) : validateEmbeddings(body);
+      if (invalid) return sendError(invalid);
+    }
+
+    const sel: Selected = this.script.select(model);
+    const local = new AbortController();
+    res.on('close', () => local.abort());
+    const signal = AbortSignal.any([this.closing.signal, local.signal]);
+    if (!(await sleep(sel.behaviour.latencyMs, signal))) return;
+    if (this.script.takeReset(sel)) {
+      const socket = req.socket as Socket & { resetAndDestroy?: () => void };
+      if (typeof socket.resetAndDestroy === 'function') socket.resetAndDestroy();
+      else socket.destroy();
+      return;
+    }
+    if (this.script.takeFail(sel)) {
+      const f = sel.behaviour.fail!;
+      const e = nativeError(fam, f.status, undefined, requestId);
+      const extra: Record<string, string> = f.retryAfter !== undefined ? { 'retry-after': String(f.retryAfter) } : {};
+      return sendJson(res, e.status, f.body !== undefined ? f.body : e.body, { ...replyHeaders, ...extra });
+    }
+
+    const ex: Exchange = { res, behaviour: sel.behaviour, signal, headers: replyHeaders };
+    if (!proto) {
+      const { body: out, tokens } = embeddings(body, model);
+      return sendAnswerJson(ex, out, tokens);
+    }
+    const label = r.provider === 'openai' ? r.protocol : r.provider;
+    const answer = planAnswer(label, model, proto.parse(ctx));
+    if (stream) return sendStream(ex, proto.stream(answer, ctx));
+    return sendAnswerJson(ex, proto.render(answer, ctx), answer.outputTokens);
+  }
+}
+
+function validateEmbeddings(body: any): NativeError | undefined {
+  const input = body.input;
+  const ok = typeof input === 'string' || (Array.isArray(input) && input.length > 0);
+  return ok ? undefined : nativeError('openai', 400, "'input' is a required property");
+}
+
+function embeddings(body: any, model: string): { body: unknown; tokens: number } {
+  const input = body.input;
+  // A token array (number[]) is one input; a string[] / number[][] is several.
+  const items: unknown[] = typeof input === 'string' || (Array.isArray(input) && typeof input[0] === 'number') ? [input] : (input as unknown[]);
+  let tokens = 0;
+  const data = items.map((item, index) => {
+    const text = typeof item === 'string' ? item : JSON.stringify(item);
+    tokens += typeof item === 'string' ? countWords(item) : Array.isArray(item) ? item.length : 1;
+    const values = embeddingFor(text);
+    return { object: 'embedding', index, embedding: body.encoding_format === 'base64' ? embeddingBase64(values) : values };
+  });
+  tokens = Math.max(1, tokens);
+  return { body: { object: 'list', data, model, usage: { prompt_tokens: tokens, total_tokens: tokens } }, tokens: 0 };
+}
+

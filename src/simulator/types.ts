@@ -1,0 +1,74 @@
+// Public types of the provider simulator (see index.ts for the overview).
+
+export type SimProtocol = 'openai-responses' | 'openai-chat' | 'anthropic' | 'gemini' | 'openai-embeddings';
+
+/** Which upstream the call was addressed to (path prefix). */
+export type SimProvider = 'openai' | 'anthropic' | 'gemini' | 'mistral' | 'deepseek' | 'llama';
+
+export interface Behaviour {
+  /** Delay before the response headers (and, for errors, the whole error response). */
+  latencyMs?: number;
+  /** Streams: delay after the headers, before the first chunk. Non-stream: added to latencyMs. */
+  ttftMs?: number;
+  /**
+   * Output pacing: a stream chunk carrying k output tokens (words) is sent k/tokensPerSecond
+   * seconds after the previous one (scheduled against a clock, so no drift). Non-stream
+   * responses wait outputTokens/tokensPerSecond before answering.
+   */
+  tokensPerSecond?: number;
+  /** Answer with an HTTP error in the provider's native shape. */
+  fail?: { status: number; retryAfter?: number; times?: number; body?: unknown };
+  /** Reset the TCP connection before any response byte is sent. */
+  resetBeforeHeaders?: boolean | { times?: number };
+  /** Streams: destroy the socket after N SSE events. Non-stream: after half of the body. */
+  dropAfterChunks?: number;
+  /** Streams: stop sending after N SSE events but keep the connection open. Non-stream: after half of the body. */
+  stallAfterChunks?: number;
+  /** Streams: send the provider's in-band error after N SSE events, then end. Ignored for non-stream calls. */
+  inBandErrorAfterChunks?: number;
+}
+
+export interface SimScript {
+  default?: Behaviour;
+  models?: Record<string, Behaviour>;
+}
+
+export interface RecordedCall {
+  protocol: SimProtocol;
+  /** Path prefix the call used (mistral/deepseek/llama speak openai-chat). */
+  provider: SimProvider;
+  /** Path including the query string. */
+  path: string;
+  /** Lower-cased header names; repeated headers joined with ", ". */
+  headers: Record<string, string>;
+  /** Parsed JSON body (the raw text when it was not JSON). */
+  body: any;
+  model: string;
+  stream: boolean;
+  at: number;
+}
+
+export interface SimulatorOptions {
+  port?: number;
+  host?: string;
+  script?: SimScript;
+  /** When set, every call must carry this key in the protocol's auth header. */
+  requireKey?: string;
+  /**
+   * Reject requests that the real provider rejects for well-known reasons (Anthropic without
+   * max_tokens or anthropic-version, Mistral unknown fields / non-9-char tool ids, Gemini roles
+   * or function responses without a name, ...). Default true.
+   */
+  validate?: boolean;
+}
+
+export interface Simulator {
+  url: string;
+  port: number;
+  calls: RecordedCall[];
+  setScript(s: SimScript): void;
+  /** Forget recorded calls, `times` counters and id counters (the script stays). */
+  reset(): void;
+  close(): Promise<void>;
+  baseUrls: { openai: string; anthropic: string; gemini: string; mistral: string; deepseek: string; llama: string };
+}

@@ -1,0 +1,71 @@
+// Pooled keep-alive HTTP to providers (undici). Redirects are never followed
+// (a 3xx is an upstream error: a redirect to an internal address is an SSRF
+// path), only the headers the adapter built are sent (the caller's
+// Authorization and cookies never reach a provider), and every call carries a
+// deadline and the caller's abort signal.
+import { Agent, request } from 'undici';
+import type { Readable } from 'node:stream';
+import type { UpstreamRequest } from '../providers/types.js';
+
+export interface UpstreamResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: Readable & { text(): Promise<string> };
+}
+
+export class UpstreamTransportError extends Error {
+  constructor(
+    message: string,
+    readonly kind: 'connect' | 'timeout' | 'aborted' | 'reset',
+  ) {
+    super(message);
+    this.name = 'UpstreamTransportError';
+  }
+}
+
+export class UpstreamClient {
+  readonly #agent = new Agent({
+    keepAliveTimeout: 30_000,
+    keepAliveMaxTimeout: 120_000,
+    connections: 512,
+    connect: { timeout: 10_000 },
+    // Streams can be silent for a while (reasoning models); the router's own deadlines govern.
+    headersTimeout: 0,
+    bodyTimeout: 0,
+  });
+
+  async send(req: UpstreamRequest, opts: { signal?: AbortSignal; timeoutMs: number }): Promise<UpstreamResponse> {
+    const timeout = AbortSignal.timeout(opts.timeoutMs);
+    const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
+    try {
+      const res = await request(req.url, {
+        method: req.method,
+        headers: req.headers,
+        body: req.body,
+        dispatcher: this.#agent,
+        signal,
+      });
+      return { status: res.statusCode, headers: flatHeaders(res.headers), body: res.body as UpstreamResponse['body'] };
+    } catch (err) {
+      if (opts.signal?.aborted) throw new UpstreamTransportError('the client went away', 'aborted');
+      if (timeout.aborted) throw new UpstreamTransportError(`no response within ${opts.timeoutMs} ms`, 'timeout');
+      const code = (err as { code?: string }).code ?? '';
+      if (code === 'UND_ERR_SOCKET' || code === 'ECONNRESET') throw new UpstreamTransportError('the connection was reset before a response', 'reset');
+      // Never put the URL or key in the message: say what failed, not where.
+      throw new UpstreamTransportError(`could not connect to the provider (${code || 'error'})`, 'connect');
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.#agent.close();
+  }
+}
+
+function flatHeaders(h: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(h)) {
+    if (v === undefined) continue;
+    out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
+  }
+  return out;
+}

@@ -1,0 +1,36 @@
+// An upstream failure as the client will see it: a mapped status, type, code
+// and retry hints (PROVIDERS.md §6). Raised by dispatch when no candidate is
+// left to try.
+import type { MappedError } from '../providers/types.js';
+
+export class UpstreamHttpError extends Error {
+  constructor(
+    readonly mapped: MappedError,
+    readonly provider: string,
+  ) {
+    super(mapped.message);
+    this.name = 'UpstreamHttpError';
+  }
+}
+
+/** Failures another candidate may not share: rate limits, overload, 5xx, transport. */
+export function isFailoverable(m: MappedError): boolean {
+  if (m.shouldRetry === false && m.code !== 'upstream_auth_error') return false;
+  return m.status === 429 || m.status >= 500;
+}
+
+/**
+ * Codes a provider failure can reach the client with (PROVIDERS.md §6), with
+ * status and type. A provider's own 400 code is passed through (or null).
+ * README.md documents each (test/unit/server/error-registry.test.ts).
+ */
+export const UPSTREAM_ERROR_CODES = {
+  rate_limit_exceeded: { status: 429, type: 'rate_limit_error' },
+  insufficient_quota: { status: 429, type: 'insufficient_quota' },
+  upstream_auth_error: { status: 502, type: 'server_error' },
+  upstream_error: { status: 502, type: 'server_error' },
+  server_is_overloaded: { status: 503, type: 'service_unavailable_error' },
+  timeout: { status: 504, type: 'server_error' },
+  model_not_found: { status: 404, type: 'invalid_request_error' },
+  request_too_large: { status: 413, type: 'invalid_request_error' },
+} as const;

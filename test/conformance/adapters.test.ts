@@ -1,0 +1,109 @@
+// The shared adapter conformance suite. Every adapter runs against its golden
+// fixtures in test/fixtures/providers/<type>/*.json:
+//   kind "request":  canonical request + target  → the exact upstream request
+//   kind "response": provider JSON body           → canonical events
+//   kind "stream":   provider SSE text            → canonical events
+//   kind "error":    provider status/headers/body → mapped client error
+// UPDATE_FIXTURES=1 rewrites every `expected` from current behaviour (review the diff).
+// On top of the fixtures, properties every adapter must have are checked on each
+// stream fixture: a stream cut before its finish ends with an error event, and
+// tool-call argument deltas are never lost.
+import { expect } from 'chai';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { CanonicalEvent } from '../../src/canonical/types.js';
+import { ADAPTERS } from '../../src/providers/registry.js';
+import { setIdGenerator } from '../../src/providers/shared/ids.js';
+import type { ProviderAdapter } from '../../src/providers/types.js';
+import { parseSseText } from '../../src/upstream/sse.js';
+import { FIXTURES, UPDATE_FIXTURES } from '../helpers/paths.js';
+
+interface Fixture {
+  description: string;
+  kind: 'request' | 'response' | 'stream' | 'error';
+  request: any;
+  target?: { provider: any; model: any };
+  input?: any;
+  expected?: unknown;
+}
+
+export function runFixture(adapter: ProviderAdapter, fx: Fixture): unknown {
+  switch (fx.kind) {
+    case 'request':
+      return adapter.buildRequest(fx.request, { ...fx.target!, apiKey: 'test-key' });
+    case 'response':
+      return adapter.parseResponse(fx.input, fx.request);
+    case 'stream':
+      return translateStream(adapter, fx.request, String(fx.input));
+    case 'error':
+      return adapter.mapError(fx.input.status, fx.input.headers ?? {}, typeof fx.input.body === 'string' ? fx.input.body : JSON.stringify(fx.input.body));
+  }
+}
+
+function translateStream(adapter: ProviderAdapter, request: any, sse: string, cutAfter?: number): CanonicalEvent[] {
+  const t = adapter.createStreamTranslator(request);
+  const events: CanonicalEvent[] = [];
+  const messages = parseSseText(sse);
+  for (const m of cutAfter === undefined ? messages : messages.slice(0, cutAfter)) events.push(...t.push(m));
+  events.push(...t.end());
+  return events;
+}
+
+describe('provider adapter conformance (golden fixtures)', () => {
+  let restore: ((p: string, b: number) => string) | undefined;
+  beforeEach(() => {
+    let n = 0;
+    restore = setIdGenerator((prefix) => `${prefix}test${String(++n).padStart(4, '0')}`);
+  });
+  afterEach(() => {
+    if (restore) setIdGenerator(restore);
+  });
+
+  for (const [type, adapter] of Object.entries(ADAPTERS)) {
+    describe(type, () => {
+      const dir = path.join(FIXTURES, 'providers', type);
+      const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+      it('has fixtures of every kind', () => {
+        const kinds = new Set(files.map((f) => (JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as Fixture).kind));
+        expect([...kinds].sort()).to.deep.equal(['error', 'request', 'response', 'stream']);
+      });
+      for (const file of files) {
+        const full = path.join(dir, file);
+        const fx = JSON.parse(readFileSync(full, 'utf8')) as Fixture;
+        it(`${file}: ${fx.description}`, () => {
+          const actual = JSON.parse(JSON.stringify(runFixture(adapter, fx)));
+          if (UPDATE_FIXTURES || fx.expected === undefined) {
+            fx.expected = actual;
+            writeFileSync(full, JSON.stringify(fx, null, 2) + '\n');
+          }
+          expect(actual).to.deep.equal(fx.expected);
+        });
+        if (fx.kind === 'stream') {
+          it(`${file}: a stream cut before its end finishes with an error event, never a clean finish`, () => {
+            const total = parseSseText(String(fx.input)).length;
+            for (const cut of [0, Math.floor(total / 2)]) {
+              const events = translateStream(adapter, fx.request, String(fx.input), cut);
+              const last = events[events.length - 1];
+              const finishedCleanly = events.some((e) => e.type === 'finish' && e.reason !== 'error');
+              if (finishedCleanly) continue; // the cut happened after the finish marker
+              expect(last?.type, `cut after ${cut} of ${total} messages`).to.equal('error');
+            }
+          });
+          it(`${file}: tool-call arguments arrive whole and every started call ends`, () => {
+            const events = translateStream(adapter, fx.request, String(fx.input));
+            const started = events.filter((e) => e.type === 'tool_call_start').map((e) => (e as { key: string }).key);
+            const ended = events.filter((e) => e.type === 'tool_call_end').map((e) => (e as { key: string }).key);
+            expect(ended.sort()).to.deep.equal([...started].sort());
+            for (const key of started) {
+              const args = events
+                .filter((e): e is Extract<CanonicalEvent, { type: 'tool_call_delta' }> => e.type === 'tool_call_delta' && e.key === key)
+                .map((e) => e.arguments)
+                .join('');
+              expect(() => JSON.parse(args || '{}'), `arguments of ${key}`).to.not.throw();
+            }
+          });
+        }
+      }
+    });
+  }
+});
