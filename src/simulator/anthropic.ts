@@ -15,7 +15,11 @@ function blocks(content: unknown): any[] {
 function parse(ctx: ProtocolContext): Conversation {
   const body = ctx.body;
   const conv = emptyConversation();
-  for (const b of blocks(body.system)) if (typeof b.text === 'string') conv.inputTexts.push(b.text);
+  for (const b of blocks(body.system)) {
+    if (typeof b.text !== 'string') continue;
+    conv.inputTexts.push(b.text);
+    conv.systemTexts.push(b.text);
+  }
   const messages: any[] = Array.isArray(body.messages) ? body.messages.filter(isObject) : [];
   for (const [mi, m] of messages.entries()) {
     const texts: string[] = [];

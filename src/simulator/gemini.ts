@@ -29,8 +29,9 @@ function responseText(response: unknown): string {
 function parse(ctx: ProtocolContext): Conversation {
   const body = ctx.body;
   const conv = emptyConversation();
-  for (const p of parts(body.systemInstruction)) if (typeof p.text === 'string') conv.inputTexts.push(p.text);
-  if (typeof body.systemInstruction === 'string') conv.inputTexts.push(body.systemInstruction);
+  const system = typeof body.systemInstruction === 'string' ? [body.systemInstruction] : parts(body.systemInstruction).flatMap((p) => (typeof p.text === 'string' ? [p.text] : []));
+  conv.inputTexts.push(...system);
+  conv.systemTexts.push(...system);
   const contents: any[] = Array.isArray(body.contents) ? body.contents.filter(isObject) : [];
   for (const [ci, c] of contents.entries()) {
     const texts: string[] = [];

@@ -42,6 +42,7 @@ function parse(ctx: ProtocolContext): Conversation {
       }
     }
     conv.inputTexts.push(...texts);
+    if (m.role === 'system' || m.role === 'developer') conv.systemTexts.push(...texts);
     if (Array.isArray(m.tool_calls)) {
       for (const tc of m.tool_calls) {
         const args = tc?.function?.arguments;

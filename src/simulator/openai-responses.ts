@@ -10,7 +10,10 @@ import { sseEvent, withTokens, type Frame, type StreamPlan } from './wire.js';
 function parse(ctx: ProtocolContext): Conversation {
   const body = ctx.body;
   const conv = emptyConversation();
-  if (typeof body.instructions === 'string') conv.inputTexts.push(body.instructions);
+  if (typeof body.instructions === 'string') {
+    conv.inputTexts.push(body.instructions);
+    conv.systemTexts.push(body.instructions);
+  }
   const items: any[] = typeof body.input === 'string' ? [{ role: 'user', content: body.input }] : Array.isArray(body.input) ? body.input : [];
   let lastWasToolResult = false;
   let lastToolOutput = '';
@@ -31,6 +34,7 @@ function parse(ctx: ProtocolContext): Conversation {
         }
       }
       conv.inputTexts.push(...texts);
+      if (item.role === 'system' || item.role === 'developer') conv.systemTexts.push(...texts);
       if (item.role === 'user' && (texts.length > 0 || images > 0)) {
         conv.lastUserText = texts.join(' ');
         conv.lastUserImages = images;

@@ -13,6 +13,8 @@ export type ToolChoice = { mode: 'auto' } | { mode: 'none' } | { mode: 'required
 export type OutputFormat = { type: 'text' } | { type: 'json_schema'; schema: unknown } | { type: 'json_object' };
 
 export interface Conversation {
+  /** System prompt texts (instructions, system/developer messages, systemInstruction). */
+  systemTexts: string[];
   /** Every input text (system, messages, tool outputs, call arguments): the input token count. */
   inputTexts: string[];
   /** Text of the last user message that has text or images. */
@@ -32,7 +34,7 @@ export type Answer =
   | { kind: 'tool'; name: string; arguments: string; inputTokens: number; outputTokens: number };
 
 export function emptyConversation(): Conversation {
-  return { inputTexts: [], lastUserText: '', lastUserImages: 0, hasToolResult: false, tools: [], toolChoice: { mode: 'auto' }, format: { type: 'text' } };
+  return { systemTexts: [], inputTexts: [], lastUserText: '', lastUserImages: 0, hasToolResult: false, tools: [], toolChoice: { mode: 'auto' }, format: { type: 'text' } };
 }
 
 /**
@@ -42,6 +44,9 @@ export function emptyConversation(): Conversation {
  * - else "Hello from <label> model <model>. You said: … [I see N image(s).]";
  * - a json_schema format replaces the text with a document generated from the schema,
  *   json_object wraps it as {"answer": text};
+ * - prompt-driven JSON (how routers emulate structured output where the provider has none):
+ *   with json_object or no format, a JSON schema embedded in the system prompt is obeyed like
+ *   json_schema; with no format, a system prompt mentioning "JSON" gets {"answer": text};
  * - max output tokens truncate text answers by words (truncated = true).
  */
 export function planAnswer(label: string, model: string, conv: Conversation): Answer {
@@ -57,8 +62,9 @@ export function planAnswer(label: string, model: string, conv: Conversation): An
       ? `Tool result received: ${firstChars(conv.lastToolOutput, 60)}`
       : `Hello from ${label} model ${model}. You said: ${firstChars(conv.lastUserText, 60)}` +
         (conv.lastUserImages > 0 ? ` I see ${conv.lastUserImages} image(s).` : '');
-  if (conv.format.type === 'json_schema') text = JSON.stringify(exampleFromSchema(conv.format.schema));
-  else if (conv.format.type === 'json_object') text = JSON.stringify({ answer: text });
+  const format = effectiveFormat(conv);
+  if (format.type === 'json_schema') text = JSON.stringify(exampleFromSchema(format.schema));
+  else if (format.type === 'json_object') text = JSON.stringify({ answer: text });
   let truncated = false;
   const max = conv.maxOutputTokens;
   if (typeof max === 'number' && max >= 0 && countWords(text) > max) {
@@ -80,4 +86,39 @@ export function outputText(output: unknown): string {
   }
   if (output === undefined || output === null) return '';
   return JSON.stringify(output);
+}
+
+function effectiveFormat(conv: Conversation): OutputFormat {
+  if (conv.format.type === 'json_schema') return conv.format;
+  const system = conv.systemTexts.join('\n');
+  if (!/json/i.test(system)) return conv.format;
+  const schema = embeddedSchema(system);
+  if (schema !== undefined) return { type: 'json_schema', schema };
+  return { type: 'json_object' };
+}
+
+/** The first balanced {...} in the text that parses as JSON and looks like a JSON schema. */
+export function embeddedSchema(text: string): unknown {
+  for (let start = text.indexOf('{'); start !== -1; start = text.indexOf('{', start + 1)) {
+    let depth = 0;
+    let inString = false;
+    for (let i = start; i < text.length; i++) {
+      const ch = text[i];
+      if (inString) {
+        if (ch === '\\') i++;
+        else if (ch === '"') inString = false;
+      } else if (ch === '"') inString = true;
+      else if (ch === '{') depth++;
+      else if (ch === '}' && --depth === 0) {
+        try {
+          const v = JSON.parse(text.slice(start, i + 1));
+          if (v && typeof v === 'object' && !Array.isArray(v) && ('properties' in v || 'type' in v || '$schema' in v || 'anyOf' in v)) return v;
+        } catch {
+          // not JSON: try the next brace
+        }
+        break;
+      }
+    }
+  }
+  return undefined;
 }

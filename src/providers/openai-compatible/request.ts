@@ -77,7 +77,7 @@ export function buildChatRequest(req: CanonicalRequest, target: Target, opts: Ch
 export function buildChatBody(req: CanonicalRequest, target: Target, opts: ChatBuildOptions): Record<string, unknown> {
   const rules = dialectRules(opts.dialect);
   const systemTexts: string[] = [];
-  if (req.instructions !== undefined && req.instructions !== '') systemTexts.push(req.instructions);
+  if (typeof req.instructions === 'string' && req.instructions !== '') systemTexts.push(req.instructions);
   const messages = convertItems(req.items, rules, systemTexts, target);
 
   const format = req.textFormat;

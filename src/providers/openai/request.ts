@@ -18,7 +18,7 @@ export function buildResponsesRequest(req: CanonicalRequest, target: Target): Up
 
 export function buildResponsesBody(req: CanonicalRequest, target: Target): Record<string, unknown> {
   const body: Record<string, unknown> = { model: upstreamModelId(target) };
-  if (req.instructions !== undefined && req.instructions !== '') body.instructions = req.instructions;
+  if (typeof req.instructions === 'string' && req.instructions !== '') body.instructions = req.instructions;
   body.input = req.items.flatMap(inputItem);
   if (req.tools.length > 0) {
     body.tools = req.tools.map((t) => ({
