@@ -1,7 +1,11 @@
 // `tokenrouter simulate`: run the provider simulators on loopback for demos and
 // benchmarks until SIGINT/SIGTERM. Faults are chosen by model name (see
 // src/simulator/script.ts), e.g. model "gpt-4o-fail429x2" fails twice with 429.
-import { startSimulator } from '../simulator/index.js';
+// Environment: SIM_PORT (default 8090), SIM_HOST (default 127.0.0.1),
+// SIM_REQUIRE_KEY (demand this key), SIM_SCRIPT (path to a JSON SimScript,
+// e.g. {"default":{"ttftMs":200,"tokensPerSecond":80}}).
+import { readFileSync } from 'node:fs';
+import { startSimulator, type SimScript } from '../simulator/index.js';
 
 export async function simulateCommand(flags: { port?: string | undefined; host?: string | undefined }): Promise<number> {
   const rawPort = flags.port ?? process.env.SIM_PORT ?? '8090';
@@ -10,8 +14,23 @@ export async function simulateCommand(flags: { port?: string | undefined; host?:
     process.stderr.write(`invalid port "${rawPort}"\n`);
     return 2;
   }
+  let script: SimScript = {};
+  if (process.env.SIM_SCRIPT) {
+    try {
+      script = JSON.parse(readFileSync(process.env.SIM_SCRIPT, 'utf8')) as SimScript;
+    } catch (err) {
+      process.stderr.write(`cannot read SIM_SCRIPT ${process.env.SIM_SCRIPT}: ${(err as Error).message}\n`);
+      return 2;
+    }
+  }
   const requireKey = process.env.SIM_REQUIRE_KEY;
-  const sim = await startSimulator({ port, host: flags.host ?? process.env.SIM_HOST ?? '127.0.0.1', ...(requireKey ? { requireKey } : {}) });
+  const sim = await startSimulator({
+    port,
+    host: flags.host ?? process.env.SIM_HOST ?? '127.0.0.1',
+    script,
+    maxCalls: 0, // nothing reads them here; long benchmark runs must not grow memory
+    ...(requireKey ? { requireKey } : {}),
+  });
   const lines = [
     `provider simulator listening on ${sim.url}`,
     ...Object.entries(sim.baseUrls).map(([name, url]) => `  ${name.padEnd(10)} ${url}`),
@@ -19,7 +38,7 @@ export async function simulateCommand(flags: { port?: string | undefined; host?:
   ];
   process.stdout.write(lines.join('\n') + '\n');
   const stop = (): void => {
-    sim.close().then(() => process.exit(0));
+    void sim.close().then(() => process.exit(0));
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);

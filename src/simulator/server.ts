@@ -141,6 +141,13 @@ export class SimulatorServer implements Simulator {
     await closed;
   }
 
+  private record(call: RecordedCall): void {
+    const max = this.opts.maxCalls ?? 10_000;
+    if (max <= 0) return;
+    this.calls.push(call);
+    if (this.calls.length > max) this.calls.splice(0, this.calls.length - max);
+  }
+
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://simulator');
     const r = route(req.method ?? 'GET', url.pathname);
@@ -173,7 +180,7 @@ export class SimulatorServer implements Simulator {
     const isObj = json && body !== null && typeof body === 'object' && !Array.isArray(body);
     const model = r.model ?? (isObj && typeof body.model === 'string' ? body.model : '');
     const stream = r.protocol === 'gemini' ? r.stream === true : isObj && body.stream === true;
-    this.calls.push({ protocol: r.protocol, provider: r.provider, path: url.pathname + url.search, headers, body, model, stream, at: Date.now() });
+    this.record({ protocol: r.protocol, provider: r.provider, path: url.pathname + url.search, headers, body, model, stream, at: Date.now() });
 
     if (this.opts.requireKey !== undefined && !authorized(r.provider, headers, url, this.opts.requireKey)) return sendError(authError(fam, requestId));
     if (!isObj) return sendError(nativeError(fam, 400, json ? 'The request body must be a JSON object.' : 'We could not parse the JSON body of your request.', requestId));

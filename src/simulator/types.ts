@@ -60,6 +60,8 @@ export interface SimulatorOptions {
    * or function responses without a name, ...). Default true.
    */
   validate?: boolean;
+  /** Keep at most this many recorded calls (oldest dropped first). Default 10000; 0 records nothing. */
+  maxCalls?: number;
 }
 
 export interface Simulator {

@@ -285,18 +285,24 @@ describe('policy hot reload (integration)', function () {
 
   describe('plain directory', () => {
     it('20 rewrites within one second cost at most a few rebuilds, and the last one wins', async () => {
+      // A debounce well above the 50 ms write interval, so only a stalled machine can split the burst.
+      const debounceMs = 250;
       const dir = await makePolicyDir();
-      const router = await start(dir);
+      const router = await start(dir, { debounceMs });
       const v0 = router.store.current()?.version;
       const buildsBefore = router.reloader.builds;
+      const writtenAt: number[] = [];
       for (let i = 0; i < 20; i++) {
         await fs.writeFile(path.join(dir, 'routing.yaml'), routingYaml([BASE_RULE, `burst-${i}`]));
-        await sleep(50);
+        writtenAt.push(Date.now());
+        if (i < 19) await sleep(50);
       }
       await expectGoesLive(router, dir, v0);
-      await sleep(DEBOUNCE_MS * 3); // let any straggling event fire
+      await sleep(debounceMs * 2); // let any straggling event fire
       const builds = router.reloader.builds - buildsBefore;
-      expect(builds, 'builds during the burst').to.be.within(1, 3);
+      // Each gap the debounce could fire in (only when the event loop stalled) may add one build.
+      const longGaps = writtenAt.slice(1).filter((t, i) => t - writtenAt[i]! >= debounceMs - 50).length;
+      expect(builds, `builds during the burst (gaps that could split it: ${longGaps})`).to.be.within(1, 3 + longGaps);
       expect(await ruleNames(router)).to.deep.equal([BASE_RULE, 'burst-19']);
       expect(router.store.current()?.version).to.equal((await readPolicySource(dir)).hash);
     });
@@ -341,8 +347,10 @@ describe('policy hot reload (integration)', function () {
       await sleep(200);
       const bad = typoRulesFile('typo-rule');
       await writeFileAtomic(dir, 'broken.yaml', bad.text);
-      await waitFor(() => router.store.lastReload()?.result === 'error', LIVE_WITHIN_MS, 'the broken file to be rejected');
-      await sleep(Math.max(0, 1500 - (Date.now() - loadStart)));
+      // The clients share this process's event loop with the router and the watcher,
+      // so allow more than LIVE_WITHIN_MS here; the load keeps running meanwhile.
+      await waitFor(() => router.store.lastReload()?.result === 'error', 5000, 'the broken file to be rejected');
+      await sleep(Math.max(200, 1500 - (Date.now() - loadStart)));
       stop = true;
       await Promise.all(workers);
 
