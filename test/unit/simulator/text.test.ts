@@ -1,5 +1,6 @@
 // Deterministic content helpers: schema examples, chunk splitting, embeddings.
 import { expect } from 'chai';
+import { embeddedSchema, emptyConversation, planAnswer } from '../../../src/simulator/plan.js';
 import { embeddingFor, exampleFromSchema, splitPieces, splitWords, textChunks } from '../../../src/simulator/text.js';
 
 describe('simulator: content helpers', () => {
@@ -42,5 +43,17 @@ describe('simulator: content helpers', () => {
     expect(embeddingFor('a')).to.deep.equal(embeddingFor('a'));
     expect(embeddingFor('a')).to.not.deep.equal(embeddingFor('b'));
     expect(embeddingFor('a')).to.have.length(8);
+  });
+
+  it('prompt-driven JSON: a schema in the system prompt is obeyed, a bare "JSON" request gets {"answer"}', () => {
+    const conv = emptyConversation();
+    conv.lastUserText = 'hi';
+    conv.systemTexts = ['Reply with one JSON object. It must conform to this JSON Schema:\n{"type":"object","properties":{"x":{"type":"string","description":"a {brace}"}},"required":["x"]}'];
+    expect(planAnswer('p', 'm', conv)).to.deep.include({ kind: 'text', text: '{"x":"example"}' });
+    conv.systemTexts = ['Respond with a single valid json object.'];
+    expect(JSON.parse((planAnswer('p', 'm', conv) as { text: string }).text)).to.deep.equal({ answer: 'Hello from p model m. You said: hi' });
+    conv.systemTexts = ['Be brief. {not valid}'];
+    expect((planAnswer('p', 'm', conv) as { text: string }).text).to.equal('Hello from p model m. You said: hi');
+    expect(embeddedSchema('see {oops} and {"properties":{}}')).to.deep.equal({ properties: {} });
   });
 });
