@@ -12,17 +12,27 @@
 //   POST /{mistral,deepseek,llama}/v1/chat/completions  OpenAI Chat wire with host quirks
 //        (also /embeddings and GET /models; mistral errors are top-level {object:"error",…})
 //
-// Answers are deterministic (plan.ts): a text "Hello from <protocol> model <model>. You said: …",
+// Answers are deterministic (plan.ts): a text "Hello from <label> model <model>. You said: …"
+// (label: openai-responses, openai-chat, anthropic, gemini, mistral, deepseek or llama),
 // "Tool result received: …" after a tool result, a tool call (arguments generated from the
 // schema) when tools are offered and no tool result exists yet, JSON documents for JSON output
-// formats; usage counts words. Faults and pacing are scripted per model (script.ts, which also
-// documents the model-name convention: -fail429, -fail503x2, -reset, -drop3, -stall, -inband, …).
+// formats (also when the schema/"JSON" request is only in the system prompt); usage counts
+// words. Faults and pacing are scripted per model (script.ts, which also documents the
+// model-name convention: -fail429, -fail503x2, -reset, -drop3, -stall, -inband, …).
+//
+// Requests the real provider would reject are rejected the same way unless `validate: false`
+// (Anthropic: anthropic-version header, max_tokens, tool_use/tool_result pairing, empty text
+// blocks; Mistral: extra fields, 9-char tool ids, user after tool; DeepSeek: json_schema;
+// Gemini: roles, functionResponse name/object, legacy-schema keywords, gemini-3 signatures).
+// Auth (requireKey): Bearer / x-api-key / x-goog-api-key (or ?key=); a wrong key gets the
+// provider's real answer (Gemini: 400 INVALID_ARGUMENT with reason API_KEY_INVALID).
 import { SimulatorServer } from './server.js';
 import type { Simulator, SimulatorOptions } from './types.js';
 
 export type { Behaviour, RecordedCall, SimProtocol, SimProvider, SimScript, Simulator, SimulatorOptions } from './types.js';
 export { conventionBehaviour } from './script.js';
 export { exampleFromSchema } from './text.js';
+export { nativeError } from './errors.js';
 
 export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simulator> {
   return new SimulatorServer(opts).listen();

@@ -113,7 +113,7 @@ export async function dispatchStream(
         deliver(decoder.end().flatMap((m) => translator.push(m)));
       } catch (err) {
         if (err instanceof UpstreamHttpError) throw err;
-        if (ctx.signal.aborted) throw new UpstreamTransportError('the client went away', 'aborted');
+        if (ctx.signal.aborted) throw new ClientGoneError();
         if (!committed) throw new UpstreamTransportError('the provider stream broke before its first event', 'reset');
         // After commit: the translator's end() reports the cut in-band.
       }
@@ -121,7 +121,7 @@ export async function dispatchStream(
       ctx.attempts.push({ provider: candidate.provider.name, model: candidate.model.name, outcome: 'success', status: res.status, ms: Date.now() - started });
       return candidate;
     } catch (err) {
-      if (committed) throw err;
+      if (committed && !(err instanceof ClientGoneError)) throw err;
       last = handleFailure(ctx, candidate, err, started, i < ctx.candidates.length - 1);
     }
   }

@@ -88,10 +88,11 @@ describe('simulator: scripted faults', () => {
     const tFirst = Date.now() - t0;
     while (!(await reader.read()).done);
     const tEnd = Date.now() - t0;
-    expect(tHeaders).to.be.within(75, 140);
-    expect(tFirst).to.be.within(135, 220);
+    // Lower bounds are the contract; upper bounds only catch gross errors (slow CI machines).
+    expect(tHeaders).to.be.within(75, 400);
+    expect(tFirst - tHeaders).to.be.within(50, 400);
     // 11 content chunks at 100/s: the last one ~100 ms after the first.
-    expect(tEnd - tFirst).to.be.within(90, 200);
+    expect(tEnd - tFirst).to.be.within(90, 500);
   });
 
   it('the model-name convention picks behaviours without a script', async () => {
