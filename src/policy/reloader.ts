@@ -18,6 +18,7 @@ export interface ReloaderOptions {
 export class Reloader {
   #running: Promise<void> | undefined;
   #again = false;
+  #rejectedHash: string | undefined;
   /** Number of full builds (parse + validate + compile) performed: a test hook and a metric. */
   builds = 0;
 
@@ -56,13 +57,20 @@ export class Reloader {
       return;
     }
     if (store.current()?.version === snapshot.hash) {
+      this.#rejectedHash = undefined;
       store.unchanged();
       return;
     }
+    // The same broken content again (a resync, an unrelated event): already
+    // reported and counted once; rebuilding and re-logging it helps nobody.
+    if (snapshot.hash === this.#rejectedHash) return;
     this.builds++;
     const result = buildFromSnapshot(snapshot);
-    if (result.ok) store.swap(result.set);
-    else {
+    if (result.ok) {
+      this.#rejectedHash = undefined;
+      store.swap(result.set);
+    } else {
+      this.#rejectedHash = snapshot.hash;
       store.reject(result.problems);
       this.options.onProblems?.(result.problems);
     }

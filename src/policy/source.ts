@@ -27,6 +27,8 @@ export class SourceError extends Error {
   constructor(
     message: string,
     readonly file: string = '',
+    /** The file disappeared while being read. */
+    readonly vanished = false,
   ) {
     super(message);
     this.name = 'SourceError';
@@ -41,32 +43,48 @@ export async function readPolicySource(
   directory: string,
   maxBytes: number = DEFAULT_MAX_POLICY_BYTES,
 ): Promise<SourceSnapshot> {
-  const resolvedDirectory = await resolveDataDir(directory);
+  // Kubelet may swap `..data` and delete the old version while we read it: a
+  // vanished file under a moved `..data` means "read the new version", so retry.
+  for (let attempt = 1; ; attempt++) {
+    const before = await resolveDataDir(directory);
+    try {
+      return await readOnce(directory, before, maxBytes);
+    } catch (err) {
+      const moved = (await resolveDataDir(directory)) !== before;
+      if (!(err instanceof SourceError && err.vanished && moved && attempt < 3)) throw err;
+    }
+  }
+}
+
+async function readOnce(directory: string, resolvedDirectory: string, maxBytes: number): Promise<SourceSnapshot> {
   let entries: string[];
   try {
     entries = await fs.readdir(resolvedDirectory);
   } catch (err) {
-    throw new SourceError(`cannot read policy directory: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    const code = (err as NodeJS.ErrnoException).code ?? String(err);
+    throw new SourceError(`cannot read policy directory: ${code}`, '', code === 'ENOENT');
   }
   const names = entries.filter((n) => POLICY_FILE.test(n)).sort();
   const files: SourceFile[] = [];
   let bytes = 0;
   for (const name of names) {
     const full = path.join(resolvedDirectory, name);
-    let stat;
+    let text: string;
     try {
-      stat = await fs.stat(full); // follows links: a ConfigMap key is a link into ..data
+      const stat = await fs.stat(full); // follows links: a ConfigMap key is a link into ..data
+      if (!stat.isFile()) continue;
+      bytes += stat.size;
+      if (bytes > maxBytes) {
+        throw new SourceError(`policy set exceeds ${maxBytes} bytes; refusing to parse it`, name);
+      }
+      text = await fs.readFile(full, 'utf8');
     } catch (err) {
+      if (err instanceof SourceError) throw err;
       // A dangling link (a key written before the ..data swap) or a file removed
       // while we read: the set is in flux, so this load fails and a later event retries.
-      throw new SourceError(`cannot read file: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, name);
+      const code = (err as NodeJS.ErrnoException).code ?? String(err);
+      throw new SourceError(`cannot read file: ${code}`, name, code === 'ENOENT');
     }
-    if (!stat.isFile()) continue;
-    bytes += stat.size;
-    if (bytes > maxBytes) {
-      throw new SourceError(`policy set exceeds ${maxBytes} bytes; refusing to parse it`, name);
-    }
-    const text = await fs.readFile(full, 'utf8');
     files.push({ name, text });
   }
   return { directory, resolvedDirectory, files, hash: hashFiles(files), bytes };

@@ -9,6 +9,8 @@ import type { Reloader } from './reloader.js';
 
 export interface WatchOptions {
   debounceMs?: number;
+  /** Longest a burst of events may postpone a reload. */
+  maxWaitMs?: number;
   resyncMs?: number;
 }
 
@@ -32,10 +34,19 @@ export class PolicyWatcher {
       ignoreInitial: true,
       persistent: true,
     });
+    // Debounce, but never postpone a reload by more than maxWaitMs under a steady stream of events.
+    const maxWaitMs = this.options.maxWaitMs ?? Math.max(2_000, debounceMs * 4);
+    let firstEventAt: number | undefined;
+    const fire = (): void => {
+      firstEventAt = undefined;
+      void this.reloader.reload();
+    };
     this.#watcher.on('all', () => {
       if (this.#paused) return;
       clearTimeout(this.#timer);
-      this.#timer = setTimeout(() => void this.reloader.reload(), debounceMs);
+      firstEventAt ??= Date.now();
+      const wait = Math.min(debounceMs, Math.max(0, firstEventAt + maxWaitMs - Date.now()));
+      this.#timer = setTimeout(fire, wait);
     });
     this.#watcher.on('error', () => {
       // A watcher error must not kill the process; the periodic resync keeps us correct.

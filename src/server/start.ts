@@ -59,10 +59,17 @@ export async function startRouter(opts: StartOptions): Promise<RunningRouter> {
       logger.error({ errors: problems.map(formatProblem) }, `policy load failed with ${problems.length} problem(s); keeping the last good set`);
     },
   });
+  // Watch before the first load, so a change made while it runs still triggers a reload.
+  const watcher = new PolicyWatcher(directory, reloader, {
+    ...(opts.debounceMs !== undefined ? { debounceMs: opts.debounceMs } : {}),
+    ...(opts.resyncMs !== undefined ? { resyncMs: opts.resyncMs } : {}),
+  });
+  await watcher.start();
   await reloader.reload();
 
   const first = store.current();
   if (first && !loopbackOnly && first.apiKeys.length === 0 && !first.settings.allowAnonymous) {
+    await watcher.close();
     throw new StartupError(
       `refusing to listen on ${host} without API keys: add an ApiKeys document, listen on 127.0.0.1, or set Settings.allowAnonymous: true`,
     );
@@ -73,11 +80,6 @@ export async function startRouter(opts: StartOptions): Promise<RunningRouter> {
     );
   }
 
-  const watcher = new PolicyWatcher(directory, reloader, {
-    ...(opts.debounceMs !== undefined ? { debounceMs: opts.debounceMs } : {}),
-    ...(opts.resyncMs !== undefined ? { resyncMs: opts.resyncMs } : {}),
-  });
-  await watcher.start();
 
   const lifecycle = new Lifecycle();
   const client = new UpstreamClient();
