@@ -16,10 +16,8 @@ import { ResponsesStreamRenderer } from './api/responses/stream.js';
 import { wireId } from './api/ids.js';
 import { screenPrompt } from './firewall/prompt.js';
 import type { PolicySet } from './policy/types.js';
-import { combineActions } from './routing/actions.js';
-import { evaluateRules } from './routing/evaluate.js';
-import { buildFacts } from './routing/facts.js';
-import { selectCandidates, type Candidate, type Selection } from './routing/select.js';
+import { decide } from './routing/decide.js';
+import type { Candidate, Selection } from './routing/select.js';
 import { RouterError } from './server/errors.js';
 import type { SseWriter } from './server/sse.js';
 import { conversationItems, type ConversationStore } from './state/conversations.js';
@@ -97,27 +95,10 @@ function continueConversation(deps: PipelineDeps, req: CanonicalRequest): Canoni
 }
 
 async function route(ex: Exchange, req: CanonicalRequest, d: Decision): Promise<void> {
-  const text = requestText(req);
-  const facts = buildFacts({
-    text,
-    ...(req.metadata ? { metadata: req.metadata } : {}),
-    mode: ex.policy.settings.defaultMode,
-    model: req.model,
-    api: req.api,
-    stream: req.stream,
-    hasTools: req.tools.length > 0,
-    hasImages: req.items.some((i) => i.type === 'message' && i.content.some((p) => p.type === 'image')),
-    apiKey: ex.caller,
-  });
-  const { matched } = await evaluateRules(ex.policy, facts);
-  const actions = combineActions(matched);
-  d.rules = actions.rules;
-  d.warnings.push(...actions.warnings.map((w) => w.message));
-  d.selection = selectCandidates(ex.policy, req, actions, {
-    hasCredentials,
-    // A rough estimate until the routing milestone brings a real tokenizer.
-    estimatedInputTokens: Math.ceil(text.length / 4),
-  });
+  const decision = await decide(ex.policy, req, { caller: ex.caller, hasCredentials });
+  d.selection = decision;
+  d.rules = decision.rules;
+  d.warnings.push(...decision.warnings);
 }
 
 function screen(ex: Exchange, req: CanonicalRequest, d: Decision): CanonicalRequest {
@@ -220,16 +201,6 @@ function account(deps: PipelineDeps, ex: Exchange, d: Decision, outcome: string,
 }
 
 // ---- helpers ----------------------------------------------------------------
-
-function requestText(req: CanonicalRequest): string {
-  const parts: string[] = [];
-  if (req.instructions) parts.push(req.instructions);
-  for (const i of req.items) {
-    if (i.type === 'message') for (const p of i.content) if (p.type === 'text') parts.push(p.text);
-    if (i.type === 'function_call_output') parts.push(i.output);
-  }
-  return parts.join('\n');
-}
 
 function responseContext(ex: Exchange, req: CanonicalRequest, c: Candidate, d: Decision): ResponseContext {
   return {

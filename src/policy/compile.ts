@@ -68,6 +68,7 @@ export function compilePolicySet({ assembled: a, version, directory, files }: Co
     defaultMode: s.defaultMode ?? DEFAULT_SETTINGS.defaultMode,
     allowAnonymous: s.allowAnonymous ?? DEFAULT_SETTINGS.allowAnonymous,
     maxBodyBytes: s.maxBodyBytes ?? DEFAULT_SETTINGS.maxBodyBytes,
+    ...(s.modeWeights ? { modeWeights: deepFreeze(s.modeWeights) } : {}),
   });
 
   return Object.freeze({

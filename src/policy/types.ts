@@ -97,10 +97,17 @@ export interface ApiKeySpec {
   description?: string;
 }
 
+export interface ModeWeights {
+  cost: number;
+  quality: number;
+  latency: number;
+}
+
 export interface SettingsSpec {
   defaultMode?: RoutingMode;
   allowAnonymous?: boolean;
   maxBodyBytes?: number;
+  modeWeights?: Partial<Record<RoutingMode, ModeWeights>>;
 }
 
 /** Where a thing was declared, for error messages and the rules API. */
@@ -171,7 +178,7 @@ export interface PolicySet {
   readonly routingRules: readonly CompiledRoutingRule[];
   readonly firewallRules: readonly CompiledFirewallRule[];
   readonly apiKeys: readonly CompiledApiKey[];
-  readonly settings: Readonly<Required<Pick<SettingsSpec, 'defaultMode' | 'allowAnonymous' | 'maxBodyBytes'>>>;
+  readonly settings: Readonly<Required<Pick<SettingsSpec, 'defaultMode' | 'allowAnonymous' | 'maxBodyBytes'>> & Pick<SettingsSpec, 'modeWeights'>>;
 }
 
 export const DEFAULT_SETTINGS = Object.freeze({

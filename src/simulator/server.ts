@@ -80,7 +80,9 @@ export class SimulatorServer implements Simulator {
 
   private readonly server: http.Server;
   private readonly sockets = new Set<Socket>();
-  private readonly closing = new AbortController();
+  /** One controller per in-flight answer; close() aborts them all (pending sleeps end at once). */
+  private readonly inFlight = new Set<AbortController>();
+  private closed = false;
   private readonly script: ScriptState;
   private readonly ids = new IdGen();
   private requests = 0;
@@ -134,7 +136,8 @@ export class SimulatorServer implements Simulator {
   }
 
   async close(): Promise<void> {
-    this.closing.abort();
+    this.closed = true;
+    for (const c of this.inFlight) c.abort();
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeAllConnections();
     for (const s of this.sockets) s.destroy();
@@ -202,8 +205,13 @@ export class SimulatorServer implements Simulator {
 
     const sel: Selected = this.script.select(model);
     const local = new AbortController();
-    res.on('close', () => local.abort());
-    const signal = AbortSignal.any([this.closing.signal, local.signal]);
+    if (this.closed) local.abort();
+    this.inFlight.add(local);
+    res.on('close', () => {
+      local.abort();
+      this.inFlight.delete(local);
+    });
+    const signal = local.signal;
     if (!(await sleep(sel.behaviour.latencyMs, signal))) return;
     if (this.script.takeReset(sel)) {
       const socket = req.socket as Socket & { resetAndDestroy?: () => void };

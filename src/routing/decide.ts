@@ -1,0 +1,85 @@
+// The routing decision for one request, as one pure-ish function: facts →
+// rules (json-rules-engine) → combined actions → candidates ordered by the
+// mode. The pipeline, `POST /v1/route/explain`, `tokenrouter explain` and
+// `tokenrouter test` all call this, so what they show is what serving does.
+import type { CanonicalRequest } from '../canonical/types.js';
+import type { PolicySet, ProviderSpec } from '../policy/types.js';
+import { combineActions, type CombinedActions } from './actions.js';
+import { evaluateRules, type RuleTrace } from './evaluate.js';
+import { buildFacts, type RoutingFacts } from './facts.js';
+import type { LatencyEstimate, Pricing } from './score.js';
+import { selectCandidates, type Candidate, type CandidateFilter, type Selection } from './select.js';
+import { estimateTokens } from './tokens.js';
+
+export interface DecideContext {
+  caller: string;
+  hasCredentials: (p: Readonly<ProviderSpec>) => boolean;
+  filters?: readonly CandidateFilter[];
+  latency?: (c: Candidate) => LatencyEstimate | undefined;
+  price?: (c: Candidate) => Pricing | undefined;
+  /** Keep the per-rule condition trace (explain); off on the serving path. */
+  trace?: boolean;
+}
+
+export interface RouteDecision extends Selection {
+  facts: RoutingFacts;
+  actions: CombinedActions;
+  /** Matched rules, in evaluation order. */
+  rules: string[];
+  warnings: string[];
+  trace: readonly RuleTrace[];
+  estimatedInputTokens: number;
+}
+
+export async function decide(set: PolicySet, req: CanonicalRequest, ctx: DecideContext): Promise<RouteDecision> {
+  const text = requestText(req);
+  const images = req.items.reduce((n, i) => n + (i.type === 'message' ? i.content.filter((p) => p.type === 'image').length : 0), 0);
+  const facts = buildFacts({
+    text,
+    ...(req.metadata ? { metadata: req.metadata } : {}),
+    mode: requestedMode(req) ?? set.settings.defaultMode,
+    model: req.model,
+    api: req.api,
+    stream: req.stream,
+    hasTools: req.tools.length > 0,
+    hasImages: images > 0,
+    apiKey: ctx.caller,
+  });
+  const { matched, trace } = await evaluateRules(set, facts);
+  const actions = combineActions(matched);
+  const estimatedInputTokens = estimateTokens(text, images);
+  const selection = selectCandidates(set, req, actions, {
+    hasCredentials: ctx.hasCredentials,
+    estimatedInputTokens,
+    ...(ctx.filters ? { filters: ctx.filters } : {}),
+    ...(ctx.latency ? { latency: ctx.latency } : {}),
+    ...(ctx.price ? { price: ctx.price } : {}),
+  });
+  return {
+    ...selection,
+    facts,
+    actions,
+    rules: actions.rules,
+    warnings: actions.warnings.map((w) => w.message),
+    trace: ctx.trace ? trace : [],
+    estimatedInputTokens,
+  };
+}
+
+/** The mode the request itself names (router_mode or the model string), for the `mode` fact. */
+function requestedMode(req: CanonicalRequest): import('../policy/types.js').RoutingMode | undefined {
+  const s = (req.router?.mode ?? (req.router?.model ?? req.model)).toLowerCase();
+  const m = /(?:^|:)(balance|balanced|cost|quality|latency|fast)$/.exec(s);
+  if (!m) return undefined;
+  return m[1] === 'balanced' ? 'balance' : m[1] === 'fast' ? 'latency' : (m[1] as import('../policy/types.js').RoutingMode);
+}
+
+export function requestText(req: CanonicalRequest): string {
+  const parts: string[] = [];
+  if (req.instructions) parts.push(req.instructions);
+  for (const i of req.items) {
+    if (i.type === 'message') for (const p of i.content) if (p.type === 'text') parts.push(p.text);
+    if (i.type === 'function_call_output') parts.push(i.output);
+  }
+  return parts.join('\n');
+}

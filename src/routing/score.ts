@@ -1,0 +1,105 @@
+// Mode scoring. Each term is normalised across the candidates to 0..1 (1 =
+// best: cheapest, highest quality, fastest), then weighted by the mode:
+//   balance 40/40/20, cost 80/10/10, quality 10/80/10, latency 10/10/80
+// (cost/quality/latency; overridable per mode in Settings.modeWeights).
+//   cost    = input tokens × input price + expected output × output price
+//   latency = time to first token + expected output / tokens per second, from
+//             live statistics when the router has them, else catalog priors
+//   quality = the catalog's 0..1 judgement
+// Ties keep catalog order, so decisions are deterministic.
+import type { ModelSpec, ProviderSpec, RoutingMode } from '../policy/types.js';
+
+export interface ScoreTerms {
+  /** Estimated USD for this request. */
+  costUsd: number;
+  /** Estimated milliseconds until the last token. */
+  latencyMs: number;
+  quality: number;
+  /** Normalised terms (0..1, 1 best) and the weighted score. */
+  cost: number;
+  latency: number;
+  qualityTerm: number;
+  score: number;
+  latencySource: 'live' | 'prior';
+}
+
+export interface LatencyEstimate {
+  ttftMs: number;
+  tokensPerSecond: number;
+}
+
+export interface Pricing {
+  input: number;
+  output: number;
+  cachedInput?: number;
+}
+
+export interface Weights {
+  cost: number;
+  quality: number;
+  latency: number;
+}
+
+export const DEFAULT_WEIGHTS: Readonly<Record<RoutingMode, Weights>> = {
+  balance: { cost: 0.4, quality: 0.4, latency: 0.2 },
+  cost: { cost: 0.8, quality: 0.1, latency: 0.1 },
+  quality: { cost: 0.1, quality: 0.8, latency: 0.1 },
+  latency: { cost: 0.1, quality: 0.1, latency: 0.8 },
+};
+
+/** Expected output when the request sets no limit. */
+export const DEFAULT_EXPECTED_OUTPUT_TOKENS = 500;
+
+interface C {
+  provider: Readonly<ProviderSpec>;
+  model: Readonly<ModelSpec>;
+}
+
+export function scoreCandidates<T extends C>(
+  pool: readonly T[],
+  mode: RoutingMode,
+  override: Weights | undefined,
+  inputTokens: number,
+  maxOutputTokens: number | undefined,
+  live?: (c: T) => LatencyEstimate | undefined,
+  price?: (c: T) => Pricing | undefined,
+): { candidate: T; terms: ScoreTerms }[] {
+  if (pool.length === 0) return [];
+  const w = override ?? DEFAULT_WEIGHTS[mode];
+  const total = w.cost + w.quality + w.latency || 1;
+  const out = Math.min(maxOutputTokens ?? DEFAULT_EXPECTED_OUTPUT_TOKENS, DEFAULT_EXPECTED_OUTPUT_TOKENS * 4);
+  const raw = pool.map((c) => {
+    const stats = live?.(c);
+    const ttft = stats?.ttftMs ?? c.model.latency?.ttftMs ?? 800;
+    const tps = stats?.tokensPerSecond ?? c.model.latency?.tokensPerSecond ?? 60;
+    const p = price?.(c) ?? c.model.pricing;
+    return {
+      costUsd: (inputTokens * p.input + out * p.output) / 1e6,
+      latencyMs: ttft + (out / Math.max(tps, 0.001)) * 1000,
+      quality: c.model.quality,
+      latencySource: stats ? ('live' as const) : ('prior' as const),
+    };
+  });
+  const nc = normalise(raw.map((r) => r.costUsd), true);
+  const nl = normalise(raw.map((r) => r.latencyMs), true);
+  const nq = normalise(raw.map((r) => r.quality), false);
+  return pool
+    .map((candidate, i) => {
+      const score = (w.cost * nc[i]! + w.quality * nq[i]! + w.latency * nl[i]!) / total;
+      const terms: ScoreTerms = { ...raw[i]!, cost: round(nc[i]!), latency: round(nl[i]!), qualityTerm: round(nq[i]!), score: round(score) };
+      return { candidate, terms, i };
+    })
+    .sort((a, b) => b.terms.score - a.terms.score || a.i - b.i)
+    .map(({ candidate, terms }) => ({ candidate, terms }));
+}
+
+function normalise(xs: number[], lowerIsBetter: boolean): number[] {
+  const min = Math.min(...xs);
+  const max = Math.max(...xs);
+  if (max === min) return xs.map(() => 1);
+  return xs.map((x) => (lowerIsBetter ? (max - x) / (max - min) : (x - min) / (max - min)));
+}
+
+function round(x: number): number {
+  return Math.round(x * 10_000) / 10_000;
+}
