@@ -57,6 +57,10 @@ interface Decision {
   attempts: Attempt[];
   served?: Candidate;
   usage?: Usage;
+  /** Actual cost (non-stream) or the routing estimate (streams, whose headers precede usage). */
+  costUsd?: number;
+  /** A stream has committed (headers are going out mid-attempt). */
+  streaming?: boolean;
 }
 
 export async function runPipeline(deps: PipelineDeps, ex: Exchange): Promise<void> {
@@ -115,6 +119,7 @@ async function unary(deps: PipelineDeps, ex: Exchange, req: CanonicalRequest, d:
   for (const e of events) acc.push(e);
   const result = acc.result();
   d.usage = result.usage;
+  d.costUsd = costUsd(candidate, result.usage);
   const headers = decisionHeaders(ex, d);
   if (req.api === 'responses') {
     const ctx = responseContext(ex, req, candidate, d);
@@ -136,6 +141,9 @@ async function streamed(deps: PipelineDeps, ex: Exchange, req: CanonicalRequest,
   let responseId: string | undefined;
   const commit = (candidate: Candidate): void => {
     d.served = candidate;
+    d.streaming = true;
+    // Usage is not known yet when a stream's headers go out: the header carries the estimate.
+    d.costUsd = d.selection?.candidates.find((c) => c.model === candidate.model)?.terms?.costUsd;
     ex.sse.open(decisionHeaders(ex, d));
     if (req.api === 'responses') {
       const ctx = responseContext(ex, req, candidate, d);
@@ -251,7 +259,8 @@ function decisionHeaders(ex: Exchange, d: Decision): Record<string, string> {
   const h: Record<string, string> = {
     'x-tokenrouter-request-id': ex.requestId,
     'x-tokenrouter-policy-version': ex.policy.version,
-    'x-tokenrouter-attempts': String(d.attempts.length),
+    // A stream commits during its (successful) attempt, before that attempt is recorded.
+    'x-tokenrouter-attempts': String(d.attempts.length + (d.streaming && d.served ? 1 : 0)),
   };
   if (d.selection) h['x-tokenrouter-mode'] = d.selection.mode;
   if (d.served) {
@@ -259,6 +268,7 @@ function decisionHeaders(ex: Exchange, d: Decision): Record<string, string> {
     h['x-tokenrouter-model'] = d.served.model.name;
   }
   if (d.rules.length) h['x-tokenrouter-rules'] = d.rules.join(',');
+  if (d.costUsd !== undefined) h['x-tokenrouter-cost-usd'] = d.costUsd.toFixed(8);
   if (d.warnings.length) h['x-tokenrouter-warnings'] = encodeURIComponent(d.warnings.join(' | ')).slice(0, 2000);
   return h;
 }

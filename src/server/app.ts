@@ -16,6 +16,7 @@ import { policyRoutes } from './routes/policies.js';
 import { ruleRoutes } from './routes/rules.js';
 import { dataPlaneRoutes } from './routes/data-plane.js';
 import { passthroughRoutes } from './routes/passthrough.js';
+import { explainRoutes } from './routes/explain.js';
 import type { ConversationStore } from '../state/conversations.js';
 import type { UpstreamClient } from '../upstream/client.js';
 import { UpstreamHttpError } from '../upstream/errors.js';
@@ -50,6 +51,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(policyRoutes(deps));
   app.use(ruleRoutes(deps));
   app.use(dataPlaneRoutes(deps));
+  app.use(explainRoutes(deps));
   app.use(passthroughRoutes(deps));
   app.use((_req: Request, _res: Response, next: NextFunction) => next(new RouterError('unknown_route')));
   app.use(errorHandler(deps));

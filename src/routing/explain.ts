@@ -1,0 +1,161 @@
+// The explanation of one routing decision, as plain JSON: the decision, every
+// candidate with its score terms, every exclusion, every rule (disabled ones
+// too) with json-rules-engine's per-leaf results, and the prompt firewall's
+// verdict. It runs the same decide() and screenPrompt() serving runs and calls
+// no provider. `POST /v1/route/explain`, `tokenrouter explain` and
+// `tokenrouter test` all build their answers here, so the three cannot drift.
+import type { CanonicalRequest } from '../canonical/types.js';
+import { normalizeChatRequest } from '../api/chat/normalize.js';
+import { normalizeResponsesRequest } from '../api/responses/normalize.js';
+import { screenPrompt, type PromptScreen } from '../firewall/prompt.js';
+import type { PolicySet, ProviderSpec, RoutingMode } from '../policy/types.js';
+import { decide } from './decide.js';
+import { parseMode, parseModelString } from './model-string.js';
+import { DEFAULT_WEIGHTS, type Weights } from './score.js';
+
+/** The body field that makes every provider count as having credentials. */
+export const ASSUME_CREDENTIALS_FIELD = 'router_assume_credentials';
+
+export type FirewallAction = 'block' | 'mask' | 'warn' | 'none';
+
+export interface ExplainOptions {
+  /** The caller's ApiKeys name ("anonymous" without one): the `api_key` fact. */
+  caller: string;
+  /** How serving decides whether a provider has a key. */
+  hasCredentials: (p: Readonly<ProviderSpec>) => boolean;
+  /** Count every provider as having credentials (CI, where no keys exist). */
+  assumeCredentials?: boolean;
+}
+
+export interface ExplainedRule {
+  name: string;
+  priority: number;
+  enabled: boolean;
+  matched: boolean;
+  /** json-rules-engine's condition tree; evaluated leaves carry factResult and result. */
+  conditions: unknown;
+  note?: string;
+}
+
+export interface Explanation {
+  object: 'route.explain';
+  policy_version: string;
+  request: { model: string; mode_requested: RoutingMode | null; api: CanonicalRequest['api'] };
+  decision: {
+    provider: string;
+    model: string;
+    mode: RoutingMode;
+    mode_source: 'rule' | 'request' | 'default';
+    confidence: number;
+    weights: Weights;
+    /** Matched rules, in evaluation order. */
+    rules: string[];
+    /** What the response would carry: rule warnings, then (unless blocked) firewall warnings. */
+    warnings: string[];
+    /** The candidates dispatch would try after the chosen one, in order. */
+    fallback_chain: string[];
+  };
+  candidates: {
+    provider: string;
+    model: string;
+    via: 'score' | 'fallback';
+    terms: {
+      cost_usd: number;
+      latency_ms: number;
+      quality: number;
+      cost: number;
+      latency: number;
+      quality_term: number;
+      score: number;
+      latency_source: 'live' | 'prior';
+    } | null;
+  }[];
+  excluded: { model: string; filter: string; reason: string }[];
+  rules: ExplainedRule[];
+  firewall: { action: FirewallAction; rules: string[] };
+  estimated_input_tokens: number;
+}
+
+/**
+ * A Responses or Chat body → the canonical request, the way serving reads it.
+ * A body with `messages` is a Chat body; anything else is a Responses body.
+ */
+export function normalizeAnyRequest(body: Record<string, any>): CanonicalRequest {
+  const { [ASSUME_CREDENTIALS_FIELD]: _ignored, ...rest } = body;
+  return Object.hasOwn(rest, 'messages') ? normalizeChatRequest(rest) : normalizeResponsesRequest(rest);
+}
+
+/** Throws the same RouterError serving would (unknown model 400, no candidates 422). */
+export async function explainRequest(set: PolicySet, req: CanonicalRequest, opts: ExplainOptions): Promise<Explanation> {
+  const hasCredentials = opts.assumeCredentials ? () => true : opts.hasCredentials;
+  const d = await decide(set, req, { caller: opts.caller, hasCredentials, trace: true });
+  const screen = screenPrompt(set, req);
+  const firewall = firewallVerdict(set, screen);
+  const chosen = d.candidates[0]!; // decide() throws no_candidates rather than return none
+  const key = (c: { provider: { name: string }; model: { name: string } }): string => `${c.provider.name}/${c.model.name}`;
+  return {
+    object: 'route.explain',
+    policy_version: set.version,
+    request: { model: req.model, mode_requested: requestedMode(req) ?? null, api: req.api },
+    decision: {
+      provider: chosen.provider.name,
+      model: chosen.model.name,
+      mode: d.mode,
+      mode_source: d.modeSource,
+      confidence: d.confidence,
+      weights: set.settings.modeWeights?.[d.mode] ?? DEFAULT_WEIGHTS[d.mode],
+      rules: d.rules,
+      // Serving stops at a block before it adds the firewall's warnings.
+      warnings: [...d.warnings, ...(screen.blockedBy ? [] : screen.warnings.map((w) => w.message))],
+      fallback_chain: d.candidates.slice(1).map(key),
+    },
+    candidates: d.candidates.map((c) => ({
+      provider: c.provider.name,
+      model: c.model.name,
+      via: c.via,
+      terms: c.terms
+        ? {
+            cost_usd: c.terms.costUsd,
+            latency_ms: Math.round(c.terms.latencyMs),
+            quality: c.terms.quality,
+            cost: c.terms.cost,
+            latency: c.terms.latency,
+            quality_term: c.terms.qualityTerm,
+            score: c.terms.score,
+            latency_source: c.terms.latencySource,
+          }
+        : null,
+    })),
+    excluded: d.excluded.map((e) => ({ model: e.key, filter: e.filter, reason: e.reason })),
+    rules: explainRules(set, d.trace),
+    firewall,
+    estimated_input_tokens: d.estimatedInputTokens,
+  };
+}
+
+/** Every rule in evaluation order; disabled ones (which the engine never sees) say so. */
+function explainRules(set: PolicySet, trace: readonly { name: string; matched: boolean; conditions: unknown }[]): ExplainedRule[] {
+  const byName = new Map(trace.map((t) => [t.name, t]));
+  return set.routingRules.map((r) => {
+    const base = { name: r.name, priority: r.priority, enabled: r.enabled };
+    if (!r.enabled) return { ...base, matched: false, conditions: r.definition.conditions, note: 'disabled: not evaluated' };
+    const t = byName.get(r.name);
+    // An evaluator that skips rules which cannot match these facts leaves them out of the trace.
+    if (!t) return { ...base, matched: false, conditions: r.definition.conditions, note: 'not evaluated: cannot match these facts' };
+    return { ...base, matched: t.matched, conditions: t.conditions };
+  });
+}
+
+/** The strongest prompt-firewall action taken, and the rules that matched, in evaluation order. */
+export function firewallVerdict(set: PolicySet, s: PromptScreen): { action: FirewallAction; rules: string[] } {
+  const hit = new Set([...s.masked, ...s.warnings.map((w) => w.rule), ...(s.blockedBy ? [s.blockedBy] : [])]);
+  const rules = set.firewallRules.filter((r) => hit.has(r.name)).map((r) => r.name);
+  const action: FirewallAction = s.blockedBy ? 'block' : s.masked.length ? 'mask' : s.warnings.length ? 'warn' : 'none';
+  return { action, rules };
+}
+
+/** The mode the request itself names (router_mode, else the model string), if any. */
+function requestedMode(req: CanonicalRequest): RoutingMode | undefined {
+  if (req.router?.mode !== undefined) return parseMode(req.router.mode);
+  return parseModelString(req.router?.model ?? req.model).mode;
+}
