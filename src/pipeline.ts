@@ -26,10 +26,12 @@ import type { Logger } from './telemetry/log.js';
 import type { Metrics } from './telemetry/metrics.js';
 import type { UpstreamClient } from './upstream/client.js';
 import { hasCredentials } from './upstream/credentials.js';
-import { dispatchOnce, dispatchStream, ClientGoneError, type Attempt } from './upstream/dispatch.js';
+import { dispatchOnce, dispatchStream, ClientGoneError, type Attempt, type DispatchContext } from './upstream/dispatch.js';
+import { resilienceSettings, type ResilienceState } from './upstream/resilience.js';
 import { UpstreamHttpError } from './upstream/errors.js';
 
 export interface PipelineDeps {
+  resilience: ResilienceState;
   client: UpstreamClient;
   conversations: ConversationStore;
   metrics: Metrics;
@@ -61,11 +63,14 @@ interface Decision {
   costUsd?: number;
   /** A stream has committed (headers are going out mid-attempt). */
   streaming?: boolean;
+  startedAt: number;
+  failoverReason?: string;
+  dispatch?: DispatchContext;
 }
 
 export async function runPipeline(deps: PipelineDeps, ex: Exchange): Promise<void> {
   const started = process.hrtime.bigint();
-  const decision: Decision = { rules: [], warnings: [], attempts: [] };
+  const decision: Decision = { rules: [], warnings: [], attempts: [], startedAt: Date.now() };
   let outcome = 'error';
   try {
     let req = normalize(ex.api, ex.body);
@@ -113,7 +118,7 @@ function screen(ex: Exchange, req: CanonicalRequest, d: Decision): CanonicalRequ
 }
 
 async function unary(deps: PipelineDeps, ex: Exchange, req: CanonicalRequest, d: Decision): Promise<void> {
-  const { candidate, events } = await dispatchOnce({ request: req, candidates: d.selection!.candidates, client: deps.client, signal: ex.signal, attempts: d.attempts });
+  const { candidate, events } = await dispatchOnce(dispatchContext(deps, ex, req, d));
   d.served = candidate;
   const acc = new Accumulator();
   for (const e of events) acc.push(e);
@@ -160,7 +165,7 @@ async function streamed(deps: PipelineDeps, ex: Exchange, req: CanonicalRequest,
     }
   };
   const candidate = await dispatchStream(
-    { request: req, candidates: d.selection!.candidates, client: deps.client, signal: ex.signal, attempts: d.attempts },
+    dispatchContext(deps, ex, req, d),
     commit,
     (e) => {
       acc.push(e);
@@ -174,6 +179,36 @@ async function streamed(deps: PipelineDeps, ex: Exchange, req: CanonicalRequest,
   if (req.api === 'responses' && responseId) store(deps, req, responseId, result, undefined, candidate);
 }
 
+function dispatchContext(deps: PipelineDeps, ex: Exchange, req: CanonicalRequest, d: Decision): DispatchContext {
+  deps.resilience.apply(ex.policy);
+  const settings = resilienceSettings(ex.policy);
+  const m = deps.metrics;
+  const set = ex.policy;
+  const ctx: DispatchContext = {
+    request: req,
+    candidates: d.selection!.candidates,
+    client: deps.client,
+    signal: ex.signal,
+    attempts: d.attempts,
+    resilience: deps.resilience,
+    settings,
+    deadline: d.startedAt + settings.requestTimeoutMs,
+    hooks: {
+      retry: (c, reason) => m.retries.inc({ provider: providerLabel(set, c.provider.name), model: modelLabel(set, c.provider.name, c.model.name), reason }),
+      failover: (reason) => {
+        d.failoverReason = reason;
+        m.failovers.inc({ reason });
+      },
+      authFailure: (c) => {
+        m.upstreamAuthFailures.inc({ provider: providerLabel(set, c.provider.name) });
+        deps.logger.error({ provider: c.provider.name }, 'the provider refused the router\'s credentials: check its key; the provider is ejected until then');
+      },
+    },
+  };
+  d.dispatch = ctx;
+  return ctx;
+}
+
 function account(deps: PipelineDeps, ex: Exchange, d: Decision, outcome: string, started: bigint): void {
   const set = ex.policy;
   const provider = providerLabel(set, d.served?.provider.name);
@@ -182,7 +217,9 @@ function account(deps: PipelineDeps, ex: Exchange, d: Decision, outcome: string,
   m.requests.inc({ api: ex.api, provider, model, outcome });
   m.requestDuration.observe({ api: ex.api, outcome }, Number(process.hrtime.bigint() - started) / 1e9);
   for (const a of d.attempts) {
-    m.upstreamAttempts.inc({ provider: providerLabel(set, a.provider), model: modelLabel(set, a.provider, a.model), outcome: a.outcome });
+    const labels = { provider: providerLabel(set, a.provider), model: modelLabel(set, a.provider, a.model) };
+    m.upstreamAttempts.inc({ ...labels, outcome: a.outcome });
+    if (a.ttftMs !== undefined) m.timeToFirstToken.observe(labels, a.ttftMs / 1000);
   }
   if (d.usage && d.served) {
     m.tokens.inc({ provider, model, direction: 'input' }, d.usage.inputTokens);
@@ -200,8 +237,10 @@ function account(deps: PipelineDeps, ex: Exchange, d: Decision, outcome: string,
       rules: d.rules,
       provider: d.served?.provider.name,
       model: d.served?.model.name,
-      attempts: d.attempts.map((a) => `${a.provider}/${a.model}:${a.outcome}${a.status ? `:${a.status}` : ''}`),
+      attempts: d.attempts.map((a) => `${a.provider}/${a.model}:${a.outcome}${a.reason ? `:${a.reason}` : ''}${a.status ? `:${a.status}` : ''}`),
       outcome,
+      // 499 (nginx's "client closed request") for a client that left; the stream's own status otherwise.
+      ...(outcome === 'client_gone' ? { status: 499 } : {}),
       usage: d.usage ? { input: d.usage.inputTokens, output: d.usage.outputTokens } : undefined,
     },
     'decision',
@@ -269,6 +308,8 @@ function decisionHeaders(ex: Exchange, d: Decision): Record<string, string> {
   }
   if (d.rules.length) h['x-tokenrouter-rules'] = d.rules.join(',');
   if (d.costUsd !== undefined) h['x-tokenrouter-cost-usd'] = d.costUsd.toFixed(8);
+  if (d.failoverReason) h['x-tokenrouter-failover-reason'] = d.failoverReason;
+  if (d.dispatch?.stopReason) h['x-tokenrouter-stop-reason'] = d.dispatch.stopReason;
   if (d.warnings.length) h['x-tokenrouter-warnings'] = encodeURIComponent(d.warnings.join(' | ')).slice(0, 2000);
   return h;
 }

@@ -19,6 +19,7 @@ import { passthroughRoutes } from './routes/passthrough.js';
 import { explainRoutes } from './routes/explain.js';
 import type { ConversationStore } from '../state/conversations.js';
 import type { UpstreamClient } from '../upstream/client.js';
+import type { ResilienceState } from '../upstream/resilience.js';
 import { UpstreamHttpError } from '../upstream/errors.js';
 import { ClientGoneError } from '../upstream/dispatch.js';
 
@@ -31,6 +32,7 @@ export interface AppDeps {
   loopbackOnly: boolean;
   client: UpstreamClient;
   conversations: ConversationStore;
+  resilience: ResilienceState;
   /** Largest number of request headers accepted (Node silently drops past its own cap). */
   maxHeaders?: number;
 }

@@ -14,6 +14,7 @@ import { Lifecycle } from './lifecycle.js';
 import { boundPort, isLoopbackHost, listen, shutdown } from './listen.js';
 import { ConversationStore } from '../state/conversations.js';
 import { UpstreamClient } from '../upstream/client.js';
+import { ResilienceState } from '../upstream/resilience.js';
 
 export interface StartOptions {
   policies: string;
@@ -37,6 +38,7 @@ export interface RunningRouter {
   watcher: PolicyWatcher;
   metrics: Metrics;
   lifecycle: Lifecycle;
+  resilience: ResilienceState;
   stop(): Promise<{ clean: boolean }>;
 }
 
@@ -84,7 +86,13 @@ export async function startRouter(opts: StartOptions): Promise<RunningRouter> {
   const lifecycle = new Lifecycle();
   const client = new UpstreamClient();
   const conversations = new ConversationStore();
-  const app = createApp({ store, metrics, logger, lifecycle, loopbackOnly, client, conversations });
+  const resilience = new ResilienceState();
+  resilience.breakers.onChange((key, state) => {
+    const [provider, ...model] = key.split('/');
+    metrics.circuitState.set({ provider: provider!, model: model.join('/') }, state === 'open' ? 2 : state === 'half_open' ? 1 : 0);
+    logger.warn({ target: key, state }, `circuit ${state}`);
+  });
+  const app = createApp({ store, metrics, logger, lifecycle, loopbackOnly, client, conversations, resilience });
   let server: Server;
   try {
     server = await listen(app, { port: opts.port ?? 8080, host });
@@ -106,6 +114,7 @@ export async function startRouter(opts: StartOptions): Promise<RunningRouter> {
     watcher,
     metrics,
     lifecycle,
+    resilience,
     stop() {
       stopping ??= (async () => {
         await watcher.close();

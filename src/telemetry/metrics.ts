@@ -17,6 +17,17 @@ export interface Metrics {
   tokens: Counter<'provider' | 'model' | 'direction'>;
   costUsd: Counter<'provider' | 'model'>;
   requestDuration: Histogram<'api' | 'outcome'>;
+  priceSourceRefreshes: Counter<'source' | 'result'>;
+  priceSourceLastSuccess: Gauge<'source'>;
+  priceSourceModels: Gauge<'source'>;
+  providerCooldowns: Counter<'provider'>;
+  providerInFlight: Gauge<'provider'>;
+  routingExclusions: Counter<'provider' | 'filter'>;
+  retries: Counter<'provider' | 'model' | 'reason'>;
+  failovers: Counter<'reason'>;
+  upstreamAuthFailures: Counter<'provider'>;
+  circuitState: Gauge<'provider' | 'model'>;
+  timeToFirstToken: Histogram<'provider' | 'model'>;
 }
 
 /** Latency buckets reach 300 s: LLM calls run far beyond prom-client's 10 s default. */
@@ -99,6 +110,73 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
       help: 'Data-plane request duration (streams: until the last byte).',
       labelNames: ['api', 'outcome'] as const,
       buckets: LATENCY_BUCKETS_SECONDS,
+      registers: [registry],
+    }),
+    retries: new Counter({
+      name: 'tokenrouter_retries_total',
+      help: 'Same-provider retries after a retryable failure, by reason.',
+      labelNames: ['provider', 'model', 'reason'] as const,
+      registers: [registry],
+    }),
+    failovers: new Counter({
+      name: 'tokenrouter_failovers_total',
+      help: 'Moves to the next candidate after a failure, by reason.',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
+    upstreamAuthFailures: new Counter({
+      name: 'tokenrouter_upstream_auth_failures_total',
+      help: "A provider refused the router's own key (alert on any increase).",
+      labelNames: ['provider'] as const,
+      registers: [registry],
+    }),
+    circuitState: new Gauge({
+      name: 'tokenrouter_circuit_state',
+      help: 'Circuit breaker per provider+model: 0 closed, 1 half-open, 2 open.',
+      labelNames: ['provider', 'model'] as const,
+      registers: [registry],
+    }),
+    timeToFirstToken: new Histogram({
+      name: 'tokenrouter_time_to_first_token_seconds',
+      help: 'Streams: from sending the upstream request to its first event.',
+      labelNames: ['provider', 'model'] as const,
+      buckets: LATENCY_BUCKETS_SECONDS,
+      registers: [registry],
+    }),
+    priceSourceRefreshes: new Counter({
+      name: 'tokenrouter_price_source_refresh_total',
+      help: 'Price source refreshes by source (its position in Settings.priceSources) and result (success, error; an error keeps the last good table).',
+      labelNames: ['source', 'result'] as const,
+      registers: [registry],
+    }),
+    priceSourceLastSuccess: new Gauge({
+      name: 'tokenrouter_price_source_last_success_timestamp_seconds',
+      help: 'Unix time of the last successful refresh, by source position.',
+      labelNames: ['source'] as const,
+      registers: [registry],
+    }),
+    priceSourceModels: new Gauge({
+      name: 'tokenrouter_price_source_models',
+      help: 'Catalog models of the live policy a price source prices, by source position.',
+      labelNames: ['source'] as const,
+      registers: [registry],
+    }),
+    providerCooldowns: new Counter({
+      name: 'tokenrouter_provider_cooldowns_total',
+      help: 'Cool-downs started by a provider answer with retry-after (429/503).',
+      labelNames: ['provider'] as const,
+      registers: [registry],
+    }),
+    providerInFlight: new Gauge({
+      name: 'tokenrouter_provider_in_flight',
+      help: 'Upstream calls in flight per provider (what maxConcurrency limits).',
+      labelNames: ['provider'] as const,
+      registers: [registry],
+    }),
+    routingExclusions: new Counter({
+      name: 'tokenrouter_routing_exclusions_total',
+      help: 'Candidates removed from a serving decision by live state, by filter (limits, cooldown, api_key_scope).',
+      labelNames: ['provider', 'filter'] as const,
       registers: [registry],
     }),
   };

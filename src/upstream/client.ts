@@ -34,9 +34,16 @@ export class UpstreamClient {
     bodyTimeout: 0,
   });
 
-  async send(req: UpstreamRequest, opts: { signal?: AbortSignal; timeoutMs: number }): Promise<UpstreamResponse> {
-    const timeout = AbortSignal.timeout(opts.timeoutMs);
-    const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
+  /**
+   * timeoutMs bounds the whole exchange (headers and body); headersTimeoutMs, when
+   * shorter, bounds the wait for the response headers (the per-try timeout).
+   */
+  async send(req: UpstreamRequest, opts: { signal?: AbortSignal; timeoutMs: number; headersTimeoutMs?: number }): Promise<UpstreamResponse> {
+    const timeout = AbortSignal.timeout(Math.max(1, opts.timeoutMs));
+    const headers = new AbortController();
+    const headersTimer =
+      opts.headersTimeoutMs !== undefined && opts.headersTimeoutMs < opts.timeoutMs ? setTimeout(() => headers.abort(), Math.max(1, opts.headersTimeoutMs)) : undefined;
+    const signal = AbortSignal.any([timeout, headers.signal, ...(opts.signal ? [opts.signal] : [])]);
     try {
       const res = await request(req.url, {
         method: req.method,
@@ -48,11 +55,14 @@ export class UpstreamClient {
       return { status: res.statusCode, headers: flatHeaders(res.headers), body: res.body as UpstreamResponse['body'] };
     } catch (err) {
       if (opts.signal?.aborted) throw new UpstreamTransportError('the client went away', 'aborted');
+      if (headers.signal.aborted) throw new UpstreamTransportError(`no response headers within ${opts.headersTimeoutMs} ms`, 'timeout');
       if (timeout.aborted) throw new UpstreamTransportError(`no response within ${opts.timeoutMs} ms`, 'timeout');
       const code = (err as { code?: string }).code ?? '';
       if (code === 'UND_ERR_SOCKET' || code === 'ECONNRESET') throw new UpstreamTransportError('the connection was reset before a response', 'reset');
       // Never put the URL or key in the message: say what failed, not where.
       throw new UpstreamTransportError(`could not connect to the provider (${code || 'error'})`, 'connect');
+    } finally {
+      clearTimeout(headersTimer);
     }
   }
 

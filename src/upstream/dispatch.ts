@@ -1,25 +1,46 @@
-// The attempt loop: try the ordered candidates until one answers. Each attempt
-// re-translates the canonical request for that candidate's wire protocol, so
-// an OpenAI-shaped caller can be served by Anthropic when OpenAI fails.
+// The attempt loop. Walks the ordered candidates of the routing decision; each
+// attempt re-translates the canonical request for that candidate's wire
+// protocol (an OpenAI-shaped caller can be served by Anthropic when OpenAI
+// fails). Per failure (classify.ts): retry the same provider after a jittered
+// back-off, fail over to the next candidate, or give up. Bounded by the
+// overall deadline, the per-try header timeout, the retry budget and the
+// circuit breakers (a target whose circuit is open is skipped — unless every
+// candidate is open, then the one closest to re-admission is still tried).
+//
 // Streams commit to the client only once the chosen provider has produced its
-// first event: until then every failure fails over invisibly; after it,
-// failures reach the client in-band through the translator's error events.
+// first event: until then every failure fails over invisibly; after it there
+// is no failover, and drops, stalls (idle timeout) and in-band errors reach the
+// client through the translator's terminal error event.
 import type { CanonicalEvent, CanonicalRequest } from '../canonical/types.js';
 import { adapterFor } from '../providers/registry.js';
-import type { MappedError, ProviderAdapter } from '../providers/types.js';
+import type { MappedError, ProviderAdapter, UpstreamRequest } from '../providers/types.js';
 import type { Candidate } from '../routing/select.js';
+import { backoffMs, sleep } from './backoff.js';
+import { classifyMapped, classifyTransport, type Classified, type FailureReason } from './classify.js';
 import { UpstreamClient, UpstreamTransportError, type UpstreamResponse } from './client.js';
 import { providerKey } from './credentials.js';
-import { isFailoverable, UpstreamHttpError } from './errors.js';
+import { UpstreamHttpError } from './errors.js';
+import type { ResilienceSettings, ResilienceState } from './resilience.js';
 import { createSseDecoder } from './sse.js';
 
 export interface Attempt {
   provider: string;
   model: string;
-  outcome: 'success' | 'failover' | 'error' | 'client_gone';
+  outcome: 'success' | 'retry' | 'failover' | 'error' | 'client_gone' | 'stream_error';
+  reason?: FailureReason;
   status?: number;
   code?: string | null;
   ms: number;
+  /** Milliseconds from sending the request to the first translated event (streams). */
+  ttftMs?: number;
+}
+
+export interface DispatchHooks {
+  retry?(c: Candidate, reason: FailureReason): void;
+  failover?(reason: FailureReason): void;
+  authFailure?(c: Candidate): void;
+  /** The provider asked us to wait (429/503 retry-after): cool it down. */
+  coolDown?(c: Candidate, ms: number): void;
 }
 
 export interface DispatchContext {
@@ -28,6 +49,13 @@ export interface DispatchContext {
   client: UpstreamClient;
   signal: AbortSignal;
   attempts: Attempt[];
+  resilience: ResilienceState;
+  settings: ResilienceSettings;
+  hooks?: DispatchHooks;
+  /** Epoch ms by which the whole request must be done. */
+  deadline: number;
+  /** Why the loop stopped failing over, when it stopped early (for headers and logs). */
+  stopReason?: string;
 }
 
 export class ClientGoneError extends Error {
@@ -37,132 +65,284 @@ export class ClientGoneError extends Error {
   }
 }
 
-const DEFAULT_TIMEOUT_MS = 600_000;
+const DEFAULT_PROVIDER_TIMEOUT_MS = 600_000;
 
 /** Non-stream: the full event list of the first candidate that answers. */
 export async function dispatchOnce(ctx: DispatchContext): Promise<{ candidate: Candidate; events: CanonicalEvent[] }> {
-  let last: UpstreamHttpError | undefined;
-  for (const [i, candidate] of ctx.candidates.entries()) {
-    const started = Date.now();
-    const adapter = adapterFor(candidate.provider.type);
+  return attemptLoop(ctx, async (candidate, adapter, upstream, started) => {
+    const res = await send(ctx, candidate, adapter, upstream);
+    const text = await readBody(res, ctx);
+    let body: unknown;
     try {
-      const res = await send(ctx, candidate, adapter);
-      const text = await res.body.text();
-      let body: unknown;
-      try {
-        body = JSON.parse(text);
-      } catch {
-        throw new UpstreamHttpError({ status: 502, type: 'server_error', code: 'upstream_error', message: 'The provider returned a response that is not JSON.' }, candidate.provider.name);
-      }
-      const events = adapter.parseResponse(body, ctx.request);
-      ctx.attempts.push({ provider: candidate.provider.name, model: candidate.model.name, outcome: 'success', status: res.status, ms: Date.now() - started });
-      return { candidate, events };
-    } catch (err) {
-      last = handleFailure(ctx, candidate, err, started, i < ctx.candidates.length - 1);
+      body = JSON.parse(text);
+    } catch {
+      throw new UpstreamHttpError({ status: 502, type: 'server_error', code: 'upstream_error', message: 'The provider returned a response that is not JSON.' }, candidate.provider.name);
     }
-  }
-  throw last!;
+    const events = adapter.parseResponse(body, ctx.request);
+    const inBand = events.find((e) => e.type === 'error');
+    if (inBand && inBand.type === 'error' && !events.some((e) => e.type === 'text_delta' || e.type === 'tool_call_start')) {
+      // Failed without any output: nothing reached the client, so it may still fail over.
+      throw inBandError(inBand, candidate);
+    }
+    record(ctx, candidate, started, { outcome: 'success', status: res.status });
+    return { candidate, events };
+  });
 }
 
 /**
  * Stream: calls `commit(candidate)` once, right before the first event is
  * delivered to `sink`; after that no failover happens.
  */
-export async function dispatchStream(
-  ctx: DispatchContext,
-  commit: (candidate: Candidate) => void,
-  sink: (e: CanonicalEvent) => void,
-): Promise<Candidate> {
-  let last: UpstreamHttpError | undefined;
-  for (const [i, candidate] of ctx.candidates.entries()) {
-    const started = Date.now();
-    const adapter = adapterFor(candidate.provider.type);
-    let committed = false;
-    try {
-      const res = await send(ctx, candidate, adapter);
-      const translator = adapter.createStreamTranslator(ctx.request);
-      const decoder = createSseDecoder();
-      const pending: CanonicalEvent[] = [];
-      const deliver = (events: CanonicalEvent[]): void => {
-        for (const e of events) {
-          if (!committed) {
-            if (e.type === 'start') {
-              pending.push(e);
-              continue;
-            }
-            if (e.type === 'error') {
-              // Failed before anything reached the client: still free to fail over.
-              throw new UpstreamHttpError(
-                { status: e.code === 'rate_limit_exceeded' ? 429 : 502, type: e.code === 'rate_limit_exceeded' ? 'rate_limit_error' : 'server_error', code: e.code === 'rate_limit_exceeded' ? 'rate_limit_exceeded' : 'upstream_error', message: e.message },
-                candidate.provider.name,
-              );
-            }
-            committed = true;
-            commit(candidate);
-            for (const p of pending.splice(0)) sink(p);
+export async function dispatchStream(ctx: DispatchContext, commit: (candidate: Candidate) => void, sink: (e: CanonicalEvent) => void): Promise<Candidate> {
+  return attemptLoop(ctx, async (candidate, adapter, upstream, started, state) => {
+    const idle = new AbortController();
+    const res = await send(ctx, candidate, adapter, upstream, idle.signal);
+    const translator = adapter.createStreamTranslator(ctx.request);
+    const decoder = createSseDecoder();
+    const pending: CanonicalEvent[] = [];
+    let ttftMs: number | undefined;
+    const deliver = (events: CanonicalEvent[]): void => {
+      for (const e of events) {
+        if (e.type === 'error' && state.committed) state.endedInError = true;
+        if (!state.committed) {
+          if (e.type === 'start') {
+            pending.push(e);
+            continue;
           }
-          sink(e);
+          if (e.type === 'error') throw inBandError(e, candidate);
+          state.committed = true;
+          ttftMs = Date.now() - started;
+          commit(candidate);
+          for (const p of pending.splice(0)) sink(p);
         }
-      };
-      try {
-        const utf8 = new TextDecoder('utf-8'); // keeps multi-byte characters split across chunks intact
-        for await (const chunk of res.body) {
-          deliver(decoder.feed(utf8.decode(chunk as Buffer, { stream: true })).flatMap((m) => translator.push(m)));
-        }
-        deliver(decoder.feed(utf8.decode()).flatMap((m) => translator.push(m)));
-        deliver(decoder.end().flatMap((m) => translator.push(m)));
-      } catch (err) {
-        if (err instanceof UpstreamHttpError) throw err;
-        if (ctx.signal.aborted) throw new ClientGoneError();
-        if (!committed) throw new UpstreamTransportError('the provider stream broke before its first event', 'reset');
-        // After commit: the translator's end() reports the cut in-band.
+        sink(e);
       }
-      deliver(translator.end());
-      ctx.attempts.push({ provider: candidate.provider.name, model: candidate.model.name, outcome: 'success', status: res.status, ms: Date.now() - started });
-      return candidate;
+    };
+    let stalled = false;
+    let idleTimer: NodeJS.Timeout | undefined;
+    const armIdle = (): void => {
+      clearTimeout(idleTimer);
+      idleTimer = setTimeout(() => {
+        stalled = true;
+        idle.abort();
+      }, ctx.settings.streamIdleTimeoutMs);
+    };
+    try {
+      armIdle();
+      const utf8 = new TextDecoder('utf-8'); // keeps multi-byte characters split across chunks intact
+      for await (const chunk of res.body) {
+        armIdle();
+        deliver(decoder.feed(utf8.decode(chunk as Buffer, { stream: true })).flatMap((m) => translator.push(m)));
+      }
+      deliver(decoder.feed(utf8.decode()).flatMap((m) => translator.push(m)));
+      deliver(decoder.end().flatMap((m) => translator.push(m)));
     } catch (err) {
-      if (committed && !(err instanceof ClientGoneError)) throw err;
-      last = handleFailure(ctx, candidate, err, started, i < ctx.candidates.length - 1);
+      if (err instanceof UpstreamHttpError) throw err;
+      if (ctx.signal.aborted) throw new ClientGoneError();
+      if (!state.committed) throw new UpstreamTransportError(stalled ? 'the provider stream stalled before its first event' : 'the provider stream broke before its first event', stalled ? 'timeout' : 'reset');
+      // After commit: the translator's end() reports the cut in-band below.
+    } finally {
+      clearTimeout(idleTimer);
     }
-  }
-  throw last!;
+    if (!state.committed && !ctx.signal.aborted) {
+      // Ended without a single event (empty 200): a provider fault, and still free to fail over.
+      const closing = translator.end();
+      const err = closing.find((e) => e.type === 'error');
+      if (err && err.type === 'error') throw inBandError(err, candidate);
+      deliver(closing);
+    } else {
+      deliver(translator.end());
+    }
+    record(ctx, candidate, started, {
+      outcome: state.endedInError ? 'stream_error' : 'success',
+      ...(state.endedInError ? { reason: stalled ? ('timeout' as const) : ('stream_error' as const) } : {}),
+      status: res.status,
+      ...(ttftMs !== undefined ? { ttftMs } : {}),
+    });
+    if (stalled) ctx.stopReason = 'stream_stalled';
+    return candidate;
+  });
 }
 
-async function send(ctx: DispatchContext, candidate: Candidate, adapter: ProviderAdapter): Promise<UpstreamResponse> {
-  if (ctx.signal.aborted) throw new ClientGoneError();
+interface AttemptState {
+  committed: boolean;
+  endedInError: boolean;
+}
+
+type AttemptFn<T> = (candidate: Candidate, adapter: ProviderAdapter, upstream: UpstreamRequest, started: number, state: AttemptState) => Promise<T>;
+
+async function attemptLoop<T>(ctx: DispatchContext, attempt: AttemptFn<T>): Promise<T> {
+  const { breakers, budget } = ctx.resilience;
+  const order = admit(ctx);
+  let last: UpstreamHttpError | undefined;
+  let extra = false; // every attempt after the first takes a retry-budget slot
+  let minWindow = 0; // after a context-length error, only bigger windows are worth trying
+  budget.begin();
+  try {
+    for (const [i, { candidate, force }] of order.entries()) {
+      if (candidate.model.contextWindow <= minWindow) continue;
+      const key = breakerKey(candidate);
+      if (!force && !breakers.allow(key)) continue;
+      const adapter = adapterFor(candidate.provider.type);
+      let upstream: UpstreamRequest;
+      try {
+        upstream = build(ctx, candidate, adapter);
+      } catch (err) {
+        last = err as UpstreamHttpError;
+        record(ctx, candidate, Date.now(), { outcome: 'failover', status: last.mapped.status, code: last.mapped.code });
+        continue;
+      }
+      const retryable = Buffer.byteLength(upstream.body) <= ctx.settings.retryBufferBytes;
+      for (let retry = 0; ; retry++) {
+        if (extra && !budget.tryAcquire()) {
+          ctx.stopReason = 'retry_budget_exhausted';
+          throw last ?? new UpstreamHttpError({ status: 503, type: 'service_unavailable_error', code: 'server_is_overloaded', message: 'Retry budget exhausted.' }, candidate.provider.name);
+        }
+        const holdsSlot = extra;
+        extra = true;
+        const started = Date.now();
+        const state: AttemptState = { committed: false, endedInError: false };
+        try {
+          const result = await attempt(candidate, adapter, upstream, started, state);
+          if (state.endedInError) breakers.failure(key);
+          else breakers.success(key);
+          return result;
+        } catch (err) {
+          if (state.committed && !(err instanceof ClientGoneError)) throw err;
+          if (err instanceof ClientGoneError || ctx.signal.aborted) {
+            record(ctx, candidate, started, { outcome: 'client_gone' });
+            throw new ClientGoneError();
+          }
+          const { mapped, classified, status } = explain(err, candidate);
+          last = new UpstreamHttpError(mapped, candidate.provider.name);
+          if (classified.providerFault) breakers.failure(key);
+          if (classified.reason === 'auth') {
+            breakers.trip(key);
+            ctx.hooks?.authFailure?.(candidate);
+          }
+          if (classified.retryAfterMs !== undefined && (classified.reason === 'rate_limited' || classified.reason === 'overloaded' || classified.reason === 'quota')) {
+            ctx.hooks?.coolDown?.(candidate, classified.retryAfterMs);
+          }
+          const remaining = ctx.deadline - Date.now();
+          const hasNext = order.slice(i + 1).some((o) => o.candidate.model.contextWindow > minWindow);
+          if (classified.action === 'terminal') {
+            record(ctx, candidate, started, { outcome: 'error', reason: classified.reason, status, code: mapped.code });
+            throw last;
+          }
+          if (!retryable) {
+            record(ctx, candidate, started, { outcome: 'error', reason: classified.reason, status, code: mapped.code });
+            ctx.stopReason = 'retry_buffer_exceeded';
+            throw new UpstreamHttpError(
+              { ...mapped, message: `${mapped.message} Not retried: the request body exceeds the retry buffer (${ctx.settings.retryBufferBytes} bytes).`, code: 'retry_buffer_exceeded' },
+              candidate.provider.name,
+            );
+          }
+          if (classified.action === 'retry' && retry < ctx.settings.maxRetriesPerProvider && breakers.state(key) !== 'open') {
+            const wait = classified.retryAfterMs !== undefined ? classified.retryAfterMs : backoffMs(retry + 1);
+            if (wait <= ctx.settings.maxRetryAfterMs && wait < remaining) {
+              record(ctx, candidate, started, { outcome: 'retry', reason: classified.reason, status, code: mapped.code });
+              ctx.hooks?.retry?.(candidate, classified.reason);
+              await sleep(wait, ctx.signal);
+              if (ctx.signal.aborted) throw new ClientGoneError();
+              continue;
+            }
+          }
+          if (classified.reason === 'context_length') minWindow = Math.max(minWindow, candidate.model.contextWindow);
+          record(ctx, candidate, started, { outcome: hasNext && remaining > 0 ? 'failover' : 'error', reason: classified.reason, status, code: mapped.code });
+          if (hasNext && remaining > 0) ctx.hooks?.failover?.(classified.reason);
+          if (remaining <= 0) {
+            ctx.stopReason = 'deadline_exceeded';
+            throw last;
+          }
+          break;
+        } finally {
+          if (holdsSlot) budget.release();
+        }
+      }
+    }
+  } finally {
+    budget.end();
+  }
+  throw last ?? new UpstreamHttpError({ status: 503, type: 'service_unavailable_error', code: 'server_is_overloaded', message: 'No provider could be tried.' }, 'none');
+}
+
+/** Candidates in order, open circuits skipped — unless all are open ("panic": still try one). */
+function admit(ctx: DispatchContext): { candidate: Candidate; force: boolean }[] {
+  const { breakers } = ctx.resilience;
+  const open = (c: Candidate): boolean => breakers.state(breakerKey(c)) === 'open';
+  if (ctx.candidates.some((c) => !open(c))) return ctx.candidates.map((candidate) => ({ candidate, force: false }));
+  const soonest = [...ctx.candidates].sort((a, b) => breakers.openFor(breakerKey(a)) - breakers.openFor(breakerKey(b)))[0]!;
+  ctx.stopReason = 'all_circuits_open';
+  return [{ candidate: soonest, force: true }];
+}
+
+export function breakerKey(c: Candidate): string {
+  return `${c.provider.name}/${c.model.name}`;
+}
+
+function build(ctx: DispatchContext, candidate: Candidate, adapter: ProviderAdapter): UpstreamRequest {
   const apiKey = providerKey(candidate.provider);
   if (!apiKey) {
     throw new UpstreamHttpError({ status: 502, type: 'server_error', code: 'upstream_auth_error', message: 'The provider has no credentials configured.', shouldRetry: false }, candidate.provider.name);
   }
-  let upstreamReq;
   try {
-    upstreamReq = adapter.buildRequest(ctx.request, { provider: candidate.provider, model: candidate.model, apiKey });
+    return adapter.buildRequest(ctx.request, { provider: candidate.provider, model: candidate.model, apiKey });
   } catch (err) {
     // The request cannot be expressed for this provider (e.g. an unsupported image type).
     throw new UpstreamHttpError({ status: 400, type: 'invalid_request_error', code: 'unsupported_for_provider', message: `${candidate.provider.name}: ${(err as Error).message}` }, candidate.provider.name);
   }
-  const res = await ctx.client.send(upstreamReq, { signal: ctx.signal, timeoutMs: candidate.provider.timeoutMs ?? DEFAULT_TIMEOUT_MS });
-  if (res.status >= 200 && res.status < 300) return res;
-  const text = await res.body.text().catch(() => '');
-  throw new UpstreamHttpError(adapter.mapError(res.status, res.headers, text), candidate.provider.name);
 }
 
-function handleFailure(ctx: DispatchContext, candidate: Candidate, err: unknown, started: number, more: boolean): UpstreamHttpError {
-  const base = { provider: candidate.provider.name, model: candidate.model.name, ms: Date.now() - started };
-  if (err instanceof ClientGoneError || (err instanceof UpstreamTransportError && err.kind === 'aborted')) {
-    ctx.attempts.push({ ...base, outcome: 'client_gone' });
-    throw new ClientGoneError();
+async function send(ctx: DispatchContext, candidate: Candidate, adapter: ProviderAdapter, upstream: UpstreamRequest, extraSignal?: AbortSignal): Promise<UpstreamResponse> {
+  if (ctx.signal.aborted) throw new ClientGoneError();
+  const remaining = Math.max(1, ctx.deadline - Date.now());
+  const res = await ctx.client.send(upstream, {
+    signal: extraSignal ? AbortSignal.any([ctx.signal, extraSignal]) : ctx.signal,
+    timeoutMs: Math.min(candidate.provider.timeoutMs ?? DEFAULT_PROVIDER_TIMEOUT_MS, remaining),
+    headersTimeoutMs: Math.min(ctx.settings.firstByteTimeoutMs, remaining),
+  });
+  if (res.status >= 200 && res.status < 300) return res;
+  const text = await res.body.text().catch(() => '');
+  throw Object.assign(new UpstreamHttpError(adapter.mapError(res.status, res.headers, text), candidate.provider.name), { upstreamStatus: res.status });
+}
+
+async function readBody(res: UpstreamResponse, ctx: DispatchContext): Promise<string> {
+  try {
+    return await res.body.text();
+  } catch {
+    if (ctx.signal.aborted) throw new ClientGoneError();
+    // Reset after headers on a non-stream call: nothing reached the client yet, so it is retryable.
+    throw new UpstreamTransportError('the connection broke while reading the response', 'reset');
   }
-  let mapped: MappedError;
-  if (err instanceof UpstreamHttpError) mapped = err.mapped;
-  else if (err instanceof UpstreamTransportError) {
-    mapped =
+}
+
+function inBandError(e: Extract<CanonicalEvent, { type: 'error' }>, candidate: Candidate): UpstreamHttpError {
+  const limited = e.code === 'rate_limit_exceeded';
+  return new UpstreamHttpError(
+    limited
+      ? { status: 429, type: 'rate_limit_error', code: 'rate_limit_exceeded', message: e.message }
+      : { status: 503, type: 'service_unavailable_error', code: 'server_is_overloaded', message: e.message },
+    candidate.provider.name,
+  );
+}
+
+function explain(err: unknown, candidate: Candidate): { mapped: MappedError; classified: Classified; status?: number } {
+  if (err instanceof UpstreamHttpError) {
+    const status = (err as { upstreamStatus?: number }).upstreamStatus;
+    return { mapped: err.mapped, classified: classifyMapped(err.mapped, status), ...(status !== undefined ? { status } : {}) };
+  }
+  if (err instanceof UpstreamTransportError) {
+    const mapped: MappedError =
       err.kind === 'timeout'
         ? { status: 504, type: 'server_error', code: 'timeout', message: `The provider did not answer in time (${err.message}).` }
         : { status: 502, type: 'server_error', code: 'upstream_error', message: `The provider could not be reached: ${err.message}.` };
-  } else throw err;
-  const failover = more && isFailoverable(mapped);
-  ctx.attempts.push({ ...base, outcome: failover ? 'failover' : 'error', status: mapped.status, code: mapped.code });
-  if (!failover) throw new UpstreamHttpError(mapped, candidate.provider.name);
-  return new UpstreamHttpError(mapped, candidate.provider.name);
+    return { mapped, classified: classifyTransport(err) };
+  }
+  // A bug in a translator is not the provider's fault; surface it as an internal error.
+  void candidate;
+  throw err;
+}
+
+function record(ctx: DispatchContext, c: Candidate, started: number, a: Omit<Attempt, 'provider' | 'model' | 'ms'>): void {
+  ctx.attempts.push({ provider: c.provider.name, model: c.model.name, ms: Date.now() - started, ...a });
 }

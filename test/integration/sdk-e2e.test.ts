@@ -310,9 +310,11 @@ describe('end to end: openai SDK → router → provider simulators', function (
       try {
         const { data, response } = await client.responses.create({ model: 'auto', input: 'hello', metadata: { drill: 'outage' } }).withResponse();
         expect(response.headers.get('x-tokenrouter-provider')).to.equal('anthropic');
-        expect(response.headers.get('x-tokenrouter-attempts')).to.equal('2');
+        // one jittered retry on the failing provider (503 is retryable), then failover
+        expect(response.headers.get('x-tokenrouter-attempts')).to.equal('3');
+        expect(response.headers.get('x-tokenrouter-failover-reason')).to.equal('overloaded');
         expect(data.output_text).to.match(/^Hello from anthropic/);
-        expect(stack.sim.calls.map((c) => c.protocol)).to.deep.equal(['openai-responses', 'anthropic']);
+        expect(stack.sim.calls.map((c) => c.protocol)).to.deep.equal(['openai-responses', 'openai-responses', 'anthropic']);
       } finally {
         stack.sim.setScript({});
       }
