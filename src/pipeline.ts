@@ -21,6 +21,7 @@ import type { Candidate, Selection } from './routing/select.js';
 import { RouterError } from './server/errors.js';
 import type { SseWriter } from './server/sse.js';
 import { conversationItems, type ConversationStore } from './state/conversations.js';
+import type { RoutingState } from './state/routing-state.js';
 import { modelLabel, providerLabel } from './telemetry/labels.js';
 import type { Logger } from './telemetry/log.js';
 import type { Metrics } from './telemetry/metrics.js';
@@ -32,6 +33,8 @@ import { UpstreamHttpError } from './upstream/errors.js';
 
 export interface PipelineDeps {
   resilience: ResilienceState;
+  /** Live routing inputs: price sources, latency statistics, account limits and cool-downs. */
+  routing: RoutingState;
   client: UpstreamClient;
   conversations: ConversationStore;
   metrics: Metrics;
@@ -48,6 +51,10 @@ export interface Exchange {
   /** Send a JSON answer (status 200) with headers. */
   json(body: unknown, headers: Record<string, string>): void;
   sse: SseWriter;
+  /** Abort the upstream call (drain timeout). */
+  abortUpstream(): void;
+  /** Register what to do when a drain times out with this stream still open. */
+  onDrainTimeout(hook: () => void): () => void;
   /** Headers set on any answer, success or error. */
   setHeaders(headers: Record<string, string>): void;
 }
@@ -61,6 +68,8 @@ interface Decision {
   usage?: Usage;
   /** Actual cost (non-stream) or the routing estimate (streams, whose headers precede usage). */
   costUsd?: number;
+  /** The drain timeout ended this request. */
+  drained?: boolean;
   /** A stream has committed (headers are going out mid-attempt). */
   streaming?: boolean;
   startedAt: number;
@@ -75,12 +84,19 @@ export async function runPipeline(deps: PipelineDeps, ex: Exchange): Promise<voi
   try {
     let req = normalize(ex.api, ex.body);
     req = continueConversation(deps, req);
-    await route(ex, req, decision);
+    await route(deps, ex, req, decision);
     req = screen(ex, req, decision);
     if (req.stream) await streamed(deps, ex, req, decision);
     else await unary(deps, ex, req, decision);
-    outcome = 'success';
+    // A stream cut or failed after it started is never a success (it was billed, but broken).
+    outcome = decision.attempts.at(-1)?.outcome === 'stream_error' ? 'upstream_aborted' : 'success';
   } catch (err) {
+    if (decision.drained) {
+      outcome = 'drained';
+      // Not committed yet: a clean 503 the client can retry elsewhere; committed: already failed in-band.
+      if (!ex.sse.isOpen) throw new RouterError('server_draining', undefined, null, { 'retry-after': '1' });
+      throw err;
+    }
     outcome = err instanceof ClientGoneError ? 'client_gone' : err instanceof RouterError && err.code === 'firewall_blocked' ? 'blocked' : 'error';
     if (!(err instanceof ClientGoneError)) ex.setHeaders(decisionHeaders(ex, decision));
     throw err;
@@ -103,8 +119,8 @@ function continueConversation(deps: PipelineDeps, req: CanonicalRequest): Canoni
   return { ...req, items: [...conversationItems(prev), ...req.items] };
 }
 
-async function route(ex: Exchange, req: CanonicalRequest, d: Decision): Promise<void> {
-  const decision = await decide(ex.policy, req, { caller: ex.caller, hasCredentials });
+async function route(deps: PipelineDeps, ex: Exchange, req: CanonicalRequest, d: Decision): Promise<void> {
+  const decision = await decide(ex.policy, req, { caller: ex.caller, hasCredentials, ...deps.routing.decideHooks(ex.policy, ex.caller) });
   d.selection = decision;
   d.rules = decision.rules;
   d.warnings.push(...decision.warnings);
@@ -124,7 +140,7 @@ async function unary(deps: PipelineDeps, ex: Exchange, req: CanonicalRequest, d:
   for (const e of events) acc.push(e);
   const result = acc.result();
   d.usage = result.usage;
-  d.costUsd = costUsd(candidate, result.usage);
+  d.costUsd = costUsd(deps, candidate, result.usage);
   const headers = decisionHeaders(ex, d);
   if (req.api === 'responses') {
     const ctx = responseContext(ex, req, candidate, d);
@@ -144,6 +160,16 @@ async function streamed(deps: PipelineDeps, ex: Exchange, req: CanonicalRequest,
   let sink: (e: CanonicalEvent) => void;
   let finish: () => void;
   let responseId: string | undefined;
+  let drainFail: (() => void) | undefined;
+  // Draining past the timeout: tell the client explicitly, then stop reading upstream.
+  const unregister = ex.onDrainTimeout(() => {
+    d.drained = true;
+    if (drainFail) {
+      drainFail();
+      ex.sse.end();
+    }
+    ex.abortUpstream();
+  });
   const commit = (candidate: Candidate): void => {
     d.served = candidate;
     d.streaming = true;
@@ -157,21 +183,24 @@ async function streamed(deps: PipelineDeps, ex: Exchange, req: CanonicalRequest,
       r.begin();
       sink = (e) => r.push(e);
       finish = () => r.end();
+      drainFail = () => r.fail('server_error', 'The router is shutting down; retry the request.');
     } else {
       const r = new ChatStreamRenderer(chatContext(candidate), req.includeUsage ?? false, (data) => ex.sse.data(data));
       r.begin();
       sink = (e) => r.push(e);
       finish = () => r.end();
+      drainFail = () => r.fail('server_error', 'The router is shutting down; retry the request.');
     }
   };
-  const candidate = await dispatchStream(
-    dispatchContext(deps, ex, req, d),
-    commit,
-    (e) => {
+  let candidate: Candidate;
+  try {
+    candidate = await dispatchStream(dispatchContext(deps, ex, req, d), commit, (e) => {
       acc.push(e);
       sink(e);
-    },
-  );
+    });
+  } finally {
+    unregister();
+  }
   finish!();
   ex.sse.end();
   const result = acc.result();
@@ -203,6 +232,13 @@ function dispatchContext(deps: PipelineDeps, ex: Exchange, req: CanonicalRequest
         m.upstreamAuthFailures.inc({ provider: providerLabel(set, c.provider.name) });
         deps.logger.error({ provider: c.provider.name }, 'the provider refused the router\'s credentials: check its key; the provider is ejected until then');
       },
+      coolDown: (c, ms) => deps.routing.coolDown(set, c, ms),
+      begin: (c) => {
+        const admitted = deps.routing.admit(set, c);
+        if (admitted.ok) return admitted.release;
+        // A limit reached between routing and this attempt: fail over as if the provider said 429.
+        throw new UpstreamHttpError({ status: 429, type: 'rate_limit_error', code: 'rate_limit_exceeded', message: `${c.provider.name}: ${admitted.reason}` }, c.provider.name);
+      },
     },
   };
   d.dispatch = ctx;
@@ -221,12 +257,20 @@ function account(deps: PipelineDeps, ex: Exchange, d: Decision, outcome: string,
     m.upstreamAttempts.inc({ ...labels, outcome: a.outcome });
     if (a.ttftMs !== undefined) m.timeToFirstToken.observe(labels, a.ttftMs / 1000);
   }
+  const cost = d.usage && d.served ? costUsd(deps, d.served, d.usage) : undefined;
   if (d.usage && d.served) {
     m.tokens.inc({ provider, model, direction: 'input' }, d.usage.inputTokens);
     m.tokens.inc({ provider, model, direction: 'output' }, d.usage.outputTokens);
-    const cost = costUsd(d.served, d.usage);
-    if (cost > 0) m.costUsd.inc({ provider, model }, cost);
+    if (cost! > 0) m.costUsd.inc({ provider, model }, cost!);
   }
+  deps.routing.record(set, {
+    attempts: d.attempts,
+    ...(d.served ? { served: d.served } : {}),
+    ...(d.usage ? { usage: d.usage } : {}),
+    ...(cost !== undefined ? { costUsd: cost } : {}),
+    streamed: d.streaming === true,
+    excluded: d.selection?.excluded ?? [],
+  });
   deps.logger.info(
     {
       request_id: ex.requestId,
@@ -287,8 +331,9 @@ function store(deps: PipelineDeps, req: CanonicalRequest, id: string, result: Ca
   });
 }
 
-function costUsd(c: Candidate, u: Usage): number {
-  const p = c.model.pricing;
+/** USD for reported usage at the live price (price sources), else the catalog's. */
+function costUsd(deps: PipelineDeps, c: Candidate, u: Usage): number {
+  const p = deps.routing.priceOf(c);
   const cached = Math.min(u.cachedTokens, u.inputTokens);
   const input = (u.inputTokens - cached) * p.input + cached * (p.cachedInput ?? p.input);
   return (input + u.outputTokens * p.output) / 1e6;

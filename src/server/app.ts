@@ -15,6 +15,7 @@ import { healthRoutes } from './routes/health.js';
 import { policyRoutes } from './routes/policies.js';
 import { ruleRoutes } from './routes/rules.js';
 import { dataPlaneRoutes } from './routes/data-plane.js';
+import { providerRoutes } from './routes/providers.js';
 import { passthroughRoutes } from './routes/passthrough.js';
 import { explainRoutes } from './routes/explain.js';
 import type { ConversationStore } from '../state/conversations.js';
@@ -53,6 +54,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(policyRoutes(deps));
   app.use(ruleRoutes(deps));
   app.use(dataPlaneRoutes(deps));
+  app.use(providerRoutes(deps));
   app.use(explainRoutes(deps));
   app.use(passthroughRoutes(deps));
   app.use((_req: Request, _res: Response, next: NextFunction) => next(new RouterError('unknown_route')));

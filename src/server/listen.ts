@@ -43,12 +43,20 @@ export function boundPort(server: Server): number {
   return (server.address() as AddressInfo).port;
 }
 
-/** SIGTERM handling: drain, wait up to graceMs for in-flight work, then close everything. */
+/**
+ * SIGTERM handling: stop accepting, wait up to graceMs for in-flight work;
+ * streams still open then get a terminal failure event (and a moment to
+ * flush it) before every connection is closed.
+ */
 export async function shutdown(server: Server, lifecycle: Lifecycle, graceMs: number): Promise<{ clean: boolean }> {
   lifecycle.startDraining();
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();
-  const clean = await lifecycle.waitIdle(graceMs);
+  let clean = await lifecycle.waitIdle(graceMs);
+  if (!clean && lifecycle.openStreams > 0) {
+    lifecycle.endStreams();
+    clean = await lifecycle.waitIdle(250);
+  }
   server.closeAllConnections();
   await closed;
   return { clean };

@@ -83,7 +83,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
     }),
     requests: new Counter({
       name: 'tokenrouter_requests_total',
-      help: 'Data-plane requests by API, serving provider and model, and outcome (success, error, blocked, client_gone).',
+      help: 'Data-plane requests by API, serving provider and model, and outcome (success, error, blocked, client_gone, upstream_aborted, drained).',
       labelNames: ['api', 'provider', 'model', 'outcome'] as const,
       registers: [registry],
     }),

@@ -41,6 +41,12 @@ export interface DispatchHooks {
   authFailure?(c: Candidate): void;
   /** The provider asked us to wait (429/503 retry-after): cool it down. */
   coolDown?(c: Candidate, ms: number): void;
+  /**
+   * An attempt on `c` starts: take its concurrency slot and count the request
+   * (account limits, src/state/limits.ts). Throw a 429 UpstreamHttpError to
+   * refuse (the loop fails over); the returned function releases the slot.
+   */
+  begin?(c: Candidate): () => void;
 }
 
 export interface DispatchContext {
@@ -203,7 +209,7 @@ async function attemptLoop<T>(ctx: DispatchContext, attempt: AttemptFn<T>): Prom
         const started = Date.now();
         const state: AttemptState = { committed: false, endedInError: false };
         try {
-          const result = await attempt(candidate, adapter, upstream, started, state);
+          const result = await holdingSlot(ctx, candidate, () => attempt(candidate, adapter, upstream, started, state));
           if (state.endedInError) breakers.failure(key);
           else breakers.success(key);
           return result;
@@ -274,6 +280,16 @@ function admit(ctx: DispatchContext): { candidate: Candidate; force: boolean }[]
   const soonest = [...ctx.candidates].sort((a, b) => breakers.openFor(breakerKey(a)) - breakers.openFor(breakerKey(b)))[0]!;
   ctx.stopReason = 'all_circuits_open';
   return [{ candidate: soonest, force: true }];
+}
+
+/** Runs one attempt inside its concurrency slot (hooks.begin), released however it ends. */
+async function holdingSlot<T>(ctx: DispatchContext, c: Candidate, run: () => Promise<T>): Promise<T> {
+  const release = ctx.hooks?.begin?.(c);
+  try {
+    return await run();
+  } finally {
+    release?.();
+  }
 }
 
 export function breakerKey(c: Candidate): string {

@@ -9,8 +9,9 @@ import { RouterError } from '../errors.js';
 import { SseWriter } from '../sse.js';
 import { wireId } from '../../api/ids.js';
 import { accumulateReplay } from './replay.js';
+import type { Lifecycle } from '../lifecycle.js';
 
-export function dataPlaneRoutes(deps: PipelineDeps): Router {
+export function dataPlaneRoutes(deps: PipelineDeps & { lifecycle: Lifecycle }): Router {
   const r = Router();
   const handle = (api: Api) => async (req: Request, res: Response) => {
     if (req.body === undefined) throw new RouterError('invalid_body', 'A JSON request body is required.');
@@ -33,6 +34,8 @@ export function dataPlaneRoutes(deps: PipelineDeps): Router {
         for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
         res.status(200).json(body);
       },
+      onDrainTimeout: (hook) => deps.lifecycle.onDrainTimeout(hook),
+      abortUpstream: () => abort.abort(),
       setHeaders(headers) {
         if (res.headersSent) return;
         for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
