@@ -181,10 +181,15 @@ async function attemptLoop<T>(ctx: DispatchContext, attempt: AttemptFn<T>): Prom
   const { breakers, budget } = ctx.resilience;
   const order = admit(ctx);
   let last: UpstreamHttpError | undefined;
-  let extra = false; // every attempt after the first takes a retry-budget slot
+  // Same-provider retries take a retry-budget slot: they are what turns a
+  // struggling provider's outage into a storm. Failing over to another
+  // candidate does not: that is the promise to the client, and each target's
+  // breaker already caps how often a dead one is tried.
+  
   let minWindow = 0; // after a context-length error, only bigger windows are worth trying
-  budget.begin();
-  try {
+  // (budget.begin/end wrap the whole request in the pipeline: "active" counts requests
+  // still routing too — Envoy's active + pending — so a burst's first failures see the real load.)
+  {
     for (const [i, { candidate, force }] of order.entries()) {
       if (candidate.model.contextWindow <= minWindow) continue;
       const key = breakerKey(candidate);
@@ -200,12 +205,7 @@ async function attemptLoop<T>(ctx: DispatchContext, attempt: AttemptFn<T>): Prom
       }
       const retryable = Buffer.byteLength(upstream.body) <= ctx.settings.retryBufferBytes;
       for (let retry = 0; ; retry++) {
-        if (extra && !budget.tryAcquire()) {
-          ctx.stopReason = 'retry_budget_exhausted';
-          throw last ?? new UpstreamHttpError({ status: 503, type: 'service_unavailable_error', code: 'server_is_overloaded', message: 'Retry budget exhausted.' }, candidate.provider.name);
-        }
-        const holdsSlot = extra;
-        extra = true;
+        const holdsSlot = retry > 0;
         const started = Date.now();
         const state: AttemptState = { committed: false, endedInError: false };
         try {
@@ -245,7 +245,11 @@ async function attemptLoop<T>(ctx: DispatchContext, attempt: AttemptFn<T>): Prom
           }
           if (classified.action === 'retry' && retry < ctx.settings.maxRetriesPerProvider && breakers.state(key) !== 'open') {
             const wait = classified.retryAfterMs !== undefined ? classified.retryAfterMs : backoffMs(retry + 1);
-            if (wait <= ctx.settings.maxRetryAfterMs && wait < remaining) {
+            const worthWaiting = wait <= ctx.settings.maxRetryAfterMs && wait < remaining;
+            // The slot is held through the back-off and the retry (released by the retry's `finally`).
+            const slot = worthWaiting && budget.tryAcquire();
+            if (worthWaiting && !slot) ctx.stopReason = 'retry_budget_exhausted';
+            if (slot) {
               record(ctx, candidate, started, { outcome: 'retry', reason: classified.reason, status, code: mapped.code });
               ctx.hooks?.retry?.(candidate, classified.reason);
               await sleep(wait, ctx.signal);
@@ -266,8 +270,6 @@ async function attemptLoop<T>(ctx: DispatchContext, attempt: AttemptFn<T>): Prom
         }
       }
     }
-  } finally {
-    budget.end();
   }
   throw last ?? new UpstreamHttpError({ status: 503, type: 'service_unavailable_error', code: 'server_is_overloaded', message: 'No provider could be tried.' }, 'none');
 }
