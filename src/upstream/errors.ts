@@ -31,6 +31,7 @@ export const UPSTREAM_ERROR_CODES = {
   upstream_error: { status: 502, type: 'server_error' },
   server_is_overloaded: { status: 503, type: 'service_unavailable_error' },
   timeout: { status: 504, type: 'server_error' },
+  retry_buffer_exceeded: { status: 502, type: 'server_error' },
   model_not_found: { status: 404, type: 'invalid_request_error' },
   request_too_large: { status: 413, type: 'invalid_request_error' },
 } as const;
