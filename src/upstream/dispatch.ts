@@ -239,7 +239,13 @@ async function attemptLoop<T>(ctx: DispatchContext, attempt: AttemptFn<T>): Prom
             record(ctx, candidate, started, { outcome: 'error', reason: classified.reason, status, code: mapped.code });
             ctx.stopReason = 'retry_buffer_exceeded';
             throw new UpstreamHttpError(
-              { ...mapped, message: `${mapped.message} Not retried: the request body exceeds the retry buffer (${ctx.settings.retryBufferBytes} bytes).`, code: 'retry_buffer_exceeded' },
+              {
+                ...mapped,
+                status: 502,
+                type: 'server_error',
+                code: 'retry_buffer_exceeded',
+                message: `${mapped.message} Not retried: the request body exceeds the retry buffer (${ctx.settings.retryBufferBytes} bytes).`,
+              },
               candidate.provider.name,
             );
           }
