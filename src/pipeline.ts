@@ -14,9 +14,11 @@ import { renderResponse } from './api/responses/render.js';
 import type { ResponseContext } from './api/responses/shapes.js';
 import { ResponsesStreamRenderer } from './api/responses/stream.js';
 import { wireId } from './api/ids.js';
-import { screenPrompt } from './firewall/prompt.js';
+import { RequestFirewall } from './firewall/request.js';
+import { firewallReporter } from './firewall/telemetry.js';
 import type { PolicySet } from './policy/types.js';
 import { decide } from './routing/decide.js';
+import type { RoutingFacts } from './routing/facts.js';
 import type { Candidate, Selection } from './routing/select.js';
 import { RouterError } from './server/errors.js';
 import type { SseWriter } from './server/sse.js';
@@ -75,21 +77,27 @@ interface Decision {
   startedAt: number;
   failoverReason?: string;
   dispatch?: DispatchContext;
+  /** The routing facts, which firewall rules' `when` conditions read. */
+  facts?: RoutingFacts;
+  firewall?: RequestFirewall;
+  /** A response-scope firewall rule ended the stream. */
+  blocked?: boolean;
 }
 
 export async function runPipeline(deps: PipelineDeps, ex: Exchange): Promise<void> {
   const started = process.hrtime.bigint();
   const decision: Decision = { rules: [], warnings: [], attempts: [], startedAt: Date.now() };
   let outcome = 'error';
+  deps.resilience.budget.begin();
   try {
     let req = normalize(ex.api, ex.body);
     req = continueConversation(deps, req);
     await route(deps, ex, req, decision);
-    req = screen(ex, req, decision);
+    req = await screen(deps, ex, req, decision);
     if (req.stream) await streamed(deps, ex, req, decision);
     else await unary(deps, ex, req, decision);
     // A stream cut or failed after it started is never a success (it was billed, but broken).
-    outcome = decision.attempts.at(-1)?.outcome === 'stream_error' ? 'upstream_aborted' : 'success';
+    outcome = decision.blocked ? 'blocked' : decision.attempts.at(-1)?.outcome === 'stream_error' ? 'upstream_aborted' : 'success';
   } catch (err) {
     if (decision.drained) {
       outcome = 'drained';
@@ -101,6 +109,7 @@ export async function runPipeline(deps: PipelineDeps, ex: Exchange): Promise<voi
     if (!(err instanceof ClientGoneError)) ex.setHeaders(decisionHeaders(ex, decision));
     throw err;
   } finally {
+    deps.resilience.budget.end();
     account(deps, ex, decision, outcome, started);
   }
 }
@@ -120,16 +129,20 @@ function continueConversation(deps: PipelineDeps, req: CanonicalRequest): Canoni
 }
 
 async function route(deps: PipelineDeps, ex: Exchange, req: CanonicalRequest, d: Decision): Promise<void> {
-  const decision = await decide(ex.policy, req, { caller: ex.caller, hasCredentials, ...deps.routing.decideHooks(ex.policy, ex.caller) });
+  const live = deps.routing.decideHooks(ex.policy, ex.caller);
+  const decision = await decide(ex.policy, req, { caller: ex.caller, hasCredentials, ...live.context }).catch((err: unknown) => {
+    throw live.settle(err);
+  });
   d.selection = decision;
+  d.facts = decision.facts;
   d.rules = decision.rules;
   d.warnings.push(...decision.warnings);
 }
 
-function screen(ex: Exchange, req: CanonicalRequest, d: Decision): CanonicalRequest {
-  const s = screenPrompt(ex.policy, req);
-  if (s.blockedBy) throw new RouterError('firewall_blocked', `The request was blocked by firewall rule "${s.blockedBy}".`);
-  d.warnings.push(...s.warnings.map((w) => w.message));
+async function screen(deps: PipelineDeps, ex: Exchange, req: CanonicalRequest, d: Decision): Promise<CanonicalRequest> {
+  d.firewall = await RequestFirewall.create(ex.policy, d.facts!, firewallReporter(deps.metrics, deps.logger, ex.policy, ex.requestId));
+  const s = d.firewall.prompt(ex.policy, req); // throws firewall_blocked
+  d.warnings.push(...s.warnings);
   return s.request;
 }
 
@@ -138,9 +151,12 @@ async function unary(deps: PipelineDeps, ex: Exchange, req: CanonicalRequest, d:
   d.served = candidate;
   const acc = new Accumulator();
   for (const e of events) acc.push(e);
-  const result = acc.result();
-  d.usage = result.usage;
-  d.costUsd = costUsd(deps, candidate, result.usage);
+  const raw = acc.result();
+  d.usage = raw.usage;
+  d.costUsd = costUsd(deps, candidate, raw.usage);
+  // Response firewall: masks apply before rendering and storing; a block answers the error instead.
+  const { result, warnings } = d.firewall!.response(raw);
+  d.warnings.push(...warnings);
   const headers = decisionHeaders(ex, d);
   if (req.api === 'responses') {
     const ctx = responseContext(ex, req, candidate, d);
@@ -161,6 +177,8 @@ async function streamed(deps: PipelineDeps, ex: Exchange, req: CanonicalRequest,
   let finish: () => void;
   let responseId: string | undefined;
   let drainFail: (() => void) | undefined;
+  let streamCtx: ResponseContext | undefined;
+  const fw = d.firewall!.stream();
   // Draining past the timeout: tell the client explicitly, then stop reading upstream.
   const unregister = ex.onDrainTimeout(() => {
     d.drained = true;
@@ -179,6 +197,7 @@ async function streamed(deps: PipelineDeps, ex: Exchange, req: CanonicalRequest,
     if (req.api === 'responses') {
       const ctx = responseContext(ex, req, candidate, d);
       responseId = ctx.id;
+      streamCtx = ctx;
       const r = new ResponsesStreamRenderer(ctx, (name, data) => ex.sse.event(name, data));
       r.begin();
       sink = (e) => r.push(e);
@@ -195,11 +214,31 @@ async function streamed(deps: PipelineDeps, ex: Exchange, req: CanonicalRequest,
   let candidate: Candidate;
   try {
     candidate = await dispatchStream(dispatchContext(deps, ex, req, d), commit, (e) => {
-      acc.push(e);
-      sink(e);
+      // After a block the client's stream has ended: the provider's remaining output is dropped, its usage still counted.
+      if (d.blocked) {
+        if (e.type === 'usage') acc.push(e);
+        return;
+      }
+      for (const x of fw.push(e)) {
+        acc.push(x);
+        sink(x);
+      }
+      if (fw.blocked) {
+        d.blocked = true;
+        ex.sse.end();
+      }
     });
   } finally {
     unregister();
+  }
+  for (const x of fw.end()) {
+    acc.push(x);
+    sink!(x);
+  }
+  if (fw.warnings.length) {
+    d.warnings.push(...fw.warnings);
+    // Headers are long gone; the terminal Responses event still carries metadata.
+    if (streamCtx) streamCtx.routerMetadata.warnings = warningsMetadata(d);
   }
   finish!();
   ex.sse.end();
@@ -232,13 +271,7 @@ function dispatchContext(deps: PipelineDeps, ex: Exchange, req: CanonicalRequest
         m.upstreamAuthFailures.inc({ provider: providerLabel(set, c.provider.name) });
         deps.logger.error({ provider: c.provider.name }, 'the provider refused the router\'s credentials: check its key; the provider is ejected until then');
       },
-      coolDown: (c, ms) => deps.routing.coolDown(set, c, ms),
-      begin: (c) => {
-        const admitted = deps.routing.admit(set, c);
-        if (admitted.ok) return admitted.release;
-        // A limit reached between routing and this attempt: fail over as if the provider said 429.
-        throw new UpstreamHttpError({ status: 429, type: 'rate_limit_error', code: 'rate_limit_exceeded', message: `${c.provider.name}: ${admitted.reason}` }, c.provider.name);
-      },
+      ...deps.routing.dispatchHooks(set),
     },
   };
   d.dispatch = ctx;
@@ -263,13 +296,12 @@ function account(deps: PipelineDeps, ex: Exchange, d: Decision, outcome: string,
     m.tokens.inc({ provider, model, direction: 'output' }, d.usage.outputTokens);
     if (cost! > 0) m.costUsd.inc({ provider, model }, cost!);
   }
-  deps.routing.record(set, {
+  deps.routing.record({
     attempts: d.attempts,
     ...(d.served ? { served: d.served } : {}),
     ...(d.usage ? { usage: d.usage } : {}),
     ...(cost !== undefined ? { costUsd: cost } : {}),
     streamed: d.streaming === true,
-    excluded: d.selection?.excluded ?? [],
   });
   deps.logger.info(
     {
@@ -304,9 +336,13 @@ function responseContext(ex: Exchange, req: CanonicalRequest, c: Candidate, d: D
       routing_mode: d.selection?.mode ?? '',
       request_id: ex.requestId,
       routing_confidence: String(d.selection?.confidence ?? 1),
-      ...(d.warnings.length ? { warnings: d.warnings.join(' | ').slice(0, 512) } : {}),
+      ...(d.warnings.length ? { warnings: warningsMetadata(d) } : {}),
     },
   };
+}
+
+function warningsMetadata(d: Decision): string {
+  return d.warnings.join(' | ').slice(0, 512);
 }
 
 function chatContext(c: Candidate): ChatContext {

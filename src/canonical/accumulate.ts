@@ -1,14 +1,14 @@
 // Folds a canonical event sequence into a CanonicalResult: the output items in
 // order (text after a tool call opens a new message item), the last usage, the
 // finish reason. Used for non-stream responses and for the conversation store.
-import type { CanonicalEvent, CanonicalResult, FinishReason, OutputItem, Usage } from './types.js';
+import type { CanonicalEvent, CanonicalResult, FinishReason, OutputItem, StreamErrorCode, Usage } from './types.js';
 import { ZERO_USAGE } from './types.js';
 
 export class Accumulator {
   readonly output: OutputItem[] = [];
   usage: Usage = ZERO_USAGE;
   finish: FinishReason | undefined;
-  error: { code: 'server_error' | 'rate_limit_exceeded'; message: string } | undefined;
+  error: { code: StreamErrorCode; message: string } | undefined;
   #message: Extract<OutputItem, { type: 'message' }> | undefined;
   #reasoning: Extract<OutputItem, { type: 'reasoning' }> | undefined;
   readonly #calls = new Map<string, Extract<OutputItem, { type: 'function_call' }>>();

@@ -95,8 +95,12 @@ export const ZERO_USAGE: Usage = Object.freeze({
  */
 export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter' | 'error';
 
-/** ResponseErrorCode values we use for in-band failures. */
-export type StreamErrorCode = 'server_error' | 'rate_limit_exceeded';
+/**
+ * Codes of in-band failures: ResponseErrorCode values, plus firewall_blocked
+ * (a response-scope firewall rule ended the stream), which the Responses
+ * renderers report as `invalid_prompt` where the schema allows only its enum.
+ */
+export type StreamErrorCode = 'server_error' | 'rate_limit_exceeded' | 'firewall_blocked';
 
 export type CanonicalEvent =
   /** Provider-side ids (informational). */

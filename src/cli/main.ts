@@ -8,6 +8,9 @@ import { validateCommand } from './validate.js';
 const USAGE = `usage:
   tokenrouter serve [--port N] [--host H] [--policies DIR]
   tokenrouter validate [DIR]
+  tokenrouter test [DIR]               run the PolicyTest suites (DIR/tests/*.yaml): exit 0 pass, 3 invalid, 4 failed or no cases
+  tokenrouter explain --request FILE [--policies DIR] [--json] [--assume-credentials] [--caller NAME]
+                                       how a request body would be routed, without calling a provider
   tokenrouter simulate [--port N]      provider simulators (OpenAI, Anthropic, Gemini, Mistral, DeepSeek, Llama)
   tokenrouter demo                     simulators + router + a few SDK requests, no keys needed
 
@@ -30,6 +33,32 @@ async function main(argv: string[]): Promise<number> {
     case 'validate': {
       const { positionals } = parseArgs({ args: rest, allowPositionals: true, strict: true, options: {} });
       return validateCommand(positionals[0] ?? process.env.TOKENROUTER_POLICIES ?? './policies');
+    }
+    case 'test': {
+      const { positionals } = parseArgs({ args: rest, allowPositionals: true, strict: true, options: {} });
+      const { policyTestCommand } = await import('./policy-test.js');
+      return policyTestCommand(positionals[0] ?? process.env.TOKENROUTER_POLICIES ?? './policies');
+    }
+    case 'explain': {
+      const { values } = parseArgs({
+        args: rest,
+        options: {
+          request: { type: 'string' },
+          policies: { type: 'string' },
+          json: { type: 'boolean' },
+          'assume-credentials': { type: 'boolean' },
+          caller: { type: 'string' },
+        },
+        strict: true,
+      });
+      const { explainCommand } = await import('./explain.js');
+      return explainCommand({
+        ...(values.request !== undefined ? { request: values.request } : {}),
+        policies: values.policies ?? process.env.TOKENROUTER_POLICIES ?? './policies',
+        json: values.json ?? false,
+        assumeCredentials: values['assume-credentials'] ?? false,
+        ...(values.caller !== undefined ? { caller: values.caller } : {}),
+      });
     }
     case 'simulate': {
       const { values } = parseArgs({ args: rest, options: { port: { type: 'string' } }, strict: true });

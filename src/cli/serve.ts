@@ -1,6 +1,7 @@
 // `tokenrouter serve`: start the router and shut down gracefully on SIGTERM/SIGINT.
 import { startRouter, StartupError } from '../server/start.js';
-import { createLogger } from '../telemetry/log.js';
+import { createLogger, type Logger } from '../telemetry/log.js';
+import type { Metrics } from '../telemetry/metrics.js';
 
 export async function serveCommand(flags: { port?: string | undefined; host?: string | undefined; policies?: string | undefined }): Promise<number> {
   const logger = createLogger();
@@ -25,6 +26,10 @@ export async function serveCommand(flags: { port?: string | undefined; host?: st
     }
     throw err;
   }
+  // Installed once serving: a fault during startup should still fail the start loudly.
+  const onFault = processFaultHandler(router.metrics, logger);
+  process.on('unhandledRejection', (reason) => onFault('unhandledRejection', reason));
+  process.on('uncaughtException', (err) => onFault('uncaughtException', err));
   const stop = (signal: string): void => {
     logger.info({ signal, inFlight: router.lifecycle.inFlight }, 'draining: no new requests, finishing in-flight ones');
     router.stop().then(({ clean }) => {
@@ -35,4 +40,45 @@ export async function serveCommand(flags: { port?: string | undefined; host?: st
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
   return -1; // keep running
+}
+
+export type ProcessFault = 'unhandledRejection' | 'uncaughtException';
+
+/**
+ * The last line of defence (reliability.md §9 I3): a promise a dependency
+ * rejected with nobody listening, or an exception thrown from a callback
+ * outside any request, is logged and counted
+ * (tokenrouter_unhandled_errors_total) instead of ending the process. Exiting
+ * would cut every in-flight stream, and a crash loop would lose the last good
+ * policy snapshot (I2); the counter is what to alert on. Only the error's
+ * name, its message with anything key-like masked, and its stack frames are
+ * logged — never the value itself (it may be a request or response object).
+ */
+export function processFaultHandler(metrics: Pick<Metrics, 'unhandledErrors'>, logger: Logger): (kind: ProcessFault, err: unknown) => void {
+  return (kind, err) => {
+    metrics.unhandledErrors.inc();
+    logger.error(
+      { kind, err: describeFault(err) },
+      kind === 'unhandledRejection' ? 'unhandled promise rejection (a bug or a dependency fault); still serving' : 'uncaught exception (a bug or a dependency fault); still serving',
+    );
+  };
+}
+
+function describeFault(err: unknown): { name: string; message: string; frames?: string[] } {
+  if (!(err instanceof Error)) return { name: typeof err, message: 'a non-Error value (not logged)' };
+  const frames = (err.stack ?? '')
+    .split('\n')
+    .filter((l) => /^\s+at /.test(l))
+    .slice(0, 8)
+    .map((l) => maskSecrets(l.trim()));
+  return { name: err.name, message: maskSecrets(err.message).slice(0, 500), ...(frames.length ? { frames } : {}) };
+}
+
+/** Masks what looks like a credential: sk-… keys, bearer tokens, key/token query parameters and headers. */
+export function maskSecrets(text: string): string {
+  return text
+    .replace(/\b(sk|pk|rk)-[A-Za-z0-9_-]{6,}/g, '$1-[redacted]')
+    .replace(/\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]+/gi, '$1 [redacted]')
+    .replace(/([?&](?:key|api[_-]?key|token|access_token)=)[^&\s]+/gi, '$1[redacted]')
+    .replace(/((?:x-api-key|x-goog-api-key|authorization)\s*[:=]\s*)\S+/gi, '$1[redacted]');
 }

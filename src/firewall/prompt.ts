@@ -1,83 +1,82 @@
-// Prompt-scope firewall: runs every enabled `prompt` rule, in evaluation
-// order, over the text the provider would see (instructions and the text of
-// every message). block stops at once; mask rewrites the text (masks chain);
-// warn records a warning. Response-scope rules and streaming hold-back come
-// with the firewall milestone.
+// Prompt scope: everything the provider will read as conversation —
+// `instructions`, the text (and refusals) of every message of every role,
+// function-call arguments and tool outputs in the history, and replayed
+// reasoning text (masked reasoning loses its signature, so no provider
+// replays it). Not scanned: image URLs (a data: URL is pixels, an http URL an
+// address the provider fetches; rewriting one would only break the image)
+// and tool definitions (the application's own code, whose JSON Schema a mask
+// would break).
 import type { CanonicalRequest, ContentPart, InputItem } from '../canonical/types.js';
-import type { CompiledFirewallRule, PolicySet } from '../policy/types.js';
+import type { PolicySet } from '../policy/types.js';
+import { firewallSettings, type ActiveRule } from './rules.js';
+import { ScanBudget } from './scan.js';
+import { applyRules, warningFor, type RuleHit, type Slot } from './screen.js';
 
 export interface PromptScreen {
+  /** The rule that blocked the prompt (a block rule, or one that ran out of scan budget). */
   blockedBy?: string;
+  blocked?: RuleHit;
+  /** Mask rules that matched, in evaluation order. */
   masked: string[];
   warnings: { rule: string; message: string }[];
+  /** The request as the provider will see it (masks applied). */
   request: CanonicalRequest;
+  hits: RuleHit[];
 }
 
-export function screenPrompt(set: PolicySet, req: CanonicalRequest): PromptScreen {
-  const rules = set.firewallRules.filter((r) => r.enabled && r.spec.scope === 'prompt');
-  const out: PromptScreen = { masked: [], warnings: [], request: req };
-  if (rules.length === 0) return out;
-  let current = req;
-  for (const rule of rules) {
-    const texts = allText(current);
-    if (!texts.some((t) => matches(rule, t))) continue;
-    if (rule.spec.action === 'block') {
-      out.blockedBy = rule.name;
-      return out;
-    }
-    if (rule.spec.action === 'warn') out.warnings.push({ rule: rule.name, message: `firewall rule ${rule.name} matched the prompt` });
-    if (rule.spec.action === 'mask') {
-      out.masked.push(rule.name);
-      current = mapText(current, (t) => mask(rule, t));
-    }
-  }
-  out.request = current;
-  return out;
+export function screenPrompt(set: PolicySet, req: CanonicalRequest, rules: readonly ActiveRule[]): PromptScreen {
+  const slots: Slot[] = [];
+  mapText(req, (text, json) => {
+    slots.push({ text, ...(json ? { json } : {}) });
+    return text;
+  });
+  const outcome = applyRules(rules, slots, new ScanBudget(firewallSettings(set).scanBudgetMs));
+  const hits = outcome.hits;
+  const out: PromptScreen = {
+    masked: hits.filter((h) => h.action === 'mask').map((h) => h.rule),
+    warnings: hits.filter((h) => h.action === 'warn').map((h) => ({ rule: h.rule, message: warningFor(h.rule, 'prompt') })),
+    request: req,
+    hits,
+  };
+  if (outcome.blocked) return { ...out, blockedBy: outcome.blocked.rule, blocked: outcome.blocked };
+  if (out.masked.length === 0) return out;
+  let i = 0;
+  return { ...out, request: mapText(req, () => outcome.texts[i++]!) };
 }
 
-function allText(req: CanonicalRequest): string[] {
+/** Every text the prompt scope scans, in scanning order (explain and policy tests show the masked prompt with it). */
+export function promptTexts(req: CanonicalRequest): string[] {
   const texts: string[] = [];
-  if (req.instructions) texts.push(req.instructions);
-  for (const item of req.items) {
-    if (item.type === 'message') for (const p of item.content) if (p.type === 'text') texts.push(p.text);
-    if (item.type === 'function_call_output') texts.push(item.output);
-  }
+  mapText(req, (text) => {
+    texts.push(text);
+    return text;
+  });
   return texts;
 }
 
-export function matches(rule: CompiledFirewallRule, text: string): boolean {
-  if (rule.needle !== undefined) return text.toLowerCase().includes(rule.needle);
-  const re = rule.regex!;
-  re.lastIndex = 0;
-  const hit = re.test(text);
-  re.lastIndex = 0;
-  return hit;
-}
-
-export function mask(rule: CompiledFirewallRule, text: string): string {
-  if (rule.needle !== undefined) {
-    const lower = text.toLowerCase();
-    let out = '';
-    let from = 0;
-    for (let i = lower.indexOf(rule.needle); i !== -1; i = lower.indexOf(rule.needle, from)) {
-      out += text.slice(from, i) + rule.replacement;
-      from = i + rule.needle.length;
-    }
-    return out + text.slice(from);
-  }
-  const re = rule.regex!;
-  re.lastIndex = 0;
-  const res = text.replace(re, () => rule.replacement); // a function: no $-pattern expansion
-  re.lastIndex = 0;
-  return res;
-}
-
-function mapText(req: CanonicalRequest, f: (t: string) => string): CanonicalRequest {
-  const part = (p: ContentPart): ContentPart => (p.type === 'text' ? { type: 'text', text: f(p.text) } : p);
-  const item = (i: InputItem): InputItem => {
-    if (i.type === 'message') return { ...i, content: i.content.map(part) };
-    if (i.type === 'function_call_output') return { ...i, output: f(i.output) };
-    return i;
+/** The request with every scanned text passed through `f`, in one fixed order (collecting and rewriting agree). */
+function mapText(req: CanonicalRequest, f: (text: string, json: boolean) => string): CanonicalRequest {
+  const part = (p: ContentPart): ContentPart => {
+    if (p.type === 'text') return { ...p, text: f(p.text, false) };
+    if (p.type === 'refusal') return { ...p, refusal: f(p.refusal, false) };
+    return p;
   };
-  return { ...req, ...(req.instructions !== undefined ? { instructions: f(req.instructions) } : {}), items: req.items.map(item) };
+  const item = (i: InputItem): InputItem => {
+    switch (i.type) {
+      case 'message':
+        return { ...i, content: i.content.map(part) };
+      case 'function_call':
+        return { ...i, arguments: f(i.arguments, true) };
+      case 'function_call_output':
+        return { ...i, output: f(i.output, false) };
+      case 'reasoning': {
+        const text = f(i.text, false);
+        if (text === i.text) return i;
+        const { signature: _dropped, ...rest } = i;
+        return { ...rest, text };
+      }
+    }
+  };
+  const instructions = req.instructions !== undefined ? f(req.instructions, false) : undefined;
+  return { ...req, ...(instructions !== undefined ? { instructions } : {}), items: req.items.map(item) };
 }

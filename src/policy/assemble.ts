@@ -52,6 +52,8 @@ export function assemble(documents: readonly TypedDocument[]): Assembled {
       case 'Settings':
         out.settings.push({ item: spec, doc, pointer: '/spec', order: order++ });
         break;
+      case 'PolicyTest':
+        break; // test cases for `tokenrouter test`: validated like any kind, never served
     }
   }
   return out;

@@ -7,6 +7,8 @@ import { compilePattern } from './checks/regex.js';
 import { ruleDefinition } from './rule-definitions.js';
 import {
   DEFAULT_SETTINGS,
+  type ApiKeySpec,
+  type KeyScope,
   type CompiledApiKey,
   type CompiledFirewallRule,
   type CompiledRoutingRule,
@@ -62,6 +64,11 @@ export function compilePolicySet({ assembled: a, version, directory, files }: Co
   const apiKeys: CompiledApiKey[] = a.apiKeys
     .filter((k) => k.item.enabled ?? true)
     .map((k) => Object.freeze({ name: k.item.name, hash: Buffer.from(k.item.sha256, 'hex') }));
+  const scopes = new Map<string, KeyScope>();
+  for (const k of a.apiKeys) {
+    if (k.item.enabled === false || (!k.item.allowedProviders && !k.item.allowedModels)) continue;
+    scopes.set(k.item.name, Object.freeze(keyScope(k.item, models)));
+  }
 
   const s = a.settings[0]?.item ?? {};
   const settings = Object.freeze({
@@ -69,6 +76,9 @@ export function compilePolicySet({ assembled: a, version, directory, files }: Co
     allowAnonymous: s.allowAnonymous ?? DEFAULT_SETTINGS.allowAnonymous,
     maxBodyBytes: s.maxBodyBytes ?? DEFAULT_SETTINGS.maxBodyBytes,
     ...(s.modeWeights ? { modeWeights: deepFreeze(s.modeWeights) } : {}),
+    ...(s.resilience ? { resilience: deepFreeze(s.resilience) } : {}),
+    ...(s.priceSources ? { priceSources: deepFreeze(s.priceSources) } : {}),
+    ...(s.firewall ? { firewall: deepFreeze(s.firewall) } : {}),
   });
 
   return Object.freeze({
@@ -81,8 +91,38 @@ export function compilePolicySet({ assembled: a, version, directory, files }: Co
     routingRules: Object.freeze(routingRules),
     firewallRules: Object.freeze(firewallRules),
     apiKeys: Object.freeze(apiKeys),
+    scopes,
     settings,
   });
+}
+
+/**
+ * Resolves a key's allowedModels to catalog keys: `provider/model` names one
+ * model (by name or alias) on that provider, a bare name every model with
+ * that name or alias. Validation has already rejected entries that resolve to nothing.
+ */
+function keyScope(k: ApiKeySpec, models: ReadonlyMap<string, ModelSpec>): KeyScope {
+  const scope: { providers?: ReadonlySet<string>; models?: ReadonlySet<string> } = {};
+  if (k.allowedProviders) scope.providers = new Set(k.allowedProviders);
+  if (k.allowedModels) {
+    const keys = new Set<string>();
+    for (const ref of k.allowedModels) for (const m of modelsMatching(models.values(), ref)) keys.add(`${m.provider}/${m.name}`);
+    scope.models = keys;
+  }
+  return scope;
+}
+
+/** Catalog models an allowedModels entry names (shared with validation). */
+export function modelsMatching(models: Iterable<Readonly<ModelSpec>>, ref: string): Readonly<ModelSpec>[] {
+  const slash = ref.indexOf('/');
+  const provider = slash > 0 ? ref.slice(0, slash) : undefined;
+  const name = slash > 0 ? ref.slice(slash + 1) : ref;
+  const out: Readonly<ModelSpec>[] = [];
+  for (const m of models) {
+    if (provider !== undefined && m.provider !== provider) continue;
+    if (m.name === name || (Array.isArray(m.aliases) && m.aliases.includes(name))) out.push(m);
+  }
+  return out;
 }
 
 function byEvaluationOrder(a: { priority: number; order: number }, b: { priority: number; order: number }): number {

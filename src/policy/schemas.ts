@@ -13,6 +13,7 @@ export const SCHEMA_FILES: Readonly<Record<PolicyKind, string>> = {
   FirewallRules: 'firewall-rules.schema.json',
   ApiKeys: 'api-keys.schema.json',
   Settings: 'settings.schema.json',
+  PolicyTest: 'policy-test.schema.json',
 };
 
 /** The repository's schemas/ folder, found from this module (works from src/ and dist/src/). */

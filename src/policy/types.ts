@@ -12,6 +12,7 @@ export const POLICY_KINDS = [
   'FirewallRules',
   'ApiKeys',
   'Settings',
+  'PolicyTest',
 ] as const;
 export type PolicyKind = (typeof POLICY_KINDS)[number];
 
@@ -30,6 +31,19 @@ export interface ProviderSpec {
   enabled?: boolean;
   /** openai-compatible only: whose quirks apply. */
   dialect?: 'generic' | 'mistral' | 'deepseek' | 'vllm' | 'ollama' | 'together' | 'groq';
+  /** Account limits: past one, the provider leaves the candidate set (src/state/limits.ts). */
+  limits?: ProviderLimits;
+}
+
+export interface ProviderLimits {
+  /** Requests per minute (sliding 60 s window). */
+  rpm?: number;
+  /** Input + output tokens per minute (sliding 60 s window). */
+  tpm?: number;
+  /** Upstream calls in flight at once. */
+  maxConcurrency?: number;
+  /** Spend per UTC day, from reported usage at live or catalog prices. */
+  dailyBudgetUsd?: number;
 }
 
 export interface ModelSpec {
@@ -84,10 +98,22 @@ export interface FirewallRuleSpec {
   enabled?: boolean;
   priority?: number;
   scope: 'prompt' | 'response';
-  type: 'substring' | 'regex';
+  /** substring: case-insensitive text; regex: a pattern; detector: a built-in detector name (vocabulary.ts). */
+  type: 'substring' | 'regex' | 'detector';
   pattern: string;
   action: 'block' | 'mask' | 'warn';
   replacement?: string | null;
+  /** Applies the rule only to requests these routing facts match (json-rules-engine syntax). */
+  when?: ConditionSpec;
+}
+
+export interface FirewallSettingsSpec {
+  /** HTTP status of a blocked request (the hosted product documents both). Default 403. */
+  blockStatus?: 403 | 422;
+  /** Longest text one regex match may cover: the stream hold-back and the overlap of bounded scans. Default 256. */
+  maxMatchChars?: number;
+  /** Scanning time one prompt, response or stream may use before it is blocked (fail closed). Default 1000. */
+  scanBudgetMs?: number;
 }
 
 export interface ApiKeySpec {
@@ -95,6 +121,10 @@ export interface ApiKeySpec {
   sha256: string;
   enabled?: boolean;
   description?: string;
+  /** When set, the key is routed only to these providers. */
+  allowedProviders?: string[];
+  /** When set, only to these models: `provider/model`, or a model name (any provider serving it). */
+  allowedModels?: string[];
 }
 
 export interface ModeWeights {
@@ -103,11 +133,63 @@ export interface ModeWeights {
   latency: number;
 }
 
+export interface ResilienceSpec {
+  requestTimeoutMs?: number;
+  firstByteTimeoutMs?: number;
+  streamIdleTimeoutMs?: number;
+  maxRetriesPerProvider?: number;
+  retryBudgetPercent?: number;
+  retryBudgetMinConcurrency?: number;
+  retryBufferBytes?: number;
+  maxRetryAfterMs?: number;
+  breaker?: {
+    consecutiveFailures?: number;
+    errorRatio?: number;
+    window?: number;
+    minRequests?: number;
+    baseEjectionMs?: number;
+    maxEjectionMs?: number;
+  };
+}
+
 export interface SettingsSpec {
   defaultMode?: RoutingMode;
   allowAnonymous?: boolean;
   maxBodyBytes?: number;
   modeWeights?: Partial<Record<RoutingMode, ModeWeights>>;
+  /** Live price tables (src/catalog/price-sources.ts); catalog prices are the fallback. */
+  priceSources?: PriceSourceSpec[];
+  resilience?: ResilienceSpec;
+  firewall?: FirewallSettingsSpec;
+}
+
+export interface PriceSourceSpec {
+  url: string;
+  format: 'litellm' | 'openrouter';
+  /** Default 3600. */
+  refreshSeconds?: number;
+}
+
+/** `tokenrouter test` cases; validated with the set, ignored when serving. */
+export interface PolicyTestSpec {
+  assumeCredentials?: boolean;
+  cases: PolicyTestCase[];
+}
+
+export interface PolicyTestCase {
+  name: string;
+  description?: string;
+  caller?: string;
+  request: Record<string, unknown>;
+  expect: {
+    provider?: string;
+    model?: string;
+    mode?: RoutingMode;
+    warnings?: string[];
+    rules?: string[];
+    firewall?: 'block' | 'mask' | 'warn' | 'none';
+    error?: string;
+  };
 }
 
 /** Where a thing was declared, for error messages and the rules API. */
@@ -153,7 +235,7 @@ export interface CompiledFirewallRule {
   readonly priority: number;
   readonly order: number;
   readonly spec: Readonly<FirewallRuleSpec>;
-  /** For `regex`: the compiled expression (global, for masking). For `substring`: lower-cased needle. */
+  /** For `regex`: the compiled expression (global, for masking). For `substring`: lower-cased needle. For `detector`: neither (spec.pattern names it). */
   readonly regex?: RegExp;
   readonly needle?: string;
   readonly replacement: string;
@@ -163,6 +245,13 @@ export interface CompiledFirewallRule {
 export interface CompiledApiKey {
   readonly name: string;
   readonly hash: Buffer;
+}
+
+/** What one API key may be routed to; a key without restrictions has no entry in PolicySet.scopes. */
+export interface KeyScope {
+  readonly providers?: ReadonlySet<string>;
+  /** Catalog keys (`provider/name`) that allowedModels resolved to. */
+  readonly models?: ReadonlySet<string>;
 }
 
 export interface PolicySet {
@@ -178,11 +267,20 @@ export interface PolicySet {
   readonly routingRules: readonly CompiledRoutingRule[];
   readonly firewallRules: readonly CompiledFirewallRule[];
   readonly apiKeys: readonly CompiledApiKey[];
-  readonly settings: Readonly<Required<Pick<SettingsSpec, 'defaultMode' | 'allowAnonymous' | 'maxBodyBytes'>> & Pick<SettingsSpec, 'modeWeights'>>;
+  /** Routing scope per API key name, for keys with allowedProviders / allowedModels. */
+  readonly scopes: ReadonlyMap<string, KeyScope>;
+  readonly settings: Readonly<Required<Pick<SettingsSpec, 'defaultMode' | 'allowAnonymous' | 'maxBodyBytes'>> & Pick<SettingsSpec, 'modeWeights' | 'priceSources' | 'resilience' | 'firewall'>>;
 }
 
 export const DEFAULT_SETTINGS = Object.freeze({
   defaultMode: 'balance' as RoutingMode,
   allowAnonymous: false,
   maxBodyBytes: 20 * 1024 * 1024,
+});
+
+/** Firewall settings when Settings.firewall leaves them out. */
+export const FIREWALL_DEFAULTS = Object.freeze({
+  blockStatus: 403 as 403 | 422,
+  maxMatchChars: 256 as number,
+  scanBudgetMs: 1000 as number,
 });

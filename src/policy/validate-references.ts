@@ -7,8 +7,10 @@ import type { Assembled, Located } from './assemble.js';
 import { checkBaseUrl } from './checks/base-url.js';
 import { checkHeader } from './checks/headers.js';
 import { compilePattern } from './checks/regex.js';
-import type { ConditionSpec, PolicyProblem, RoutingActionSpec } from './types.js';
-import { KNOWN_OPERATORS, PLAIN_PATH, ROUTING_FACTS } from './vocabulary.js';
+import { checkRegexCost, scanWindowChars } from './checks/regex-cost.js';
+import { modelsMatching } from './compile.js';
+import { FIREWALL_DEFAULTS, type ApiKeySpec, type ConditionSpec, type ModelSpec, type PolicyProblem, type RoutingActionSpec } from './types.js';
+import { FIREWALL_DETECTORS, KNOWN_OPERATORS, PLAIN_PATH, ROUTING_FACTS } from './vocabulary.js';
 
 export function validateReferences(a: Assembled): PolicyProblem[] {
   const problems: PolicyProblem[] = [];
@@ -87,17 +89,72 @@ export function validateReferences(a: Assembled): PolicyProblem[] {
 
   // Firewall rules.
   unique(a.firewallRules, (r) => r.name, 'firewall rule', report);
+  const maxMatch = a.settings[0]?.item.firewall?.maxMatchChars;
+  // An out-of-range value is the schema's to report; the cost check then uses the default window.
+  const fwWindow = scanWindowChars(Number.isInteger(maxMatch) && maxMatch! >= 16 && maxMatch! <= 8192 ? maxMatch! : FIREWALL_DEFAULTS.maxMatchChars);
   for (const r of a.firewallRules) {
     if (r.item.type === 'regex' && typeof r.item.pattern === 'string') {
       const res = compilePattern(r.item.pattern);
-      if (!res.ok) report(r, '/pattern', res.error);
+      const costly = res.ok ? checkRegexCost(res.regex, r.item.pattern, fwWindow) : undefined;
+      if (!res.ok || costly) report(r, '/pattern', res.ok ? costly! : res.error);
     }
+    if (r.item.type === 'detector' && typeof r.item.pattern === 'string' && !Object.hasOwn(FIREWALL_DETECTORS, r.item.pattern)) {
+      report(r, '/pattern', `unknown detector "${r.item.pattern}"; known detectors: ${Object.keys(FIREWALL_DETECTORS).join(', ')}`);
+    }
+    if (r.item.when !== undefined) checkCondition(r.item.when, '/when', (sub, msg) => report(r, sub, msg));
   }
 
   // API keys.
   unique(a.apiKeys, (k) => k.name, 'API key', report);
   unique(a.apiKeys, (k) => k.sha256, 'API key hash', report, '/sha256');
+  for (const k of a.apiKeys) checkKeyScope(a, k, providers, report);
+
+  // Settings: price sources are fetched by the router, so their URLs get the baseUrl checks.
+  for (const s of a.settings) {
+    const seen = new Set<string>();
+    (Array.isArray(s.item.priceSources) ? s.item.priceSources : []).forEach((src, i) => {
+      if (!isObject(src) || typeof src.url !== 'string') return; // the schema reports the shape
+      const bad = checkBaseUrl(src.url, 'url');
+      if (bad) report(s, `/priceSources/${i}/url`, bad);
+      const id = `${src.format} ${src.url}`;
+      if (seen.has(id)) report(s, `/priceSources/${i}/url`, `price source "${src.url}" (${src.format}) is listed twice`);
+      seen.add(id);
+    });
+  }
   return problems;
+}
+
+/** allowedProviders / allowedModels must name catalog entries and leave the key at least one model. */
+function checkKeyScope(a: Assembled, k: Located<ApiKeySpec>, providers: Set<string>, report: (at: Located<unknown>, sub: string, msg: string) => void): void {
+  const allowedProviders = Array.isArray(k.item.allowedProviders) ? k.item.allowedProviders : undefined;
+  const allowedModels = Array.isArray(k.item.allowedModels) ? k.item.allowedModels : undefined;
+  allowedProviders?.forEach((p, i) => {
+    if (typeof p === 'string' && !providers.has(p)) report(k, `/allowedProviders/${i}`, `unknown provider "${p}"${known(providers)}`);
+  });
+  const catalog = a.models.map((m) => m.item);
+  let reachable = catalog.filter((m) => !allowedProviders || allowedProviders.includes(m.provider));
+  if (allowedModels) {
+    const named = new Set<ModelSpec>();
+    allowedModels.forEach((ref, i) => {
+      if (typeof ref !== 'string') return;
+      const hits = modelsMatching(catalog, ref);
+      if (hits.length === 0) {
+        const provider = ref.includes('/') ? ref.slice(0, ref.indexOf('/')) : undefined;
+        const why = provider !== undefined && !providers.has(provider) ? `unknown provider "${provider}"` : 'no such model in Models';
+        report(k, `/allowedModels/${i}`, `unknown model "${ref}" (${why}; expected provider/model or a model name)`);
+      }
+      for (const m of hits) named.add(m);
+    });
+    reachable = reachable.filter((m) => named.has(m));
+  }
+  if ((allowedProviders || allowedModels) && reachable.length === 0 && !problemsAlreadyExplain(allowedProviders, allowedModels, providers, catalog)) {
+    report(k, allowedModels ? '/allowedModels' : '/allowedProviders', 'allowedProviders and allowedModels together leave this key no model to use');
+  }
+}
+
+/** An unknown reference is already reported; an empty scope only deserves its own message when every reference resolved. */
+function problemsAlreadyExplain(ps: unknown[] | undefined, ms: unknown[] | undefined, providers: Set<string>, catalog: ModelSpec[]): boolean {
+  return (ps ?? []).some((p) => typeof p === 'string' && !providers.has(p)) || (ms ?? []).some((r) => typeof r === 'string' && modelsMatching(catalog, r).length === 0);
 }
 
 function unique<T>(

@@ -45,7 +45,7 @@ export async function decide(set: PolicySet, req: CanonicalRequest, ctx: DecideC
     hasImages: images > 0,
     apiKey: ctx.caller,
   });
-  const { matched, trace } = await evaluateRules(set, facts);
+  const { matched, trace } = await evaluateRules(set, facts, { trace: ctx.trace === true });
   const actions = combineActions(matched);
   const estimatedInputTokens = estimateTokens(text, images);
   const selection = selectCandidates(set, req, actions, {
@@ -61,7 +61,7 @@ export async function decide(set: PolicySet, req: CanonicalRequest, ctx: DecideC
     actions,
     rules: actions.rules,
     warnings: actions.warnings.map((w) => w.message),
-    trace: ctx.trace ? trace : [],
+    trace,
     estimatedInputTokens,
   };
 }

@@ -1,48 +1,95 @@
 // Evaluates a PolicySet's routing rules against one request's facts with
-// json-rules-engine. A shared Engine is not safe under concurrent run() calls
-// (a slow run can silently skip rules), so each evaluation builds a fresh
-// Engine from the frozen rule definitions in the snapshot. The engine returns
-// results of one priority in completion order; we sort explicitly (priority
-// desc, then declared order) so every decision is deterministic.
-import { Engine, type RuleResult } from 'json-rules-engine';
+// json-rules-engine. The engine runs every rule it holds through promises
+// (microseconds per condition), so the rule index (rule-index.ts) first picks
+// the rules whose necessary guard holds and only those are added to the
+// engine; the result is the same as running all of them (a differential test
+// proves it), at a cost that barely grows with the number of rules.
+// A shared Engine is not safe under concurrent run() calls (a slow run can
+// silently skip rules), so each evaluation builds a fresh Engine from the
+// frozen rule definitions in the snapshot. The engine returns results of one
+// priority in completion order; we report them in the snapshot's evaluation
+// order (priority desc, then declared order) so every decision is deterministic.
+import { Engine, Fact, type RuleResult } from 'json-rules-engine';
 import type { CompiledRoutingRule, PolicySet } from '../policy/types.js';
 import type { RoutingFacts } from './facts.js';
 import { CUSTOM_OPERATORS, plainPathResolver } from './operators.js';
+import { ruleIndexFor } from './rule-index.js';
 
 export interface RuleTrace {
   name: string;
   priority: number;
   matched: boolean;
-  /** json-rules-engine's condition tree with each leaf's factResult and result. */
+  /**
+   * json-rules-engine's condition tree with each leaf's factResult and result,
+   * or `{ skipped_by_index: true }` when the rule index proved it cannot match
+   * (its conditions were then not evaluated).
+   */
   conditions: unknown;
 }
 
 export interface Evaluation {
   /** Matched rules in evaluation order. */
   matched: readonly CompiledRoutingRule[];
+  /** One entry per enabled rule, in evaluation order; empty when `trace: false`. */
   trace: readonly RuleTrace[];
 }
 
-export async function evaluateRules(set: PolicySet, facts: RoutingFacts): Promise<Evaluation> {
-  const enabled = set.routingRules.filter((r) => r.enabled);
-  if (enabled.length === 0) return { matched: [], trace: [] };
-  const engine = new Engine([], { allowUndefinedFacts: true, pathResolver: plainPathResolver });
-  for (const op of CUSTOM_OPERATORS) engine.addOperator(op);
-  for (const rule of enabled) {
-    engine.addRule({ ...rule.definition, conditions: rule.definition.conditions as any, event: rule.definition.event as any });
+export interface EvaluateOptions {
+  /** Build the per-rule trace (explain, policy tests). Default true; the serving path turns it off. */
+  trace?: boolean;
+}
+
+export const SKIPPED_BY_INDEX = Object.freeze({ skipped_by_index: true });
+
+export async function evaluateRules(set: PolicySet, facts: RoutingFacts, opts: EvaluateOptions = {}): Promise<Evaluation> {
+  const index = ruleIndexFor(set);
+  const rules = index.rules;
+  if (rules.length === 0) return { matched: [], trace: [] };
+  const picked = index.candidates(facts);
+  let results: RuleResult[] = [];
+  let failures: RuleResult[] = [];
+  if (picked.length > 0) {
+    const engine = new Engine([], { allowUndefinedFacts: true, pathResolver: plainPathResolver });
+    for (const op of CUSTOM_OPERATORS) engine.addOperator(op);
+    for (const i of picked) {
+      const def = rules[i]!.definition;
+      // One priority for all: the engine's priority only sequences its batches
+      // (there are no event handlers that could stop a run), and the order we
+      // report is our own. One batch saves a promise round per distinct priority.
+      engine.addRule({ ...def, priority: 1, conditions: def.conditions as any, event: def.event as any });
+    }
+    ({ results, failureResults: failures } = await engine.run(constantFacts(facts)));
   }
-  const { results, failureResults } = await engine.run({ ...facts });
-  const byName = new Map(enabled.map((r) => [r.name, r]));
-  const order = (r: RuleResult): number => byName.get(r.name as string)?.order ?? 0;
   const matchedNames = new Set(results.map((r) => r.name as string));
-  const matched = enabled.filter((r) => matchedNames.has(r.name)); // `enabled` is already in evaluation order
-  const trace = [...results, ...failureResults]
-    .sort((a, b) => (b.priority ?? 0) - (a.priority ?? 0) || order(a) - order(b))
-    .map((r) => ({
-      name: r.name as string,
-      priority: byName.get(r.name as string)?.priority ?? 0,
-      matched: r.result,
-      conditions: (r.toJSON(false) as { conditions: unknown }).conditions,
-    }));
+  const matched: CompiledRoutingRule[] = [];
+  for (const i of picked) if (matchedNames.has(rules[i]!.name)) matched.push(rules[i]!);
+  if (opts.trace === false) return { matched, trace: [] };
+
+  const evaluated = new Map<string, RuleResult>();
+  for (const r of results) evaluated.set(r.name as string, r);
+  for (const r of failures) evaluated.set(r.name as string, r);
+  const trace = rules.map((rule): RuleTrace => {
+    const r = evaluated.get(rule.name);
+    return {
+      name: rule.name,
+      priority: rule.priority,
+      matched: r ? Boolean(r.result) : false,
+      conditions: r ? (r.toJSON(false) as { conditions: unknown }).conditions : SKIPPED_BY_INDEX,
+    };
+  });
   return { matched, trace };
+}
+
+const NO_CACHE = Object.freeze({ cache: false });
+
+/**
+ * The facts as constant Fact objects with caching off. Given plain values the
+ * engine wraps each in a cached Fact and hashes a cache key for it (hash-it) on
+ * every run — a cache only dynamic facts use: constant values are read
+ * directly either way, so this changes nothing but the cost.
+ */
+function constantFacts(facts: RoutingFacts): Record<string, Fact> {
+  const out: Record<string, Fact> = {};
+  for (const id in facts) out[id] = new Fact(id, facts[id as keyof RoutingFacts], NO_CACHE);
+  return out;
 }

@@ -8,8 +8,12 @@ import type { CanonicalRequest } from '../canonical/types.js';
 import { normalizeChatRequest } from '../api/chat/normalize.js';
 import { normalizeResponsesRequest } from '../api/responses/normalize.js';
 import { screenPrompt, type PromptScreen } from '../firewall/prompt.js';
+import { activeRules } from '../firewall/rules.js';
 import type { PolicySet, ProviderSpec, RoutingMode } from '../policy/types.js';
-import { decide } from './decide.js';
+import { decide, type DecideContext } from './decide.js';
+import type { RuleTrace } from './evaluate.js';
+import type { RoutingFacts } from './facts.js';
+import { completeTrace } from './full-trace.js';
 import { parseMode, parseModelString } from './model-string.js';
 import { DEFAULT_WEIGHTS, type Weights } from './score.js';
 
@@ -25,6 +29,8 @@ export interface ExplainOptions {
   hasCredentials: (p: Readonly<ProviderSpec>) => boolean;
   /** Count every provider as having credentials (CI, where no keys exist). */
   assumeCredentials?: boolean;
+  /** Live routing inputs (limits, cool-downs, key scopes, latency, prices), as serving uses them. */
+  live?: Pick<DecideContext, 'filters' | 'latency' | 'price'>;
 }
 
 export interface ExplainedRule {
@@ -88,8 +94,9 @@ export function normalizeAnyRequest(body: Record<string, any>): CanonicalRequest
 /** Throws the same RouterError serving would (unknown model 400, no candidates 422). */
 export async function explainRequest(set: PolicySet, req: CanonicalRequest, opts: ExplainOptions): Promise<Explanation> {
   const hasCredentials = opts.assumeCredentials ? () => true : opts.hasCredentials;
-  const d = await decide(set, req, { caller: opts.caller, hasCredentials, trace: true });
-  const screen = screenPrompt(set, req);
+  const d = await decide(set, req, { caller: opts.caller, hasCredentials, trace: true, ...(opts.live ?? {}) });
+  // The prompt rules whose `when` holds for this request's facts, as serving picks them.
+  const screen = screenPrompt(set, req, (await activeRules(set, d.facts)).prompt);
   const firewall = firewallVerdict(set, screen);
   const chosen = d.candidates[0]!; // decide() throws no_candidates rather than return none
   const key = (c: { provider: { name: string }; model: { name: string } }): string => `${c.provider.name}/${c.model.name}`;
@@ -127,23 +134,35 @@ export async function explainRequest(set: PolicySet, req: CanonicalRequest, opts
         : null,
     })),
     excluded: d.excluded.map((e) => ({ model: e.key, filter: e.filter, reason: e.reason })),
-    rules: explainRules(set, d.trace),
+    rules: await explainRules(set, d.trace, d.facts),
     firewall,
     estimated_input_tokens: d.estimatedInputTokens,
   };
 }
 
 /** Every rule in evaluation order; disabled ones (which the engine never sees) say so. */
-function explainRules(set: PolicySet, trace: readonly { name: string; matched: boolean; conditions: unknown }[]): ExplainedRule[] {
-  const byName = new Map(trace.map((t) => [t.name, t]));
+async function explainRules(set: PolicySet, trace: readonly RuleTrace[], facts: RoutingFacts): Promise<ExplainedRule[]> {
+  const completed = new Map((await completeTrace(set.routingRules.filter((r) => r.enabled), trace, facts)).map((t) => [t.name, t]));
   return set.routingRules.map((r) => {
     const base = { name: r.name, priority: r.priority, enabled: r.enabled };
-    if (!r.enabled) return { ...base, matched: false, conditions: r.definition.conditions, note: 'disabled: not evaluated' };
-    const t = byName.get(r.name);
-    // An evaluator that skips rules which cannot match these facts leaves them out of the trace.
-    if (!t) return { ...base, matched: false, conditions: r.definition.conditions, note: 'not evaluated: cannot match these facts' };
-    return { ...base, matched: t.matched, conditions: t.conditions };
+    const t = completed.get(r.name);
+    if (!r.enabled || !t) return { ...base, matched: false, conditions: r.definition.conditions, note: 'disabled: not evaluated' };
+    return { ...base, matched: t.matched, conditions: shortenFacts(t.conditions), ...(t.note ? { note: t.note } : {}) };
   });
+}
+
+/** Longest fact value echoed per leaf: a 10 MB prompt must not be copied into every rule's trace. */
+export const MAX_FACT_CHARS = 200;
+
+function shortenFacts(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(shortenFacts);
+  if (typeof node !== 'object' || node === null) return node;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(node)) {
+    if (k === 'factResult' && typeof v === 'string' && v.length > MAX_FACT_CHARS) out[k] = `${v.slice(0, MAX_FACT_CHARS)}… (${v.length} chars)`;
+    else out[k] = k === 'all' || k === 'any' || k === 'not' ? shortenFacts(v) : v;
+  }
+  return out;
 }
 
 /** The strongest prompt-firewall action taken, and the rules that matched, in evaluation order. */

@@ -19,6 +19,7 @@ import { providerRoutes } from './routes/providers.js';
 import { passthroughRoutes } from './routes/passthrough.js';
 import { explainRoutes } from './routes/explain.js';
 import type { ConversationStore } from '../state/conversations.js';
+import type { RoutingState } from '../state/routing-state.js';
 import type { UpstreamClient } from '../upstream/client.js';
 import type { ResilienceState } from '../upstream/resilience.js';
 import { UpstreamHttpError } from '../upstream/errors.js';
@@ -34,6 +35,8 @@ export interface AppDeps {
   client: UpstreamClient;
   conversations: ConversationStore;
   resilience: ResilienceState;
+  /** Live routing inputs (price sources, latency statistics, limits, cool-downs). */
+  routing: RoutingState;
   /** Largest number of request headers accepted (Node silently drops past its own cap). */
   maxHeaders?: number;
 }

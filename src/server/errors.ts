@@ -35,6 +35,7 @@ export const ERRORS = {
     message: 'Policies are managed as code: change the YAML files in the policy directory (git), not this API.',
   },
   body_too_large: { status: 413, type: 'invalid_request_error', message: 'The request body is too large.' },
+  // 403 by default; Settings.firewall.blockStatus may make it 422 (invalid_request_error).
   firewall_blocked: { status: 403, type: 'permission_error', message: 'The request was blocked by a firewall rule.' },
   no_candidates: { status: 422, type: 'invalid_request_error', message: 'No model can serve this request.' },
   response_not_found: { status: 404, type: 'not_found_error', message: 'No response with this id.' },
@@ -66,12 +67,14 @@ export class RouterError extends Error {
     message?: string,
     readonly param: string | null = null,
     readonly headers: Record<string, string> = {},
+    /** A status the policy chose instead of the registry's (firewall_blocked: Settings.firewall.blockStatus), and its type. */
+    override?: { status: number; type: string },
   ) {
     const def: ErrorDefinition = ERRORS[code];
     super(message ?? def.message);
     this.name = 'RouterError';
-    this.status = def.status;
-    this.type = def.type;
+    this.status = override?.status ?? def.status;
+    this.type = override?.type ?? def.type;
   }
 }
 

@@ -13,8 +13,10 @@ import { createApp } from './app.js';
 import { Lifecycle } from './lifecycle.js';
 import { boundPort, isLoopbackHost, listen, shutdown } from './listen.js';
 import { ConversationStore } from '../state/conversations.js';
+import { RoutingState } from '../state/routing-state.js';
 import { UpstreamClient } from '../upstream/client.js';
 import { ResilienceState } from '../upstream/resilience.js';
+import { ruleIndexFor } from '../routing/rule-index.js';
 
 export interface StartOptions {
   policies: string;
@@ -39,6 +41,7 @@ export interface RunningRouter {
   metrics: Metrics;
   lifecycle: Lifecycle;
   resilience: ResilienceState;
+  routing: RoutingState;
   stop(): Promise<{ clean: boolean }>;
 }
 
@@ -86,18 +89,22 @@ export async function startRouter(opts: StartOptions): Promise<RunningRouter> {
   const lifecycle = new Lifecycle();
   const client = new UpstreamClient();
   const conversations = new ConversationStore();
+  // Price sources follow Settings.priceSources of every live set, from the first one on.
+  const routing = new RoutingState({ metrics, logger });
+  routing.follow(store);
   const resilience = new ResilienceState();
   resilience.breakers.onChange((key, state) => {
     const [provider, ...model] = key.split('/');
     metrics.circuitState.set({ provider: provider!, model: model.join('/') }, state === 'open' ? 2 : state === 'half_open' ? 1 : 0);
     logger.warn({ target: key, state }, `circuit ${state}`);
   });
-  const app = createApp({ store, metrics, logger, lifecycle, loopbackOnly, client, conversations, resilience });
+  const app = createApp({ store, metrics, logger, lifecycle, loopbackOnly, client, conversations, resilience, routing });
   let server: Server;
   try {
     server = await listen(app, { port: opts.port ?? 8080, host });
   } catch (err) {
     await watcher.close();
+    await routing.stop();
     throw err;
   }
   const port = boundPort(server);
@@ -115,10 +122,12 @@ export async function startRouter(opts: StartOptions): Promise<RunningRouter> {
     metrics,
     lifecycle,
     resilience,
+    routing,
     stop() {
       stopping ??= (async () => {
         await watcher.close();
         const result = await shutdown(server, lifecycle, opts.drainMs ?? 25_000);
+        await routing.stop();
         await client.close();
         return result;
       })();
@@ -134,6 +143,7 @@ function wireReloadTelemetry(store: PolicyStore, metrics: Metrics, logger: Logge
     const set = s.current()!;
     metrics.policyLastSuccess.set(s.lastSuccessAt()!.getTime() / 1000);
     if (record.result === 'success') {
+      ruleIndexFor(set); // build the rule index now, not on the first request after a reload
       metrics.policyInfo.reset(); // exactly one version series
       metrics.policyInfo.set({ version: set.version }, 1);
       metrics.policyRules.set({ kind: 'providers' }, set.providers.size);

@@ -28,6 +28,7 @@ export interface Metrics {
   upstreamAuthFailures: Counter<'provider'>;
   circuitState: Gauge<'provider' | 'model'>;
   timeToFirstToken: Histogram<'provider' | 'model'>;
+  firewallActions: Counter<'rule' | 'action' | 'scope'>;
 }
 
 /** Latency buckets reach 300 s: LLM calls run far beyond prom-client's 10 s default. */
@@ -101,7 +102,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
     }),
     costUsd: new Counter({
       name: 'tokenrouter_cost_usd_total',
-      help: 'Estimated spend in USD from catalog prices and reported usage.',
+      help: 'Estimated spend in USD from reported usage at live (price sources) or catalog prices.',
       labelNames: ['provider', 'model'] as const,
       registers: [registry],
     }),
@@ -177,6 +178,12 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
       name: 'tokenrouter_routing_exclusions_total',
       help: 'Candidates removed from a serving decision by live state, by filter (limits, cooldown, api_key_scope).',
       labelNames: ['provider', 'filter'] as const,
+      registers: [registry],
+    }),
+    firewallActions: new Counter({
+      name: 'tokenrouter_firewall_actions_total',
+      help: 'Firewall rules that acted on a request, by rule (names from the live policy), action (block, mask, warn, scan_limit) and scope (prompt, response).',
+      labelNames: ['rule', 'action', 'scope'] as const,
       registers: [registry],
     }),
   };

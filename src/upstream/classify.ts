@@ -4,11 +4,11 @@
 //             up but had a moment)
 //   failover  next candidate at once: 429 (its retry-after cools the provider
 //             down), connection refused / DNS / connect timeout, no headers in
-//             time, our key refused (401/403: the provider is marked unhealthy),
+//             time, our key refused (401: the provider is marked unhealthy),
 //             spend cap (not retried: it will not heal), a context-length error
 //             (only to a candidate with a bigger window)
-//   terminal  the request itself is wrong (400/404/413/422): no other provider
-//             will like it better
+//   terminal  the request itself is wrong (400/404/413/422), or a 403 permission
+//             error (PROVIDERS.md §6): no other provider will like it better
 // Client disconnects never reach here: they stop the loop.
 import type { MappedError } from '../providers/types.js';
 import { UpstreamTransportError } from './client.js';
@@ -44,7 +44,9 @@ export function classifyMapped(m: MappedError, upstreamStatus?: number): Classif
   if (m.code === 'upstream_auth_error') return { action: 'failover', reason: 'auth', providerFault: true };
   if (m.status === 429) return withWait({ action: 'failover', reason: 'rate_limited', providerFault: false });
   if (m.code === 'server_is_overloaded' || upstreamStatus === 529) return withWait({ action: 'retry', reason: 'overloaded', providerFault: true });
-  if (m.code === 'timeout') return { action: 'failover', reason: 'timeout', providerFault: true };
+  // 408 from the provider: it gave up waiting on us, fail over. An upstream 504 is a gateway
+  // error like 502/503 (Envoy's `gateway-error`) and is retried below.
+  if (m.code === 'timeout' && upstreamStatus !== 504) return { action: 'failover', reason: 'timeout', providerFault: true };
   if (m.code === 'upstream_error' && m.status === 502) return { action: 'retry', reason: 'server_error', providerFault: true };
   if (m.status >= 500) return withWait({ action: 'retry', reason: 'server_error', providerFault: true });
   if (m.status === 400 && CONTEXT_LENGTH.test(`${m.code ?? ''} ${m.message}`)) return { action: 'failover', reason: 'context_length', providerFault: false };

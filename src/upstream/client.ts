@@ -45,13 +45,16 @@ export class UpstreamClient {
       opts.headersTimeoutMs !== undefined && opts.headersTimeoutMs < opts.timeoutMs ? setTimeout(() => headers.abort(), Math.max(1, opts.headersTimeoutMs)) : undefined;
     const signal = AbortSignal.any([timeout, headers.signal, ...(opts.signal ? [opts.signal] : [])]);
     try {
-      const res = await request(req.url, {
-        method: req.method,
-        headers: req.headers,
-        body: req.body,
-        dispatcher: this.#agent,
+      const res = await settleOnAbort(
+        request(req.url, {
+          method: req.method,
+          headers: req.headers,
+          body: req.body,
+          dispatcher: this.#agent,
+          signal,
+        }),
         signal,
-      });
+      );
       return { status: res.statusCode, headers: flatHeaders(res.headers), body: res.body as UpstreamResponse['body'] };
     } catch (err) {
       if (opts.signal?.aborted) throw new UpstreamTransportError('the client went away', 'aborted');
@@ -66,9 +69,45 @@ export class UpstreamClient {
     }
   }
 
+  /**
+   * Called once the server has drained, so no answer is still wanted. What may
+   * remain are connection attempts abandoned by settleOnAbort, which undici
+   * cannot cancel: a graceful close() would wait each one out for the whole
+   * connect timeout, so they are destroyed instead.
+   */
   async close(): Promise<void> {
-    await this.#agent.close();
+    await this.#agent.destroy();
   }
+}
+
+/**
+ * Rejects as soon as `signal` aborts. undici ignores the signal of a request
+ * still waiting for its connection (nodejs/undici#386) until the connect
+ * settles: a blackholed provider would hold the attempt — past the per-try
+ * timeout, the overall deadline and a client disconnect — for the whole
+ * connect timeout. A response that still arrives later is discarded.
+ */
+function settleOnAbort<T extends { body: { destroy(): unknown } }>(pending: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let gone = false;
+    const onAbort = (): void => {
+      gone = true;
+      reject(signal.reason);
+    };
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    pending.then(
+      (res) => {
+        signal.removeEventListener('abort', onAbort);
+        if (gone) res.body.destroy();
+        else resolve(res);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err);
+      },
+    );
+  });
 }
 
 function flatHeaders(h: Record<string, string | string[] | undefined>): Record<string, string> {

@@ -192,12 +192,13 @@ describe('end to end: openai SDK → router → provider simulators', function (
 
   describe('errors and other routes', () => {
     it('a provider 429 on a streamed request reaches the client as HTTP 429 with retry-after, not a broken 200', async () => {
-      stack.sim.setScript({ models: { 'gpt-4o': { fail: { status: 429, retryAfter: 7 } } } });
+      // gpt-4o-mini: the 429 cools this model down for 7 s, which must not affect the other tests.
+      stack.sim.setScript({ models: { 'gpt-4o-mini': { fail: { status: 429, retryAfter: 7 } } } });
       try {
         const res = await fetch(`${stack.router.url}/v1/responses`, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ model: 'openai/gpt-4o', input: 'hi', stream: true }),
+          body: JSON.stringify({ model: 'openai/gpt-4o-mini', input: 'hi', stream: true }),
         });
         expect(res.status).to.equal(429);
         expect(res.headers.get('retry-after')).to.equal('7');
@@ -205,8 +206,8 @@ describe('end to end: openai SDK → router → provider simulators', function (
         const body = await res.json();
         assertValid('ErrorResponse', body);
         expect((body as { error: { code: string } }).error.code).to.equal('rate_limit_exceeded');
-        // and the SDK sees a RateLimitError
-        const err = await client.responses.create({ model: 'openai/gpt-4o', input: 'hi', stream: true }).then(
+        // and the SDK sees a RateLimitError (now from the cool-down: the router knows the model is limited)
+        const err = await client.responses.create({ model: 'openai/gpt-4o-mini', input: 'hi', stream: true }).then(
           () => undefined,
           (e: unknown) => e,
         );

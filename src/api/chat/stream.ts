@@ -96,7 +96,8 @@ export class ChatStreamRenderer {
 
   fail(code: string, message: string): void {
     if (this.#done) return;
-    this.write({ error: { message, type: code === 'rate_limit_exceeded' ? 'rate_limit_error' : 'server_error', param: null, code } });
+    const type = code === 'rate_limit_exceeded' ? 'rate_limit_error' : code === 'firewall_blocked' ? 'permission_error' : 'server_error';
+    this.write({ error: { message, type, param: null, code } });
     this.#done = true;
   }
 }

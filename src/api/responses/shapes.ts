@@ -71,7 +71,7 @@ export function responseEnvelope(
     created_at: ctx.createdAt,
     status,
     ...(done ? { completed_at: Math.floor(Date.now() / 1000) } : {}),
-    error,
+    error: error && { ...error, code: responseErrorCode(error.code) },
     incomplete_details,
     instructions: r.instructions ?? null,
     max_output_tokens: r.maxOutputTokens ?? null,
@@ -97,6 +97,15 @@ export function responseEnvelope(
     metadata: { ...ctx.routerMetadata, ...(r.metadata ?? {}) },
     ...(r.user !== undefined ? { user: r.user } : {}),
   };
+}
+
+/**
+ * Response.error.code must be a ResponseErrorCode. A firewall block has no
+ * code of its own there: invalid_prompt says "not servable as asked" (the
+ * `error` stream event before it carries firewall_blocked and the rule).
+ */
+function responseErrorCode(code: string): string {
+  return code === 'firewall_blocked' ? 'invalid_prompt' : code;
 }
 
 function toolChoiceWire(r: CanonicalRequest) {

@@ -14,24 +14,25 @@ const METADATA_HOSTS = new Set([
   'metadata.azure.com',
 ]);
 
-export function checkBaseUrl(raw: string): string | undefined {
+/** `field` names the URL in messages (provider `baseUrl`, a price source's `url`). */
+export function checkBaseUrl(raw: string, field = 'baseUrl'): string | undefined {
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    return `baseUrl "${raw}" is not a valid URL`;
+    return `${field} "${raw}" is not a valid URL`;
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    return `baseUrl must use http or https, not ${url.protocol.replace(':', '')}`;
+    return `${field} must use http or https, not ${url.protocol.replace(':', '')}`;
   }
-  if (url.username || url.password) return 'baseUrl must not carry credentials; use apiKeyEnv or apiKeyFile';
-  if (url.search || url.hash) return 'baseUrl must not have a query or fragment';
+  if (url.username || url.password) return `${field} must not carry credentials${field === 'baseUrl' ? '; use apiKeyEnv or apiKeyFile' : ''}`;
+  if (url.search || url.hash) return `${field} must not have a query or fragment`;
   const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase().replace(/\.$/, '');
-  if (METADATA_HOSTS.has(host)) return `baseUrl points at a cloud metadata endpoint (${host})`;
+  if (METADATA_HOSTS.has(host)) return `${field} points at a cloud metadata endpoint (${host})`;
   const v4 = ipv4Of(host);
-  if (v4 && isLinkLocalV4(v4)) return `baseUrl points at a link-local/metadata address (${v4.join('.')})`;
-  if (isIP(host) === 6 && /^fe[89ab]/.test(host)) return `baseUrl points at an IPv6 link-local address (${host})`;
-  if (host === 'fd00:ec2::254') return 'baseUrl points at the EC2 IPv6 metadata address';
+  if (v4 && isLinkLocalV4(v4)) return `${field} points at a link-local/metadata address (${v4.join('.')})`;
+  if (isIP(host) === 6 && /^fe[89ab]/.test(host)) return `${field} points at an IPv6 link-local address (${host})`;
+  if (host === 'fd00:ec2::254') return `${field} points at the EC2 IPv6 metadata address`;
   return undefined;
 }
 

@@ -9,8 +9,9 @@ import { ASSUME_CREDENTIALS_FIELD, explainRequest, normalizeAnyRequest } from '.
 import { conversationItems, type ConversationStore } from '../../state/conversations.js';
 import { hasCredentials } from '../../upstream/credentials.js';
 import { RouterError } from '../errors.js';
+import type { RoutingState } from '../../state/routing-state.js';
 
-export function explainRoutes(deps: { conversations: ConversationStore }): Router {
+export function explainRoutes(deps: { conversations: ConversationStore; routing: RoutingState }): Router {
   const r = Router();
   r.post('/v1/route/explain', async (req, res) => {
     const body = req.body as Record<string, any> | undefined;
@@ -21,6 +22,7 @@ export function explainRoutes(deps: { conversations: ConversationStore }): Route
       caller: req.caller?.name ?? 'anonymous',
       hasCredentials,
       assumeCredentials,
+      live: deps.routing.decideHooks(req.policy!, req.caller?.name ?? 'anonymous', { count: false }).context,
     });
     res.json(explanation);
   });

@@ -88,7 +88,7 @@ async function prepare(req: Request, path: string): Promise<Passthrough> {
   if (requested !== undefined) provider = known(set, requested, 'router_provider');
   if (!provider) {
     const text = typeof body.input === 'string' ? body.input : Array.isArray(body.input) ? body.input.filter((x) => typeof x === 'string').join('\n') : '';
-    const { matched } = await evaluateRules(set, buildFacts({ text, mode: set.settings.defaultMode, model: String(body.model ?? ''), apiKey: req.caller?.name ?? 'anonymous' }));
+    const { matched } = await evaluateRules(set, buildFacts({ text, mode: set.settings.defaultMode, model: String(body.model ?? ''), apiKey: req.caller?.name ?? 'anonymous' }), { trace: false });
     const forced = combineActions(matched).provider?.value;
     if (forced) provider = known(set, forced, 'model');
   }

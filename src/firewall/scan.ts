@@ -1,0 +1,79 @@
+// Bounded scanning. A backtracking regex can cost far more than linear time
+// on hostile text, and V8 cannot interrupt one exec. So a long text is scanned
+// in windows: each covers `step` new characters plus an overlap of the
+// matcher's longest match, a match belongs to the window it starts in, and the
+// time budget is checked between windows. One window is short enough that its
+// worst case is small (validation probes each regex at this window length:
+// src/policy/checks/regex-cost.ts), so the budget holds to within one window.
+// A match is never longer than maxLength characters; a longer run (possible
+// only for a regex rule) is matched in pieces.
+import { scanStepChars } from '../policy/checks/regex-cost.js';
+import type { Matcher, Span } from './matcher.js';
+
+export class ScanLimitExceeded extends Error {
+  constructor(
+    readonly rule: string,
+    readonly limitMs: number,
+  ) {
+    super(`firewall rule ${rule} exceeded the scan budget of ${limitMs} ms`);
+    this.name = 'ScanLimitExceeded';
+  }
+}
+
+/**
+ * Scanning time, accumulated over the calls of one screening (a prompt, a
+ * response, or a whole stream), checked between windows.
+ */
+export class ScanBudget {
+  #spentMs = 0;
+  #since = 0;
+
+  constructor(readonly limitMs: number) {}
+
+  get spentMs(): number {
+    return this.#spentMs;
+  }
+
+  /** Runs `fn`, counting its time against the budget. */
+  run<T>(fn: () => T): T {
+    this.#since = performance.now();
+    try {
+      return fn();
+    } finally {
+      this.#spentMs += performance.now() - this.#since;
+    }
+  }
+
+  check(rule: string): void {
+    if (this.#spentMs + (performance.now() - this.#since) > this.limitMs) throw new ScanLimitExceeded(rule, this.limitMs);
+  }
+}
+
+/** Every match of `m` in `text`, left to right, non-overlapping. Throws ScanLimitExceeded past the budget. */
+export function scanText(m: Matcher, text: string, budget: ScanBudget, rule: string): Span[] {
+  const out: Span[] = [];
+  const n = text.length;
+  const step = scanStepChars(m.maxLength);
+  for (let pos = 0; pos < n; ) {
+    budget.check(rule);
+    const end = Math.min(n, pos + step + m.maxLength);
+    const limit = end === n ? n : pos + step;
+    // A prefix keeps the true left context (lookbehind, \b) and hides what lies beyond the window.
+    const before = out.length;
+    m.find(end === n ? text : text.slice(0, end), pos, limit, out);
+    pos = out.length > before ? Math.max(limit, out[out.length - 1]!.end) : limit;
+  }
+  return out;
+}
+
+/** `text` with every span replaced by `replacement` (spans sorted and disjoint). */
+export function replaceSpans(text: string, spans: readonly Span[], replacement: string): string {
+  if (spans.length === 0) return text;
+  let out = '';
+  let from = 0;
+  for (const s of spans) {
+    out += text.slice(from, s.start) + replacement;
+    from = s.end;
+  }
+  return out + text.slice(from);
+}
