@@ -1,6 +1,6 @@
 // `tokenrouter serve`: start the router and shut down gracefully on SIGTERM/SIGINT.
 import { startRouter, StartupError } from '../server/start.js';
-import { createLogger, type Logger } from '../telemetry/log.js';
+import { createLogger, maskSecrets, type Logger } from '../telemetry/log.js';
 import type { Metrics } from '../telemetry/metrics.js';
 
 export async function serveCommand(flags: { port?: string | undefined; host?: string | undefined; policies?: string | undefined }): Promise<number> {
@@ -74,11 +74,3 @@ function describeFault(err: unknown): { name: string; message: string; frames?: 
   return { name: err.name, message: maskSecrets(err.message).slice(0, 500), ...(frames.length ? { frames } : {}) };
 }
 
-/** Masks what looks like a credential: sk-… keys, bearer tokens, key/token query parameters and headers. */
-export function maskSecrets(text: string): string {
-  return text
-    .replace(/\b(sk|pk|rk)-[A-Za-z0-9_-]{6,}/g, '$1-[redacted]')
-    .replace(/\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]+/gi, '$1 [redacted]')
-    .replace(/([?&](?:key|api[_-]?key|token|access_token)=)[^&\s]+/gi, '$1[redacted]')
-    .replace(/((?:x-api-key|x-goog-api-key|authorization)\s*[:=]\s*)\S+/gi, '$1[redacted]');
-}

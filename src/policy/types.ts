@@ -188,6 +188,12 @@ export interface PolicyTestCase {
     warnings?: string[];
     rules?: string[];
     firewall?: 'block' | 'mask' | 'warn' | 'none';
+    /** The prompt-firewall rules that acted, in evaluation order. */
+    firewallRules?: string[];
+    /** The rule that blocked the prompt. */
+    blockedBy?: string;
+    /** Every prompt text the firewall scans, after masking, in scanning order. */
+    maskedPrompt?: string[];
     error?: string;
   };
 }

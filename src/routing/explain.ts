@@ -31,6 +31,8 @@ export interface ExplainOptions {
   assumeCredentials?: boolean;
   /** Live routing inputs (limits, cool-downs, key scopes, latency, prices), as serving uses them. */
   live?: Pick<DecideContext, 'filters' | 'latency' | 'price'>;
+  /** Receives the prompt screen itself (policy tests check the masked prompt; the JSON carries only the verdict). */
+  onScreen?: (screen: PromptScreen) => void;
 }
 
 export interface ExplainedRule {
@@ -97,6 +99,7 @@ export async function explainRequest(set: PolicySet, req: CanonicalRequest, opts
   const d = await decide(set, req, { caller: opts.caller, hasCredentials, trace: true, ...(opts.live ?? {}) });
   // The prompt rules whose `when` holds for this request's facts, as serving picks them.
   const screen = screenPrompt(set, req, (await activeRules(set, d.facts)).prompt);
+  opts.onScreen?.(screen);
   const firewall = firewallVerdict(set, screen);
   const chosen = d.candidates[0]!; // decide() throws no_candidates rather than return none
   const key = (c: { provider: { name: string }; model: { name: string } }): string => `${c.provider.name}/${c.model.name}`;

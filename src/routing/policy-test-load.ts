@@ -119,6 +119,10 @@ function checkReferences(set: PolicySet, docs: readonly TypedDocument[]): Policy
       (e.rules ?? []).forEach((r, j) => {
         if (!rules.includes(r)) report(`/expect/rules/${j}`, `unknown routing rule "${r}"${didYouMean(r, rules)}`);
       });
+      const fwRules = set.firewallRules.map((r) => r.name);
+      [...(e.firewallRules ?? []).map((r, j) => [r, `/expect/firewallRules/${j}`] as const), ...(e.blockedBy !== undefined ? [[e.blockedBy, '/expect/blockedBy'] as const] : [])].forEach(([r, sub]) => {
+        if (!fwRules.includes(r)) report(sub, `unknown firewall rule "${r}"${didYouMean(r, fwRules)}`);
+      });
       if (e.error !== undefined && !codes.includes(e.error)) report('/expect/error', `unknown error code "${e.error}"${didYouMean(e.error, codes)}`);
     });
   }

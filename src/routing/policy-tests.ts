@@ -5,6 +5,7 @@
 import type { PolicySet, PolicyTestCase } from '../policy/types.js';
 import { RouterError } from '../server/errors.js';
 import { hasCredentials } from '../upstream/credentials.js';
+import { promptTexts, type PromptScreen } from '../firewall/prompt.js';
 import { explainRequest, normalizeAnyRequest, type Explanation } from './explain.js';
 import type { LoadedSuite } from './policy-test-load.js';
 import { nameMatches } from './select.js';
@@ -12,6 +13,8 @@ import { nameMatches } from './select.js';
 export interface Outcome {
   explanation?: Explanation;
   error?: { code: string; message: string };
+  /** The prompt firewall's own result: the blocking rule, and every scanned prompt text after masking. */
+  firewall?: { blockedBy?: string; maskedPrompt: string[] };
 }
 
 export interface CaseResult {
@@ -64,8 +67,12 @@ export async function runPolicyTests(set: PolicySet, suites: readonly LoadedSuit
 export async function runCase(set: PolicySet, c: PolicyTestCase, assumeCredentials: boolean): Promise<Outcome> {
   try {
     const req = normalizeAnyRequest(c.request as Record<string, any>);
-    const explanation = await explainRequest(set, req, { caller: c.caller ?? 'anonymous', hasCredentials, assumeCredentials });
-    return { explanation };
+    let firewall: Outcome['firewall'];
+    const onScreen = (s: PromptScreen): void => {
+      firewall = { ...(s.blockedBy ? { blockedBy: s.blockedBy } : {}), maskedPrompt: promptTexts(s.request) };
+    };
+    const explanation = await explainRequest(set, req, { caller: c.caller ?? 'anonymous', hasCredentials, assumeCredentials, onScreen });
+    return { explanation, ...(firewall ? { firewall } : {}) };
   } catch (err) {
     if (err instanceof RouterError) return { error: { code: err.code, message: err.message } };
     // A bug must not hide the rest of the suite: report it on this case.
@@ -95,6 +102,10 @@ export function compare(set: PolicySet, expect: PolicyTestCase['expect'], o: Out
   if (expect.rules !== undefined) check('rules', expect.rules, d?.rules, !!d && sameList(d.rules, expect.rules));
   if (expect.warnings !== undefined) check('warnings', expect.warnings, d?.warnings, !!d && sameList(d.warnings, expect.warnings));
   if (expect.firewall !== undefined) check('firewall', expect.firewall, ex?.firewall.action, ex?.firewall.action === expect.firewall);
+  if (expect.firewallRules !== undefined) check('firewallRules', expect.firewallRules, ex?.firewall.rules, !!ex && sameList(ex.firewall.rules, expect.firewallRules));
+  const fw = o.firewall;
+  if (expect.blockedBy !== undefined) check('blockedBy', expect.blockedBy, fw?.blockedBy ?? null, fw?.blockedBy === expect.blockedBy);
+  if (expect.maskedPrompt !== undefined) check('maskedPrompt', expect.maskedPrompt, fw?.maskedPrompt, !!fw && sameList(fw.maskedPrompt, expect.maskedPrompt));
   return diff;
 }
 

@@ -5,7 +5,7 @@
 // Routes added below the gate cannot skip authentication or the body limits.
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { PolicyStore } from '../policy/store.js';
-import type { Logger } from '../telemetry/log.js';
+import { maskSecrets, type Logger } from '../telemetry/log.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { authMiddleware } from './auth.js';
 import { jsonBody } from './body.js';
@@ -126,7 +126,7 @@ function errorHandler({ logger, metrics }: AppDeps) {
       return;
     }
     metrics.unhandledErrors.inc();
-    logger.error({ err: { message: (err as Error)?.message, name: (err as Error)?.name }, route: req.route?.path ?? 'unmatched' }, 'unhandled error');
+    logger.error({ err: { message: maskSecrets(String((err as Error)?.message)), name: (err as Error)?.name }, route: req.route?.path ?? 'unmatched' }, 'unhandled error');
     sendError(res, new RouterError('internal_error'));
   };
 }

@@ -35,3 +35,12 @@ export function createLogger(opts: { level?: string; destination?: NodeJS.Writab
 export function silentLogger(): Logger {
   return pino({ level: 'silent' });
 }
+
+/** Masks what looks like a credential: sk-… keys, bearer tokens, key/token query parameters and headers. */
+export function maskSecrets(text: string): string {
+  return text
+    .replace(/\b(sk|pk|rk)-[A-Za-z0-9_-]{6,}/g, '$1-[redacted]')
+    .replace(/\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]+/gi, '$1 [redacted]')
+    .replace(/([?&](?:key|api[_-]?key|token|access_token)=)[^&\s]+/gi, '$1[redacted]')
+    .replace(/((?:x-api-key|x-goog-api-key|authorization)\s*[:=]\s*)\S+/gi, '$1[redacted]');
+}

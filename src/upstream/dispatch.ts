@@ -76,8 +76,9 @@ const DEFAULT_PROVIDER_TIMEOUT_MS = 600_000;
 /** Non-stream: the full event list of the first candidate that answers. */
 export async function dispatchOnce(ctx: DispatchContext): Promise<{ candidate: Candidate; events: CanonicalEvent[] }> {
   return attemptLoop(ctx, async (candidate, adapter, upstream, started) => {
-    const res = await send(ctx, candidate, adapter, upstream);
-    const text = await readBody(res, ctx);
+    const idle = new AbortController();
+    const res = await send(ctx, candidate, adapter, upstream, idle.signal);
+    const text = await readBody(res, ctx, idle);
     let body: unknown;
     try {
       body = JSON.parse(text);
@@ -330,13 +331,36 @@ async function send(ctx: DispatchContext, candidate: Candidate, adapter: Provide
   throw Object.assign(new UpstreamHttpError(adapter.mapError(res.status, res.headers, text), candidate.provider.name), { upstreamStatus: res.status });
 }
 
-async function readBody(res: UpstreamResponse, ctx: DispatchContext): Promise<string> {
+/**
+ * A non-stream body, read under the same idle timeout as streams: a provider
+ * that sends headers and then goes silent fails over instead of holding the
+ * request until the overall deadline.
+ */
+async function readBody(res: UpstreamResponse, ctx: DispatchContext, idle: AbortController): Promise<string> {
+  let stalled = false;
+  let timer: NodeJS.Timeout | undefined;
+  const arm = (): void => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      stalled = true;
+      idle.abort();
+    }, ctx.settings.streamIdleTimeoutMs);
+  };
   try {
-    return await res.body.text();
+    arm();
+    const chunks: Buffer[] = [];
+    for await (const chunk of res.body) {
+      arm();
+      chunks.push(chunk as Buffer);
+    }
+    return Buffer.concat(chunks).toString('utf8');
   } catch {
     if (ctx.signal.aborted) throw new ClientGoneError();
+    if (stalled) throw new UpstreamTransportError('the provider stopped sending its response', 'timeout');
     // Reset after headers on a non-stream call: nothing reached the client yet, so it is retryable.
     throw new UpstreamTransportError('the connection broke while reading the response', 'reset');
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -162,3 +162,25 @@ describe('upstream client and credentials', () => {
     }
   }).timeout(10_000);
 });
+
+describe('non-stream body that stalls after its headers', function () {
+  this.timeout(20_000);
+  it('fails over once the idle timeout passes, instead of waiting for the overall deadline', async () => {
+    const stack = await startDemoStack({
+      script: { models: { 'gpt-4.1': { stallAfterChunks: 1 } } },
+      extraFiles: {
+        'zz-settings.yaml': 'apiVersion: tokenrouter/v1\nkind: Settings\nmetadata: { name: s }\nspec: { resilience: { streamIdleTimeoutMs: 300, requestTimeoutMs: 10000 } }\n',
+      },
+    });
+    try {
+      const t0 = Date.now();
+      const res = await post(`${stack.router.url}/v1/responses`, { model: 'auto', input: 'hello', metadata: { drill: 'outage' } });
+      expect(res.status).to.equal(200);
+      expect(res.headers.get('x-tokenrouter-provider')).to.equal('anthropic');
+      expect(res.headers.get('x-tokenrouter-failover-reason')).to.equal('timeout');
+      expect(Date.now() - t0).to.be.below(5000);
+    } finally {
+      await stack.stop();
+    }
+  });
+});
