@@ -12,6 +12,7 @@ import type { Metrics } from '../telemetry/metrics.js';
 import { fetchJson } from './fetch-json.js';
 import { parsePriceTable, type PriceTable, type Pricing } from './price-formats.js';
 import { matchPrice, type PricedModel } from './price-match.js';
+import { maskSecrets } from '../telemetry/log.js';
 
 export const DEFAULT_REFRESH_SECONDS = 3600;
 const FIRST_RETRY_MS = 60_000;
@@ -143,13 +144,13 @@ export class PriceSources {
         s.failures = 0;
         this.#generation++;
         this.#count(s, 'success');
-        this.opts.logger?.info({ url: s.spec.url, format: s.spec.format, entries: table.entries.size, skipped: table.skipped, matched: this.#matched(s) }, 'price source refreshed');
+        this.opts.logger?.info({ url: maskSecrets(s.spec.url), format: s.spec.format, entries: table.entries.size, skipped: table.skipped, matched: this.#matched(s) }, 'price source refreshed');
       } catch (err) {
         if (s.abort.signal.aborted) return;
         s.lastError = (err as Error).message;
         s.failures++;
         this.#count(s, 'error');
-        this.opts.logger?.warn({ url: s.spec.url, format: s.spec.format, error: s.lastError, keeping: s.table ? 'last good table' : 'catalog prices' }, 'price source refresh failed');
+        this.opts.logger?.warn({ url: maskSecrets(s.spec.url), format: s.spec.format, error: s.lastError, keeping: s.table ? 'last good table' : 'catalog prices' }, 'price source refresh failed');
       } finally {
         s.running = undefined;
         if (!s.abort.signal.aborted) this.#schedule(s);

@@ -54,7 +54,8 @@ export async function startRouter(opts: StartOptions): Promise<RunningRouter> {
   const directory = path.resolve(opts.policies);
   const loopbackOnly = isLoopbackHost(host);
   const store = new PolicyStore();
-  wireReloadTelemetry(store, metrics, logger);
+  const resilience = new ResilienceState();
+  wireReloadTelemetry(store, metrics, logger, resilience);
 
   const reloader = new Reloader({
     directory,
@@ -92,7 +93,6 @@ export async function startRouter(opts: StartOptions): Promise<RunningRouter> {
   // Price sources follow Settings.priceSources of every live set, from the first one on.
   const routing = new RoutingState({ metrics, logger });
   routing.follow(store);
-  const resilience = new ResilienceState();
   resilience.breakers.onChange((key, state) => {
     const [provider, ...model] = key.split('/');
     metrics.circuitState.set({ provider: provider!, model: model.join('/') }, state === 'open' ? 2 : state === 'half_open' ? 1 : 0);
@@ -136,7 +136,7 @@ export async function startRouter(opts: StartOptions): Promise<RunningRouter> {
   };
 }
 
-function wireReloadTelemetry(store: PolicyStore, metrics: Metrics, logger: Logger): void {
+function wireReloadTelemetry(store: PolicyStore, metrics: Metrics, logger: Logger, resilience: ResilienceState): void {
   store.onReload((record, s) => {
     metrics.policyReloads.inc({ result: record.result });
     if (record.result === 'error') return;
@@ -144,6 +144,11 @@ function wireReloadTelemetry(store: PolicyStore, metrics: Metrics, logger: Logge
     metrics.policyLastSuccess.set(s.lastSuccessAt()!.getTime() / 1000);
     if (record.result === 'success') {
       ruleIndexFor(set); // build the rule index now, not on the first request after a reload
+      // Every catalog model gets a circuit series (0 = closed) so "all circuits of a provider open" alerts are exact.
+      for (const m of set.models.values()) {
+        const st = resilience.breakers.state(`${m.provider}/${m.name}`);
+        metrics.circuitState.set({ provider: m.provider, model: m.name }, st === 'open' ? 2 : st === 'half_open' ? 1 : 0);
+      }
       metrics.policyInfo.reset(); // exactly one version series
       metrics.policyInfo.set({ version: set.version }, 1);
       metrics.policyRules.set({ kind: 'providers' }, set.providers.size);
