@@ -1,79 +1,21 @@
-// The attempt loop. Walks the ordered candidates of the routing decision; each
-// attempt re-translates the canonical request for that candidate's wire
-// protocol (an OpenAI-shaped caller can be served by Anthropic when OpenAI
-// fails). Per failure (classify.ts): retry the same provider after a jittered
-// back-off, fail over to the next candidate, or give up. Bounded by the
-// overall deadline, the per-try header timeout, the retry budget and the
-// circuit breakers (a target whose circuit is open is skipped — unless every
-// candidate is open, then the one closest to re-admission is still tried).
+// Dispatch: one request's upstream exchange, non-stream or streamed, on top of
+// the attempt loop (attempt-loop.ts). Each attempt re-translates the canonical
+// request for that candidate's wire protocol, so an OpenAI-shaped caller can be
+// served by Anthropic when OpenAI fails.
 //
 // Streams commit to the client only once the chosen provider has produced its
 // first event: until then every failure fails over invisibly; after it there
 // is no failover, and drops, stalls (idle timeout) and in-band errors reach the
 // client through the translator's terminal error event.
-import type { CanonicalEvent, CanonicalRequest } from '../canonical/types.js';
-import { adapterFor } from '../providers/registry.js';
-import type { MappedError, ProviderAdapter, UpstreamRequest } from '../providers/types.js';
+import type { CanonicalEvent } from '../canonical/types.js';
 import type { Candidate } from '../routing/select.js';
-import { backoffMs, sleep } from './backoff.js';
-import { classifyMapped, classifyTransport, type Classified, type FailureReason } from './classify.js';
-import { UpstreamClient, UpstreamTransportError, type UpstreamResponse } from './client.js';
-import { providerKey } from './credentials.js';
+import { attemptLoop, ClientGoneError, record, send, type DispatchContext } from './attempt-loop.js';
+import { UpstreamTransportError, type UpstreamResponse } from './client.js';
 import { UpstreamHttpError } from './errors.js';
-import type { ResilienceSettings, ResilienceState } from './resilience.js';
 import { createSseDecoder } from './sse.js';
 
-export interface Attempt {
-  provider: string;
-  model: string;
-  outcome: 'success' | 'retry' | 'failover' | 'error' | 'client_gone' | 'stream_error';
-  reason?: FailureReason;
-  status?: number;
-  code?: string | null;
-  ms: number;
-  /** Milliseconds from sending the request to the first translated event (streams). */
-  ttftMs?: number;
-}
+export { ClientGoneError, breakerKey, type Attempt, type DispatchContext, type DispatchHooks } from './attempt-loop.js';
 
-export interface DispatchHooks {
-  retry?(c: Candidate, reason: FailureReason): void;
-  failover?(reason: FailureReason): void;
-  authFailure?(c: Candidate): void;
-  /** The provider asked us to wait (429/503 retry-after): cool it down. */
-  coolDown?(c: Candidate, ms: number): void;
-  /**
-   * An attempt on `c` starts: take its concurrency slot and count the request
-   * (account limits, src/state/limits.ts). Throw a 429 UpstreamHttpError to
-   * refuse (the loop fails over); the returned function releases the slot.
-   */
-  begin?(c: Candidate): () => void;
-}
-
-export interface DispatchContext {
-  request: CanonicalRequest;
-  candidates: readonly Candidate[];
-  client: UpstreamClient;
-  signal: AbortSignal;
-  attempts: Attempt[];
-  resilience: ResilienceState;
-  settings: ResilienceSettings;
-  hooks?: DispatchHooks;
-  /** Epoch ms by which the whole request must be done. */
-  deadline: number;
-  /** Why the loop stopped failing over, when it stopped early (for headers and logs). */
-  stopReason?: string;
-}
-
-export class ClientGoneError extends Error {
-  constructor() {
-    super('the client disconnected');
-    this.name = 'ClientGoneError';
-  }
-}
-
-const DEFAULT_PROVIDER_TIMEOUT_MS = 600_000;
-
-/** Non-stream: the full event list of the first candidate that answers. */
 export async function dispatchOnce(ctx: DispatchContext): Promise<{ candidate: Candidate; events: CanonicalEvent[] }> {
   return attemptLoop(ctx, async (candidate, adapter, upstream, started) => {
     const idle = new AbortController();
@@ -171,171 +113,6 @@ export async function dispatchStream(ctx: DispatchContext, commit: (candidate: C
   });
 }
 
-interface AttemptState {
-  committed: boolean;
-  endedInError: boolean;
-}
-
-type AttemptFn<T> = (candidate: Candidate, adapter: ProviderAdapter, upstream: UpstreamRequest, started: number, state: AttemptState) => Promise<T>;
-
-async function attemptLoop<T>(ctx: DispatchContext, attempt: AttemptFn<T>): Promise<T> {
-  const { breakers, budget } = ctx.resilience;
-  const order = admit(ctx);
-  let last: UpstreamHttpError | undefined;
-  // Same-provider retries take a retry-budget slot: they are what turns a
-  // struggling provider's outage into a storm. Failing over to another
-  // candidate does not: that is the promise to the client, and each target's
-  // breaker already caps how often a dead one is tried.
-  
-  let minWindow = 0; // after a context-length error, only bigger windows are worth trying
-  // (budget.begin/end wrap the whole request in the pipeline: "active" counts requests
-  // still routing too — Envoy's active + pending — so a burst's first failures see the real load.)
-  {
-    for (const [i, { candidate, force }] of order.entries()) {
-      if (candidate.model.contextWindow <= minWindow) continue;
-      const key = breakerKey(candidate);
-      if (!force && !breakers.allow(key)) continue;
-      const adapter = adapterFor(candidate.provider.type);
-      let upstream: UpstreamRequest;
-      try {
-        upstream = build(ctx, candidate, adapter);
-      } catch (err) {
-        last = err as UpstreamHttpError;
-        record(ctx, candidate, Date.now(), { outcome: 'failover', status: last.mapped.status, code: last.mapped.code });
-        continue;
-      }
-      const retryable = Buffer.byteLength(upstream.body) <= ctx.settings.retryBufferBytes;
-      for (let retry = 0; ; retry++) {
-        const holdsSlot = retry > 0;
-        const started = Date.now();
-        const state: AttemptState = { committed: false, endedInError: false };
-        try {
-          const result = await holdingSlot(ctx, candidate, () => attempt(candidate, adapter, upstream, started, state));
-          if (state.endedInError) breakers.failure(key);
-          else breakers.success(key);
-          return result;
-        } catch (err) {
-          if (state.committed && !(err instanceof ClientGoneError)) throw err;
-          if (err instanceof ClientGoneError || ctx.signal.aborted) {
-            record(ctx, candidate, started, { outcome: 'client_gone' });
-            throw new ClientGoneError();
-          }
-          const { mapped, classified, status } = explain(err, candidate);
-          last = new UpstreamHttpError(mapped, candidate.provider.name);
-          if (classified.providerFault) breakers.failure(key);
-          if (classified.reason === 'auth') {
-            breakers.trip(key);
-            ctx.hooks?.authFailure?.(candidate);
-          }
-          if (classified.retryAfterMs !== undefined && (classified.reason === 'rate_limited' || classified.reason === 'overloaded' || classified.reason === 'quota')) {
-            ctx.hooks?.coolDown?.(candidate, classified.retryAfterMs);
-          }
-          const remaining = ctx.deadline - Date.now();
-          const hasNext = order.slice(i + 1).some((o) => o.candidate.model.contextWindow > minWindow);
-          if (classified.action === 'terminal') {
-            record(ctx, candidate, started, { outcome: 'error', reason: classified.reason, status, code: mapped.code });
-            throw last;
-          }
-          if (!retryable) {
-            record(ctx, candidate, started, { outcome: 'error', reason: classified.reason, status, code: mapped.code });
-            ctx.stopReason = 'retry_buffer_exceeded';
-            throw new UpstreamHttpError(
-              {
-                ...mapped,
-                status: 502,
-                type: 'server_error',
-                code: 'retry_buffer_exceeded',
-                message: `${mapped.message} Not retried: the request body exceeds the retry buffer (${ctx.settings.retryBufferBytes} bytes).`,
-              },
-              candidate.provider.name,
-            );
-          }
-          if (classified.action === 'retry' && retry < ctx.settings.maxRetriesPerProvider && breakers.state(key) !== 'open') {
-            const wait = classified.retryAfterMs !== undefined ? classified.retryAfterMs : backoffMs(retry + 1);
-            const worthWaiting = wait <= ctx.settings.maxRetryAfterMs && wait < remaining;
-            // The slot is held through the back-off and the retry (released by the retry's `finally`).
-            const slot = worthWaiting && budget.tryAcquire();
-            if (worthWaiting && !slot) ctx.stopReason = 'retry_budget_exhausted';
-            if (slot) {
-              record(ctx, candidate, started, { outcome: 'retry', reason: classified.reason, status, code: mapped.code });
-              ctx.hooks?.retry?.(candidate, classified.reason);
-              await sleep(wait, ctx.signal);
-              if (ctx.signal.aborted) throw new ClientGoneError();
-              continue;
-            }
-          }
-          if (classified.reason === 'context_length') minWindow = Math.max(minWindow, candidate.model.contextWindow);
-          record(ctx, candidate, started, { outcome: hasNext && remaining > 0 ? 'failover' : 'error', reason: classified.reason, status, code: mapped.code });
-          if (hasNext && remaining > 0) ctx.hooks?.failover?.(classified.reason);
-          if (remaining <= 0) {
-            ctx.stopReason = 'deadline_exceeded';
-            throw last;
-          }
-          break;
-        } finally {
-          if (holdsSlot) budget.release();
-        }
-      }
-    }
-  }
-  throw last ?? new UpstreamHttpError({ status: 503, type: 'service_unavailable_error', code: 'server_is_overloaded', message: 'No provider could be tried.' }, 'none');
-}
-
-/** Candidates in order, open circuits skipped — unless all are open ("panic": still try one). */
-function admit(ctx: DispatchContext): { candidate: Candidate; force: boolean }[] {
-  const { breakers } = ctx.resilience;
-  const open = (c: Candidate): boolean => breakers.state(breakerKey(c)) === 'open';
-  if (ctx.candidates.some((c) => !open(c))) return ctx.candidates.map((candidate) => ({ candidate, force: false }));
-  const soonest = [...ctx.candidates].sort((a, b) => breakers.openFor(breakerKey(a)) - breakers.openFor(breakerKey(b)))[0]!;
-  ctx.stopReason = 'all_circuits_open';
-  return [{ candidate: soonest, force: true }];
-}
-
-/** Runs one attempt inside its concurrency slot (hooks.begin), released however it ends. */
-async function holdingSlot<T>(ctx: DispatchContext, c: Candidate, run: () => Promise<T>): Promise<T> {
-  const release = ctx.hooks?.begin?.(c);
-  try {
-    return await run();
-  } finally {
-    release?.();
-  }
-}
-
-export function breakerKey(c: Candidate): string {
-  return `${c.provider.name}/${c.model.name}`;
-}
-
-function build(ctx: DispatchContext, candidate: Candidate, adapter: ProviderAdapter): UpstreamRequest {
-  const apiKey = providerKey(candidate.provider);
-  if (!apiKey) {
-    throw new UpstreamHttpError({ status: 502, type: 'server_error', code: 'upstream_auth_error', message: 'The provider has no credentials configured.', shouldRetry: false }, candidate.provider.name);
-  }
-  try {
-    return adapter.buildRequest(ctx.request, { provider: candidate.provider, model: candidate.model, apiKey });
-  } catch (err) {
-    // The request cannot be expressed for this provider (e.g. an unsupported image type).
-    throw new UpstreamHttpError({ status: 400, type: 'invalid_request_error', code: 'unsupported_for_provider', message: `${candidate.provider.name}: ${(err as Error).message}` }, candidate.provider.name);
-  }
-}
-
-async function send(ctx: DispatchContext, candidate: Candidate, adapter: ProviderAdapter, upstream: UpstreamRequest, extraSignal?: AbortSignal): Promise<UpstreamResponse> {
-  if (ctx.signal.aborted) throw new ClientGoneError();
-  const remaining = Math.max(1, ctx.deadline - Date.now());
-  const res = await ctx.client.send(upstream, {
-    signal: extraSignal ? AbortSignal.any([ctx.signal, extraSignal]) : ctx.signal,
-    timeoutMs: Math.min(candidate.provider.timeoutMs ?? DEFAULT_PROVIDER_TIMEOUT_MS, remaining),
-    headersTimeoutMs: Math.min(ctx.settings.firstByteTimeoutMs, remaining),
-  });
-  if (res.status >= 200 && res.status < 300) return res;
-  const text = await res.body.text().catch(() => '');
-  throw Object.assign(new UpstreamHttpError(adapter.mapError(res.status, res.headers, text), candidate.provider.name), { upstreamStatus: res.status });
-}
-
-/**
- * A non-stream body, read under the same idle timeout as streams: a provider
- * that sends headers and then goes silent fails over instead of holding the
- * request until the overall deadline.
- */
 async function readBody(res: UpstreamResponse, ctx: DispatchContext, idle: AbortController): Promise<string> {
   let stalled = false;
   let timer: NodeJS.Timeout | undefined;
@@ -374,23 +151,3 @@ function inBandError(e: Extract<CanonicalEvent, { type: 'error' }>, candidate: C
   );
 }
 
-function explain(err: unknown, candidate: Candidate): { mapped: MappedError; classified: Classified; status?: number } {
-  if (err instanceof UpstreamHttpError) {
-    const status = (err as { upstreamStatus?: number }).upstreamStatus;
-    return { mapped: err.mapped, classified: classifyMapped(err.mapped, status), ...(status !== undefined ? { status } : {}) };
-  }
-  if (err instanceof UpstreamTransportError) {
-    const mapped: MappedError =
-      err.kind === 'timeout'
-        ? { status: 504, type: 'server_error', code: 'timeout', message: `The provider did not answer in time (${err.message}).` }
-        : { status: 502, type: 'server_error', code: 'upstream_error', message: `The provider could not be reached: ${err.message}.` };
-    return { mapped, classified: classifyTransport(err) };
-  }
-  // A bug in a translator is not the provider's fault; surface it as an internal error.
-  void candidate;
-  throw err;
-}
-
-function record(ctx: DispatchContext, c: Candidate, started: number, a: Omit<Attempt, 'provider' | 'model' | 'ms'>): void {
-  ctx.attempts.push({ provider: c.provider.name, model: c.model.name, ms: Date.now() - started, ...a });
-}
