@@ -26,7 +26,7 @@ import { buildFacts } from '../src/routing/facts.js';
 import { timeCalls, type Timing } from './timing.js';
 import { REPO_ROOT } from './workload.js';
 
-const REGEX_RULES: [string, string][] = [
+export const REGEX_RULES: [string, string][] = [
   ['cards', String.raw`\b\d{4}[\s-]?\d{4}[\s-]?\d{4}[\s-]?\d{4}\b`],
   ['emails', String.raw`[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,}`],
   ['phones', String.raw`\(?\d{3}\)?[ .-]\d{3}[ .-]\d{4}`],

@@ -70,10 +70,15 @@ const UNGUARDED = [
   { name: 'regex-secret-hint', priority: -100, when: { fact: 'text', operator: 'matchesRegex', value: 'api[_-]?key\\s*[:=]' }, action: { add_warning: { message: 'possible secret' } } },
 ];
 
-export function policySet(rules: number): PolicySet {
+/** The RoutingRules YAML document with `rules` rules (also served by the server benchmark). */
+export function routingRulesYaml(rules: number): string {
   const r = rng(rules);
   const generated = Array.from({ length: rules - UNGUARDED.length }, (_, i) => rule(r, i));
-  const doc = stringify({ apiVersion: 'tokenrouter/v1', kind: 'RoutingRules', metadata: { name: `bench-${rules}` }, spec: { rules: [...UNGUARDED, ...generated] } });
+  return stringify({ apiVersion: 'tokenrouter/v1', kind: 'RoutingRules', metadata: { name: `bench-${rules}` }, spec: { rules: [...UNGUARDED, ...generated] } });
+}
+
+export function policySet(rules: number): PolicySet {
+  const doc = routingRulesYaml(rules);
   const demo = path.join(REPO_ROOT, 'demo', 'policies');
   const files = ['providers.yaml', 'models.yaml'].map((name) => ({ name, text: readFileSync(path.join(demo, name), 'utf8').replaceAll('SIM_URL', 'http://127.0.0.1:9') }));
   files.push({ name: 'routing.yaml', text: doc });

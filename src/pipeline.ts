@@ -1,6 +1,6 @@
 // One request, in order. This file is the only place the order is written:
 //
-//   normalize → continue conversation → route → screen → dispatch → render → account
+//   normalize → continue conversation → route → screen → admit (key limits) → dispatch → render → account
 //
 // Each stage is a plain function over plain data; the request keeps the policy
 // snapshot it started with (ex.policy) to the end.
@@ -22,7 +22,9 @@ import type { RoutingFacts } from './routing/facts.js';
 import type { Candidate, Selection } from './routing/select.js';
 import { RouterError } from './server/errors.js';
 import type { SseWriter } from './server/sse.js';
-import { conversationItems, type ConversationStore } from './state/conversations.js';
+import { withConversation, type ConversationStore } from './state/conversations.js';
+import type { SharedState } from './state/backend.js';
+import type { KeyTicket } from './state/key-admission.js';
 import type { RoutingState } from './state/routing-state.js';
 import { modelLabel, providerLabel } from './telemetry/labels.js';
 import type { Logger } from './telemetry/log.js';
@@ -39,6 +41,8 @@ export interface PipelineDeps {
   routing: RoutingState;
   client: UpstreamClient;
   conversations: ConversationStore;
+  /** Client key limits and budgets, the usage ledger. */
+  state: SharedState;
   metrics: Metrics;
   logger: Logger;
 }
@@ -82,27 +86,43 @@ interface Decision {
   firewall?: RequestFirewall;
   /** A response-scope firewall rule ended the stream. */
   blocked?: boolean;
+  /** Firewall rules that acted, for the decision log line. */
+  firewallHits: { rule: string; action: string; scope: string }[];
+  /** The key's rpm/tpm slot and budget reservation, settled in account. */
+  keyTicket?: KeyTicket;
+  /** The budget reservation's estimate (USD). */
+  estimateUsd?: number;
+  /** Routing's input-token estimate. */
+  inputTokens?: number;
+  /** HTTP status of the answer (errors: the error's). */
+  status?: number;
 }
 
 export async function runPipeline(deps: PipelineDeps, ex: Exchange): Promise<void> {
   const started = process.hrtime.bigint();
-  const decision: Decision = { rules: [], warnings: [], attempts: [], startedAt: Date.now() };
+  const decision: Decision = { rules: [], warnings: [], attempts: [], firewallHits: [], startedAt: Date.now() };
   let outcome = 'error';
   deps.resilience.budget.begin();
   try {
     let req = normalize(ex.api, ex.body);
-    req = continueConversation(deps, req);
+    req = await withConversation(deps.conversations, req);
     await route(deps, ex, req, decision);
     req = await screen(deps, ex, req, decision);
+    await admit(deps, ex, req, decision);
     if (req.stream) await streamed(deps, ex, req, decision);
     else await unary(deps, ex, req, decision);
     // A stream cut or failed after it started is never a success (it was billed, but broken).
     outcome = decision.blocked ? 'blocked' : decision.attempts.at(-1)?.outcome === 'stream_error' ? 'upstream_aborted' : 'success';
+    decision.status = 200;
   } catch (err) {
+    decision.status = errorStatus(err, ex.sse.isOpen);
     if (decision.drained) {
       outcome = 'drained';
       // Not committed yet: a clean 503 the client can retry elsewhere; committed: already failed in-band.
-      if (!ex.sse.isOpen) throw new RouterError('server_draining', undefined, null, { 'retry-after': '1' });
+      if (!ex.sse.isOpen) {
+        decision.status = 503;
+        throw new RouterError('server_draining', undefined, null, { 'retry-after': '1' });
+      }
       throw err;
     }
     outcome = err instanceof ClientGoneError ? 'client_gone' : err instanceof RouterError && err.code === 'firewall_blocked' ? 'blocked' : 'error';
@@ -120,30 +140,33 @@ function normalize(api: Api, body: Record<string, any>): CanonicalRequest {
   return api === 'responses' ? normalizeResponsesRequest(body) : normalizeChatRequest(body);
 }
 
-function continueConversation(deps: PipelineDeps, req: CanonicalRequest): CanonicalRequest {
-  if (!req.previousResponseId) return req;
-  const prev = deps.conversations.get(req.previousResponseId);
-  if (!prev) throw new RouterError('response_not_found', `No stored response "${req.previousResponseId}" to continue from.`, 'previous_response_id');
-  if (!prev.stored) throw new RouterError('response_not_stored', undefined, 'previous_response_id');
-  return { ...req, items: [...conversationItems(prev), ...req.items] };
-}
-
 async function route(deps: PipelineDeps, ex: Exchange, req: CanonicalRequest, d: Decision): Promise<void> {
   const live = deps.routing.decideHooks(ex.policy, ex.caller);
   const decision = await decide(ex.policy, req, { caller: ex.caller, hasCredentials, ...live.context }).catch((err: unknown) => {
     throw live.settle(err);
   });
   d.selection = decision;
+  d.inputTokens = decision.estimatedInputTokens;
   d.facts = decision.facts;
   d.rules = decision.rules;
   d.warnings.push(...decision.warnings);
 }
 
 async function screen(deps: PipelineDeps, ex: Exchange, req: CanonicalRequest, d: Decision): Promise<CanonicalRequest> {
-  d.firewall = await RequestFirewall.create(ex.policy, d.facts!, firewallReporter(deps.metrics, deps.logger, ex.policy, ex.requestId));
-  const s = d.firewall.prompt(ex.policy, req); // throws firewall_blocked
+  const report = firewallReporter(deps.metrics, deps.logger, ex.policy, ex.requestId);
+  d.firewall = await RequestFirewall.create(ex.policy, d.facts!, (scope, hits) => {
+    for (const h of hits) d.firewallHits.push({ rule: h.rule, action: h.action, scope });
+    report(scope, hits);
+  });
+  const s = d.firewall.prompt(req); // throws firewall_blocked
   d.warnings.push(...s.warnings);
   return s.request;
+}
+
+/** The caller's key limits: rpm/tpm, then a budget reservation of the routing estimate (throws 429 / 503). */
+async function admit(deps: PipelineDeps, ex: Exchange, req: CanonicalRequest, d: Decision): Promise<void> {
+  d.estimateUsd = estimateUsd(deps, req, d);
+  d.keyTicket = await deps.state.keys.admit(ex.policy, ex.caller, d.estimateUsd);
 }
 
 async function unary(deps: PipelineDeps, ex: Exchange, req: CanonicalRequest, d: Decision): Promise<void> {
@@ -161,7 +184,8 @@ async function unary(deps: PipelineDeps, ex: Exchange, req: CanonicalRequest, d:
   if (req.api === 'responses') {
     const ctx = responseContext(ex, req, candidate, d);
     const body = renderResponse(ctx, result);
-    store(deps, req, ctx.id, result, body, candidate);
+    // Stored before answering: a follow-up sent at once to another replica must find it.
+    await store(deps, req, ctx.id, result, body, candidate);
     ex.json(body, headers);
   } else {
     if (result.finish === 'error') {
@@ -240,11 +264,12 @@ async function streamed(deps: PipelineDeps, ex: Exchange, req: CanonicalRequest,
     // Headers are long gone; the terminal Responses event still carries metadata.
     if (streamCtx) streamCtx.routerMetadata.warnings = warningsMetadata(d);
   }
-  finish!();
-  ex.sse.end();
   const result = acc.result();
   d.usage = result.usage;
-  if (req.api === 'responses' && responseId) store(deps, req, responseId, result, undefined, candidate);
+  // Stored before the terminal event: a follow-up sent at once (to any replica) must find it.
+  if (req.api === 'responses' && responseId) await store(deps, req, responseId, result, undefined, candidate);
+  finish!();
+  ex.sse.end();
 }
 
 function dispatchContext(deps: PipelineDeps, ex: Exchange, req: CanonicalRequest, d: Decision): DispatchContext {
@@ -303,6 +328,22 @@ function account(deps: PipelineDeps, ex: Exchange, d: Decision, outcome: string,
     ...(cost !== undefined ? { costUsd: cost } : {}),
     streamed: d.streaming === true,
   });
+  // A stream that committed but never reported usage was still billed: keep its estimate.
+  const spent = cost ?? (d.streaming ? (d.estimateUsd ?? 0) : 0);
+  deps.state.keys.settle(d.keyTicket, { tokens: d.usage ? d.usage.inputTokens + d.usage.outputTokens : 0, costUsd: spent });
+  // Who served it, or for a failure whom it last tried ('' when nothing was tried).
+  const last = d.attempts.at(-1);
+  deps.state.recordUsage({
+    key: ex.caller,
+    provider: d.served?.provider.name ?? last?.provider ?? '',
+    model: d.served?.model.name ?? last?.model ?? '',
+    inputTokens: d.usage?.inputTokens ?? 0,
+    outputTokens: d.usage?.outputTokens ?? 0,
+    cachedTokens: d.usage?.cachedTokens ?? 0,
+    reasoningTokens: d.usage?.reasoningTokens ?? 0,
+    costUsd: spent,
+    error: outcome !== 'success',
+  });
   deps.logger.info(
     {
       request_id: ex.requestId,
@@ -314,10 +355,13 @@ function account(deps: PipelineDeps, ex: Exchange, d: Decision, outcome: string,
       provider: d.served?.provider.name,
       model: d.served?.model.name,
       attempts: d.attempts.map((a) => `${a.provider}/${a.model}:${a.outcome}${a.reason ? `:${a.reason}` : ''}${a.status ? `:${a.status}` : ''}`),
+      firewall: d.firewallHits.length ? d.firewallHits : undefined,
       outcome,
-      // 499 (nginx's "client closed request") for a client that left; the stream's own status otherwise.
-      ...(outcome === 'client_gone' ? { status: 499 } : {}),
-      usage: d.usage ? { input: d.usage.inputTokens, output: d.usage.outputTokens } : undefined,
+      // 499 (nginx's "client closed request") for a client that left.
+      status: outcome === 'client_gone' ? 499 : d.status,
+      usage: d.usage ? { input: d.usage.inputTokens, output: d.usage.outputTokens, cached: d.usage.cachedTokens, reasoning: d.usage.reasoningTokens } : undefined,
+      cost_usd: cost ?? (spent > 0 ? spent : undefined),
+      latency_ms: Math.round(Number(process.hrtime.bigint() - started) / 1e5) / 10,
     },
     'decision',
   );
@@ -349,12 +393,12 @@ function chatContext(c: Candidate): ChatContext {
   return { id: wireId('chatcmpl-'), created: Math.floor(Date.now() / 1000), model: c.model.name };
 }
 
-function store(deps: PipelineDeps, req: CanonicalRequest, id: string, result: CanonicalResult, response: Record<string, unknown> | undefined, c: Candidate): void {
+async function store(deps: PipelineDeps, req: CanonicalRequest, id: string, result: CanonicalResult, response: Record<string, unknown> | undefined, c: Candidate): Promise<void> {
   if (req.store === false) {
-    deps.conversations.put({ id, stored: false, createdAt: Date.now() });
+    await deps.conversations.put({ id, stored: false, createdAt: Date.now() });
     return;
   }
-  deps.conversations.put({
+  await deps.conversations.put({
     id,
     stored: true,
     items: req.items,
@@ -365,6 +409,34 @@ function store(deps: PipelineDeps, req: CanonicalRequest, id: string, result: Ca
     model: c.model.name,
     createdAt: Date.now(),
   });
+}
+
+/**
+ * What a budget reserves before the call: the routing estimate of the first
+ * candidate (input tokens at its price + the expected output), else — a rule's
+ * fallback has no score — the input estimate plus the most output the request
+ * allows, at the dearest candidate's prices.
+ */
+function estimateUsd(deps: PipelineDeps, req: CanonicalRequest, d: Decision): number {
+  const first = d.selection?.candidates[0];
+  if (first?.terms) return first.terms.costUsd;
+  const inputTokens = d.inputTokens ?? 0;
+  let worst = 0;
+  for (const c of d.selection?.candidates ?? []) {
+    const p = deps.routing.priceOf(c);
+    const output = req.maxOutputTokens ?? c.model.maxOutputTokens ?? 4096;
+    worst = Math.max(worst, (inputTokens * p.input + output * p.output) / 1e6);
+  }
+  return worst;
+}
+
+/** The HTTP status an error becomes (a committed stream already sent 200). */
+function errorStatus(err: unknown, committed: boolean): number {
+  if (committed) return 200;
+  if (err instanceof ClientGoneError) return 499;
+  if (err instanceof RouterError) return err.status;
+  if (err instanceof UpstreamHttpError) return err.mapped.status;
+  return 500;
 }
 
 /** USD for reported usage at the live price (price sources), else the catalog's. */

@@ -11,6 +11,8 @@ const USAGE = `usage:
   tokenrouter test [DIR]               run the PolicyTest suites (DIR/tests/*.yaml): exit 0 pass, 3 invalid, 4 failed or no cases
   tokenrouter explain --request FILE [--policies DIR] [--json] [--assume-credentials] [--caller NAME]
                                        how a request body would be routed, without calling a provider
+  tokenrouter diff --base DIR --head DIR --traffic FILE.jsonl [--format text|markdown|json] [--assume-credentials]
+                                       what two policy sets do differently with recorded traffic: exit 0, 2 usage, 3 invalid
   tokenrouter simulate [--port N]      provider simulators (OpenAI, Anthropic, Gemini, Mistral, DeepSeek, Llama)
   tokenrouter demo                     simulators + router + a few SDK requests, no keys needed
 
@@ -59,6 +61,21 @@ async function main(argv: string[]): Promise<number> {
         assumeCredentials: values['assume-credentials'] ?? false,
         ...(values.caller !== undefined ? { caller: values.caller } : {}),
       });
+    }
+    case 'diff': {
+      const { values } = parseArgs({
+        args: rest,
+        options: {
+          base: { type: 'string' },
+          head: { type: 'string' },
+          traffic: { type: 'string' },
+          format: { type: 'string' },
+          'assume-credentials': { type: 'boolean' },
+        },
+        strict: true,
+      });
+      const { diffCommand } = await import('./diff.js');
+      return diffCommand({ ...values, assumeCredentials: values['assume-credentials'] });
     }
     case 'simulate': {
       const { values } = parseArgs({ args: rest, options: { port: { type: 'string' } }, strict: true });

@@ -18,6 +18,7 @@ export async function serveCommand(flags: { port?: string | undefined; host?: st
       host: flags.host ?? process.env.HOST ?? '127.0.0.1',
       logger,
       ...(process.env.TOKENROUTER_DRAIN_MS ? { drainMs: Number(process.env.TOKENROUTER_DRAIN_MS) } : {}),
+      ...(process.env.REDIS_URL ? { redisUrl: process.env.REDIS_URL } : {}),
     });
   } catch (err) {
     if (err instanceof StartupError) {

@@ -8,10 +8,14 @@ export async function validateCommand(directory: string): Promise<number> {
     process.stderr.write(`${result.problems.length} problem(s) in ${directory}\n`);
     return 3;
   }
+  // Warnings do not change the exit code: the set is valid and would serve.
+  for (const w of result.warnings) process.stdout.write(`warning: ${formatProblem(w)}\n`);
   const s = result.set;
   process.stdout.write(
     `ok: ${s.files.length} file(s), version ${s.version}: ${s.providers.size} providers, ${s.models.size} models, ` +
-      `${s.routingRules.length} routing rules, ${s.firewallRules.length} firewall rules, ${s.apiKeys.length} API keys\n`,
+      `${s.routingRules.length} routing rules, ${s.firewallRules.length} firewall rules, ${s.apiKeys.length} API keys` +
+      (result.warnings.length ? `, ${result.warnings.length} warning(s)` : '') +
+      '\n',
   );
   return 0;
 }

@@ -17,19 +17,23 @@ import { warningFor, type RuleHit } from './screen.js';
 import type { FirewallReporter } from './telemetry.js';
 
 export class RequestFirewall {
+  readonly settings: FirewallSettings;
+
   private constructor(
+    readonly set: PolicySet,
     readonly rules: ActiveRules,
-    readonly settings: FirewallSettings,
     readonly report: FirewallReporter,
-  ) {}
+  ) {
+    this.settings = firewallSettings(set);
+  }
 
   static async create(set: PolicySet, facts: RoutingFacts, report: FirewallReporter): Promise<RequestFirewall> {
-    return new RequestFirewall(await activeRules(set, facts), firewallSettings(set), report);
+    return new RequestFirewall(set, await activeRules(set, facts), report);
   }
 
   /** The request as the provider may see it, and the warnings to add; throws firewall_blocked. */
-  prompt(set: PolicySet, req: CanonicalRequest): { request: CanonicalRequest; warnings: string[] } {
-    const s = screenPrompt(set, req, this.rules.prompt);
+  prompt(req: CanonicalRequest): { request: CanonicalRequest; warnings: string[] } {
+    const s = screenPrompt(this.set, req, this.rules.prompt);
     this.report('prompt', s.hits);
     if (s.blocked) throw this.#error(s.blocked, 'prompt');
     return { request: s.request, warnings: s.warnings.map((w) => w.message) };

@@ -8,6 +8,7 @@ import { ruleDefinition } from './rule-definitions.js';
 import {
   DEFAULT_SETTINGS,
   type ApiKeySpec,
+  type KeyLimits,
   type KeyScope,
   type CompiledApiKey,
   type CompiledFirewallRule,
@@ -63,7 +64,7 @@ export function compilePolicySet({ assembled: a, version, directory, files }: Co
 
   const apiKeys: CompiledApiKey[] = a.apiKeys
     .filter((k) => k.item.enabled ?? true)
-    .map((k) => Object.freeze({ name: k.item.name, hash: Buffer.from(k.item.sha256, 'hex') }));
+    .map((k) => Object.freeze({ name: k.item.name, hash: Buffer.from(k.item.sha256, 'hex'), ...(k.item.admin ? { admin: true } : {}), ...keyLimits(k.item) }));
   const scopes = new Map<string, KeyScope>();
   for (const k of a.apiKeys) {
     if (k.item.enabled === false || (!k.item.allowedProviders && !k.item.allowedModels)) continue;
@@ -79,6 +80,7 @@ export function compilePolicySet({ assembled: a, version, directory, files }: Co
     ...(s.resilience ? { resilience: deepFreeze(s.resilience) } : {}),
     ...(s.priceSources ? { priceSources: deepFreeze(s.priceSources) } : {}),
     ...(s.firewall ? { firewall: deepFreeze(s.firewall) } : {}),
+    ...(s.state ? { state: deepFreeze(s.state) } : {}),
   });
 
   return Object.freeze({
@@ -110,6 +112,18 @@ function keyScope(k: ApiKeySpec, models: ReadonlyMap<string, ModelSpec>): KeySco
     scope.models = keys;
   }
   return scope;
+}
+
+/** rpm, tpm and budgetUsd of a key, or nothing when it has none (no admission work for it). */
+function keyLimits(k: ApiKeySpec): { limits?: KeyLimits } {
+  if (k.rpm === undefined && k.tpm === undefined && k.budgetUsd === undefined) return {};
+  return {
+    limits: Object.freeze({
+      ...(k.rpm !== undefined ? { rpm: k.rpm } : {}),
+      ...(k.tpm !== undefined ? { tpm: k.tpm } : {}),
+      ...(k.budgetUsd ? { budget: Object.freeze({ amountUsd: k.budgetUsd.amount, period: k.budgetUsd.period }) } : {}),
+    }),
+  };
 }
 
 /** Catalog models an allowedModels entry names (shared with validation). */

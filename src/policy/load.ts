@@ -8,9 +8,16 @@ import { readPolicySource, SourceError, type SourceSnapshot } from './source.js'
 import type { PolicyProblem, PolicySet } from './types.js';
 import { validateDocuments } from './validate-schema.js';
 import { validateReferences } from './validate-references.js';
+import { staticWarnings } from './checks/static.js';
 
 export type LoadResult =
-  | { ok: true; set: PolicySet; snapshot: SourceSnapshot }
+  | {
+      ok: true;
+      set: PolicySet;
+      snapshot: SourceSnapshot;
+      /** Suspicious but valid (checks/static.ts): printed by `validate` as `warning:`, never a reason to reject a reload. */
+      warnings: PolicyProblem[];
+    }
   | { ok: false; problems: PolicyProblem[]; snapshot?: SourceSnapshot };
 
 export interface LoadOptions {
@@ -45,7 +52,7 @@ export function buildFromSnapshot(snapshot: SourceSnapshot): LoadResult {
     directory: snapshot.directory,
     files: snapshot.files.map((f) => f.name),
   });
-  return { ok: true, set, snapshot };
+  return { ok: true, set, snapshot, warnings: sortProblems(staticWarnings(assembled)) };
 }
 
 export function sortProblems(problems: PolicyProblem[]): PolicyProblem[] {

@@ -125,6 +125,14 @@ export interface ApiKeySpec {
   allowedProviders?: string[];
   /** When set, only to these models: `provider/model`, or a model name (any provider serving it). */
   allowedModels?: string[];
+  /** Requests per minute (sliding 60 s window, shared across replicas by the state backend). */
+  rpm?: number;
+  /** Input + output tokens per minute (sliding 60 s window). */
+  tpm?: number;
+  /** Spend cap per UTC day or month; an estimate is reserved before each call, the real cost settled after. */
+  budgetUsd?: { amount: number; period: 'day' | 'month' };
+  /** May read every key's usage at GET /v1/usage (others see only their own). */
+  admin?: boolean;
 }
 
 export interface ModeWeights {
@@ -161,6 +169,23 @@ export interface SettingsSpec {
   priceSources?: PriceSourceSpec[];
   resilience?: ResilienceSpec;
   firewall?: FirewallSettingsSpec;
+  /** Where shared state lives (src/state/backend.ts); read once at start, except onUnavailable. */
+  state?: StateSettingsSpec;
+}
+
+export interface StateSettingsSpec {
+  /** Default: redis when a Redis URL is given (REDIS_URL or redisUrl), memory otherwise. */
+  backend?: 'memory' | 'redis';
+  /** redis:// or rediss:// without credentials (those go in REDIS_URL). */
+  redisUrl?: string;
+  /** Prefix of every Redis key, so several router fleets can share one Redis. Default "tokenrouter:". */
+  keyPrefix?: string;
+  /** Redis unreachable: serve without shared limits (fail_open, the default) or refuse with 503 (fail_closed). */
+  onUnavailable?: 'fail_open' | 'fail_closed';
+  /** How long a stored response stays continuable (Redis). Default 30 days. */
+  conversationTtlSeconds?: number;
+  /** Largest stored response (JSON bytes) the shared store keeps. Default 1 MiB. */
+  maxConversationBytes?: number;
 }
 
 export interface PriceSourceSpec {
@@ -241,7 +266,7 @@ export interface CompiledFirewallRule {
   readonly priority: number;
   readonly order: number;
   readonly spec: Readonly<FirewallRuleSpec>;
-  /** For `regex`: the compiled expression (global, for masking). For `substring`: lower-cased needle. For `detector`: neither (spec.pattern names it). */
+  /** For `regex`: the compiled expression (global, for masking). For `substring`: lower-cased needle. Scanning builds its matchers from these and spec (src/firewall/rules.ts). */
   readonly regex?: RegExp;
   readonly needle?: string;
   readonly replacement: string;
@@ -251,6 +276,16 @@ export interface CompiledFirewallRule {
 export interface CompiledApiKey {
   readonly name: string;
   readonly hash: Buffer;
+  readonly admin?: boolean;
+  /** Present when the key has rpm, tpm or budgetUsd. */
+  readonly limits?: KeyLimits;
+}
+
+/** A client key's own limits (src/state/key-admission.ts). */
+export interface KeyLimits {
+  readonly rpm?: number;
+  readonly tpm?: number;
+  readonly budget?: { readonly amountUsd: number; readonly period: 'day' | 'month' };
 }
 
 /** What one API key may be routed to; a key without restrictions has no entry in PolicySet.scopes. */
@@ -275,7 +310,7 @@ export interface PolicySet {
   readonly apiKeys: readonly CompiledApiKey[];
   /** Routing scope per API key name, for keys with allowedProviders / allowedModels. */
   readonly scopes: ReadonlyMap<string, KeyScope>;
-  readonly settings: Readonly<Required<Pick<SettingsSpec, 'defaultMode' | 'allowAnonymous' | 'maxBodyBytes'>> & Pick<SettingsSpec, 'modeWeights' | 'priceSources' | 'resilience' | 'firewall'>>;
+  readonly settings: Readonly<Required<Pick<SettingsSpec, 'defaultMode' | 'allowAnonymous' | 'maxBodyBytes'>> & Pick<SettingsSpec, 'modeWeights' | 'priceSources' | 'resilience' | 'firewall' | 'state'>>;
 }
 
 export const DEFAULT_SETTINGS = Object.freeze({

@@ -111,6 +111,11 @@ export function validateReferences(a: Assembled): PolicyProblem[] {
 
   // Settings: price sources are fetched by the router, so their URLs get the baseUrl checks.
   for (const s of a.settings) {
+    // Policy files live in git: a Redis password belongs in REDIS_URL (a secret), never here.
+    const redisUrl = isObject(s.item.state) ? s.item.state.redisUrl : undefined;
+    if (typeof redisUrl === 'string' && /^rediss?:\/\/[^/]*@/.test(redisUrl)) {
+      report(s, '/state/redisUrl', 'redisUrl must not contain credentials: set the REDIS_URL environment variable (from a secret) instead');
+    }
     const seen = new Set<string>();
     (Array.isArray(s.item.priceSources) ? s.item.priceSources : []).forEach((src, i) => {
       if (!isObject(src) || typeof src.url !== 'string') return; // the schema reports the shape

@@ -18,8 +18,10 @@ import { dataPlaneRoutes } from './routes/data-plane.js';
 import { providerRoutes } from './routes/providers.js';
 import { passthroughRoutes } from './routes/passthrough.js';
 import { explainRoutes } from './routes/explain.js';
+import { usageRoutes } from './routes/usage.js';
 import type { ConversationStore } from '../state/conversations.js';
 import type { RoutingState } from '../state/routing-state.js';
+import type { SharedState } from '../state/backend.js';
 import type { UpstreamClient } from '../upstream/client.js';
 import type { ResilienceState } from '../upstream/resilience.js';
 import { UpstreamHttpError } from '../upstream/errors.js';
@@ -37,6 +39,8 @@ export interface AppDeps {
   resilience: ResilienceState;
   /** Live routing inputs (price sources, latency statistics, limits, cool-downs). */
   routing: RoutingState;
+  /** Key limits, budgets, the usage ledger (memory or Redis). */
+  state: SharedState;
   /** Largest number of request headers accepted (Node silently drops past its own cap). */
   maxHeaders?: number;
 }
@@ -59,6 +63,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(dataPlaneRoutes(deps));
   app.use(providerRoutes(deps));
   app.use(explainRoutes(deps));
+  app.use(usageRoutes(deps));
   app.use(passthroughRoutes(deps));
   app.use((_req: Request, _res: Response, next: NextFunction) => next(new RouterError('unknown_route')));
   app.use(errorHandler(deps));

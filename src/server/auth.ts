@@ -5,13 +5,15 @@
 // listens on loopback or Settings.allowAnonymous says so — never by accident.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
-import type { PolicySet } from '../policy/types.js';
+import type { CompiledApiKey, PolicySet } from '../policy/types.js';
 import { RouterError } from './errors.js';
 
 export interface Caller {
   /** The ApiKeys entry name, or "anonymous". */
   name: string;
   anonymous: boolean;
+  /** ApiKeys `admin: true`: may read every key's usage. */
+  admin: boolean;
 }
 
 declare module 'express-serve-static-core' {
@@ -21,7 +23,7 @@ declare module 'express-serve-static-core' {
   }
 }
 
-const ANONYMOUS: Caller = Object.freeze({ name: 'anonymous', anonymous: true });
+const ANONYMOUS: Caller = Object.freeze({ name: 'anonymous', anonymous: true, admin: false });
 
 export function authenticate(set: PolicySet, authorization: string | undefined, loopbackOnly: boolean): Caller {
   if (set.apiKeys.length === 0) {
@@ -31,12 +33,12 @@ export function authenticate(set: PolicySet, authorization: string | undefined, 
   const m = /^Bearer +(\S+) *$/i.exec(authorization ?? '');
   if (!m) throw new RouterError('invalid_api_key');
   const presented = createHash('sha256').update(m[1]!).digest();
-  let found: string | undefined;
+  let found: CompiledApiKey | undefined;
   for (const key of set.apiKeys) {
-    if (timingSafeEqual(presented, key.hash) && found === undefined) found = key.name;
+    if (timingSafeEqual(presented, key.hash) && found === undefined) found = key;
   }
   if (found === undefined) throw new RouterError('invalid_api_key');
-  return { name: found, anonymous: false };
+  return { name: found.name, anonymous: false, admin: found.admin === true };
 }
 
 export function authMiddleware(loopbackOnly: boolean) {

@@ -46,12 +46,20 @@ export const ERRORS = {
     type: 'invalid_request_error',
     message: 'Unsupported Content-Encoding; use identity, gzip, deflate or br.',
   },
+  // The same codes and types as a provider's own 429s (UPSTREAM_ERROR_CODES), so SDKs treat both alike.
+  rate_limit_exceeded: { status: 429, type: 'rate_limit_error', message: 'Rate limit reached for this API key.' },
+  insufficient_quota: { status: 429, type: 'insufficient_quota', message: 'This API key has used up its budget for the period.' },
   too_many_headers: { status: 431, type: 'invalid_request_error', message: 'The request has too many headers.' },
   internal_error: { status: 500, type: 'server_error', message: 'The router hit an internal error.' },
   policy_not_loaded: {
     status: 503,
     type: 'service_unavailable_error',
     message: 'No valid policy set is loaded yet; the router is not ready.',
+  },
+  state_unavailable: {
+    status: 503,
+    type: 'service_unavailable_error',
+    message: 'The shared state backend (Redis) is unavailable and Settings.state.onUnavailable is fail_closed; retry shortly.',
   },
   server_draining: { status: 503, type: 'service_unavailable_error', message: 'The router is shutting down; retry on another instance.' },
 } as const satisfies Record<string, ErrorDefinition>;

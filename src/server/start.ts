@@ -12,7 +12,7 @@ import { createMetrics, type Metrics } from '../telemetry/metrics.js';
 import { createApp } from './app.js';
 import { Lifecycle } from './lifecycle.js';
 import { boundPort, isLoopbackHost, listen, shutdown } from './listen.js';
-import { ConversationStore } from '../state/conversations.js';
+import { createSharedState, resolveStateConfig, StateConfigError, type SharedState, type StateConfig } from '../state/backend.js';
 import { RoutingState } from '../state/routing-state.js';
 import { UpstreamClient } from '../upstream/client.js';
 import { ResilienceState } from '../upstream/resilience.js';
@@ -29,6 +29,8 @@ export interface StartOptions {
   maxPolicyBytes?: number;
   /** Grace period for in-flight requests on shutdown. */
   drainMs?: number;
+  /** A Redis URL from the environment (REDIS_URL; it may carry a password): wins over Settings.state.redisUrl. */
+  redisUrl?: string;
 }
 
 export interface RunningRouter {
@@ -42,6 +44,8 @@ export interface RunningRouter {
   lifecycle: Lifecycle;
   resilience: ResilienceState;
   routing: RoutingState;
+  /** Counters, budgets, usage and stored responses: memory or Redis (src/state/backend.ts). */
+  state: SharedState;
   stop(): Promise<{ clean: boolean }>;
 }
 
@@ -89,22 +93,30 @@ export async function startRouter(opts: StartOptions): Promise<RunningRouter> {
 
   const lifecycle = new Lifecycle();
   const client = new UpstreamClient();
-  const conversations = new ConversationStore();
+  let state: SharedState;
+  try {
+    state = startState(store, opts.redisUrl, metrics, logger);
+  } catch (err) {
+    await watcher.close();
+    throw err;
+  }
+  const conversations = state.conversations;
   // Price sources follow Settings.priceSources of every live set, from the first one on.
-  const routing = new RoutingState({ metrics, logger });
+  const routing = new RoutingState({ metrics, logger, limits: state.limits });
   routing.follow(store);
   resilience.breakers.onChange((key, state) => {
     const [provider, ...model] = key.split('/');
     metrics.circuitState.set({ provider: provider!, model: model.join('/') }, state === 'open' ? 2 : state === 'half_open' ? 1 : 0);
     logger.warn({ target: key, state }, `circuit ${state}`);
   });
-  const app = createApp({ store, metrics, logger, lifecycle, loopbackOnly, client, conversations, resilience, routing });
+  const app = createApp({ store, metrics, logger, lifecycle, loopbackOnly, client, conversations, resilience, routing, state });
   let server: Server;
   try {
     server = await listen(app, { port: opts.port ?? 8080, host });
   } catch (err) {
     await watcher.close();
     await routing.stop();
+    await state.close();
     throw err;
   }
   const port = boundPort(server);
@@ -123,17 +135,45 @@ export async function startRouter(opts: StartOptions): Promise<RunningRouter> {
     lifecycle,
     resilience,
     routing,
+    state,
     stop() {
       stopping ??= (async () => {
         await watcher.close();
         const result = await shutdown(server, lifecycle, opts.drainMs ?? 25_000);
         await routing.stop();
+        await state.close();
         await client.close();
         return result;
       })();
       return stopping;
     },
   };
+}
+
+/** The state backend, chosen once from the first policy set; a reload that would choose another is logged, not applied. */
+function startState(store: PolicyStore, envRedisUrl: string | undefined, metrics: Metrics, logger: Logger): SharedState {
+  let config: StateConfig;
+  try {
+    config = resolveStateConfig(store.current()?.settings.state, envRedisUrl);
+  } catch (err) {
+    if (err instanceof StateConfigError) throw new StartupError(err.message);
+    throw err;
+  }
+  const state = createSharedState(config, { metrics, logger, settings: () => store.current()?.settings.state });
+  logger.info({ state: state.kind, target: state.target }, `state backend: ${state.kind}`);
+  store.onReload((record, s) => {
+    if (record.result !== 'success') return;
+    let next: StateConfig | undefined;
+    try {
+      next = resolveStateConfig(s.current()?.settings.state, envRedisUrl);
+    } catch {
+      next = undefined;
+    }
+    if (!next || next.backend !== config.backend || next.redisUrl !== config.redisUrl || next.keyPrefix !== config.keyPrefix) {
+      logger.warn({ state: state.kind }, 'Settings.state changed the backend, Redis URL or key prefix: that takes a restart; the running backend stays');
+    }
+  });
+  return state;
 }
 
 function wireReloadTelemetry(store: PolicyStore, metrics: Metrics, logger: Logger, resilience: ResilienceState): void {

@@ -1,6 +1,6 @@
 // Account limits and cool-downs per provider, and the candidate filters they
-// feed. Counters (one process; a Redis backend can replace MemoryLimits, see
-// LimitsBackend):
+// feed. Counters (MemoryLimits here: one process; RedisLimits in
+// limits-redis.ts: shared by every replica):
 //   requests  upstream calls in the last 60 s (1 s buckets), counted when an
 //             attempt is admitted, retries included: the provider counts them too
 //   tokens    input + output tokens in the last 60 s, counted when usage arrives
@@ -45,15 +45,18 @@ export type Admission = { ok: true; release: () => void } | ({ ok: false } & Ref
 
 /**
  * The counters behind the limits. Reads are synchronous because candidate
- * filters run inside the routing decision: a shared (Redis) backend answers
- * them from a local view it keeps fresh, and may make admit() asynchronous
- * (an atomic check-and-take) when dispatch awaits it.
+ * filters run inside the routing decision: the Redis backend answers them
+ * from a local view it keeps fresh, and its admit() is asynchronous (an
+ * atomic check-and-take that dispatch awaits).
  */
 export interface LimitsBackend {
   usage(provider: string): ProviderUsage;
   cooldown(provider: string, model: string): Cooldown | undefined;
   /** Check the limits and, if clear, take a concurrency slot and count one request. */
-  admit(provider: string, limits: ProviderLimits | undefined): Admission;
+  admit(provider: string, limits: ProviderLimits | undefined): Admission | Promise<Admission>;
+  /** The providers of the live policy (a shared backend keeps their view fresh). */
+  track?(providers: readonly string[]): void;
+  stop?(): Promise<void>;
   recordTokens(provider: string, tokens: number): void;
   recordSpend(provider: string, usd: number): void;
   coolDown(provider: string, model: string | undefined, until: number): void;

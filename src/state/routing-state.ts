@@ -85,6 +85,7 @@ export class RoutingState {
     if (!set || set === this.#applied) return;
     this.#applied = set;
     this.prices.apply(set);
+    this.limits.track?.([...set.providers.keys()]);
   }
 
   /**
@@ -130,32 +131,39 @@ export class RoutingState {
 
   /** The attempt loop's hooks for one request on `set`. */
   dispatchHooks(set: PolicySet): Required<Pick<DispatchHooks, 'begin' | 'coolDown'>> {
+    const admitted = (c: Target, a: Admission): (() => void) => {
+      if (a.ok) return a.release;
+      // A limit reached between routing and this attempt (a concurrent burst): fail over as after a 429.
+      throw new UpstreamHttpError(
+        { status: 429, type: 'rate_limit_error', code: 'rate_limit_exceeded', message: `${c.provider.name}: ${a.reason}`, retryAfterSeconds: Math.max(1, Math.ceil(a.retryAfterMs / 1000)) },
+        c.provider.name,
+      );
+    };
     return {
+      // Synchronous with the memory backend; a promise with Redis (dispatch awaits either).
       begin: (c) => {
         const a = this.admit(set, c);
-        if (a.ok) return a.release;
-        // A limit reached between routing and this attempt (a concurrent burst): fail over as after a 429.
-        throw new UpstreamHttpError(
-          { status: 429, type: 'rate_limit_error', code: 'rate_limit_exceeded', message: `${c.provider.name}: ${a.reason}`, retryAfterSeconds: Math.max(1, Math.ceil(a.retryAfterMs / 1000)) },
-          c.provider.name,
-        );
+        return a instanceof Promise ? a.then((x) => admitted(c, x)) : admitted(c, a);
       },
       coolDown: (c, ms) => this.coolDown(set, c, ms),
     };
   }
 
   /** An upstream attempt on `c` starts; refused when one of the provider's limits is reached right now. */
-  admit(set: PolicySet, c: Target): Admission {
-    const a = this.limits.admit(c.provider.name, c.provider.limits);
-    if (!a.ok) return a;
-    this.#inFlight(set, c.provider.name);
-    return {
-      ok: true,
-      release: () => {
-        a.release();
-        this.#inFlight(set, c.provider.name);
-      },
+  admit(set: PolicySet, c: Target): Admission | Promise<Admission> {
+    const taken = (a: Admission): Admission => {
+      if (!a.ok) return a;
+      this.#inFlight(set, c.provider.name);
+      return {
+        ok: true,
+        release: () => {
+          a.release();
+          this.#inFlight(set, c.provider.name);
+        },
+      };
     };
+    const a = this.limits.admit(c.provider.name, c.provider.limits);
+    return a instanceof Promise ? a.then(taken) : taken(a);
   }
 
   /** The provider answered with retry-after: skip this model there until it has passed. */
@@ -179,6 +187,7 @@ export class RoutingState {
 
   async stop(): Promise<void> {
     await this.prices.stop();
+    await this.limits.stop?.();
   }
 
   #inFlight(set: PolicySet, provider: string): void {

@@ -29,6 +29,10 @@ export interface Metrics {
   circuitState: Gauge<'provider' | 'model'>;
   timeToFirstToken: Histogram<'provider' | 'model'>;
   firewallActions: Counter<'rule' | 'action' | 'scope'>;
+  stateErrors: Counter<'op' | 'handling'>;
+  stateUp: Gauge;
+  keyLimitRejections: Counter<'key' | 'limit'>;
+  keyBudgetUsed: Gauge<'key'>;
 }
 
 /** Latency buckets reach 300 s: LLM calls run far beyond prom-client's 10 s default. */
@@ -184,6 +188,29 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
       name: 'tokenrouter_firewall_actions_total',
       help: 'Firewall rules that acted on a request, by rule (names from the live policy), action (block, mask, warn, scan_limit) and scope (prompt, response).',
       labelNames: ['rule', 'action', 'scope'] as const,
+      registers: [registry],
+    }),
+    stateErrors: new Counter({
+      name: 'tokenrouter_state_backend_errors_total',
+      help: 'Failed operations on the shared state backend (Redis), by op (key_rate, key_budget, provider_limits, usage, conversations) and handling (fail_open, fail_closed, dropped, unavailable).',
+      labelNames: ['op', 'handling'] as const,
+      registers: [registry],
+    }),
+    stateUp: new Gauge({
+      name: 'tokenrouter_state_backend_up',
+      help: '1 while the state backend is usable (memory: always), 0 while Redis is unreachable.',
+      registers: [registry],
+    }),
+    keyLimitRejections: new Counter({
+      name: 'tokenrouter_key_limit_rejections_total',
+      help: 'Requests refused by a client key limit, by key (ApiKeys names) and limit (rpm, tpm, budget).',
+      labelNames: ['key', 'limit'] as const,
+      registers: [registry],
+    }),
+    keyBudgetUsed: new Gauge({
+      name: 'tokenrouter_key_budget_used_ratio',
+      help: "Share of a client key's budgetUsd spent in the current period (shared across replicas with Redis), by key.",
+      labelNames: ['key'] as const,
       registers: [registry],
     }),
   };

@@ -38,7 +38,7 @@ export interface DispatchHooks {
    * (account limits, src/state/limits.ts). Throw a 429 UpstreamHttpError to
    * refuse (the loop fails over); the returned function releases the slot.
    */
-  begin?(c: Candidate): () => void;
+  begin?(c: Candidate): (() => void) | Promise<() => void>;
 }
 
 export interface DispatchContext {
@@ -188,7 +188,7 @@ function admit(ctx: DispatchContext): { candidate: Candidate; force: boolean }[]
 
 /** Runs one attempt inside its concurrency slot (hooks.begin), released however it ends. */
 export async function holdingSlot<T>(ctx: DispatchContext, c: Candidate, run: () => Promise<T>): Promise<T> {
-  const release = ctx.hooks?.begin?.(c);
+  const release = await ctx.hooks?.begin?.(c); // a shared (Redis) backend admits asynchronously
   try {
     return await run();
   } finally {

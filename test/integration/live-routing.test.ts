@@ -121,7 +121,7 @@ describe('live routing inputs (limits, cool-downs, key scopes, latency, prices)'
     const routing = s.router.routing;
     const twin = (p: string) => ({ provider: set.providers.get(p)!, model: set.models.get(`${p}/twin`)! });
     // Another request takes openai's only slot after this one was routed.
-    const held = routing.admit(set, twin('openai'));
+    const held = await routing.admit(set, twin('openai'));
     if (!held.ok) throw new Error('the slot should be free');
     const attempts: Attempt[] = [];
     const settings = resilienceSettings(set);

@@ -9,6 +9,7 @@ import { RouterError } from '../errors.js';
 import { SseWriter } from '../sse.js';
 import { wireId } from '../../api/ids.js';
 import { accumulateReplay } from './replay.js';
+import { previousResponse } from '../../state/conversations.js';
 import type { Lifecycle } from '../lifecycle.js';
 
 export function dataPlaneRoutes(deps: PipelineDeps & { lifecycle: Lifecycle }): Router {
@@ -53,10 +54,8 @@ export function dataPlaneRoutes(deps: PipelineDeps & { lifecycle: Lifecycle }): 
     res.json({ object: 'list', data });
   });
 
-  const replay = (req: Request, res: Response) => {
-    const entry = deps.conversations.get(String(req.params.id));
-    if (!entry) throw new RouterError('response_not_found', undefined, 'id');
-    if (!entry.stored || !entry.result) throw new RouterError('response_not_stored', undefined, 'id');
+  const replay = async (req: Request, res: Response) => {
+    const entry = await previousResponse(deps.conversations, String(req.params.id), 'id');
     const stream = (req.body as { stream?: unknown } | undefined)?.stream === true || req.query.stream === 'true';
     accumulateReplay(entry, stream, res);
   };

@@ -6,7 +6,7 @@ import { Router } from 'express';
 import type { CanonicalRequest } from '../../canonical/types.js';
 import { optBoolean } from '../../api/checks.js';
 import { ASSUME_CREDENTIALS_FIELD, explainRequest, normalizeAnyRequest } from '../../routing/explain.js';
-import { conversationItems, type ConversationStore } from '../../state/conversations.js';
+import { withConversation, type ConversationStore } from '../../state/conversations.js';
 import { hasCredentials } from '../../upstream/credentials.js';
 import { RouterError } from '../errors.js';
 import type { RoutingState } from '../../state/routing-state.js';
@@ -17,7 +17,8 @@ export function explainRoutes(deps: { conversations: ConversationStore; routing:
     const body = req.body as Record<string, any> | undefined;
     if (body === undefined) throw new RouterError('invalid_body', 'A JSON request body is required.');
     const assumeCredentials = optBoolean(body[ASSUME_CREDENTIALS_FIELD], ASSUME_CREDENTIALS_FIELD) ?? false;
-    const canonical = withConversation(deps.conversations, normalizeAnyRequest(body));
+    // A continuation is routed on the whole conversation, as serving routes it.
+    const canonical = await withConversation(deps.conversations, normalizeAnyRequest(body));
     const explanation = await explainRequest(req.policy!, canonical, {
       caller: req.caller?.name ?? 'anonymous',
       hasCredentials,
@@ -27,13 +28,4 @@ export function explainRoutes(deps: { conversations: ConversationStore; routing:
     res.json(explanation);
   });
   return r;
-}
-
-/** A continuation is routed on the whole conversation, as serving routes it. */
-function withConversation(store: ConversationStore, req: CanonicalRequest): CanonicalRequest {
-  if (!req.previousResponseId) return req;
-  const prev = store.get(req.previousResponseId);
-  if (!prev) throw new RouterError('response_not_found', `No stored response "${req.previousResponseId}" to continue from.`, 'previous_response_id');
-  if (!prev.stored) throw new RouterError('response_not_stored', undefined, 'previous_response_id');
-  return { ...req, items: [...conversationItems(prev), ...req.items] };
 }

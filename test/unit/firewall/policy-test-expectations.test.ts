@@ -60,8 +60,8 @@ describe('PolicyTest firewall expectations', () => {
       expect(loaded.ok).to.equal(false);
       const problems = loaded.ok ? [] : loaded.problems.map(formatProblem).map((p) => p.replace(/^.*?: \//, '/'));
       expect(problems).to.deep.equal([
-        '/spec/cases/0/expect/firewallRules/1 unknown firewall rule "nope"',
         '/spec/cases/0/expect/blockedBy unknown firewall rule "warn-y" (did you mean "warn-x"?)',
+        '/spec/cases/0/expect/firewallRules/1 unknown firewall rule "nope"',
       ]);
     } finally {
       await rm(dir, { recursive: true, force: true });

@@ -44,11 +44,11 @@ describe('routing state', () => {
     expect(broken.limits.usage('p').spentTodayUsd, '…but it was billed').to.equal(0.01);
   });
 
-  it('dispatch hooks: begin takes and releases the slot, refuses with a failover-able 429; coolDown is capped at an hour', () => {
+  it('dispatch hooks: begin takes and releases the slot, refuses with a failover-able 429; coolDown is capped at an hour', async () => {
     let now = 1_000_000;
     const r = new RoutingState({ now: () => now });
     const hooks = r.dispatchHooks(set);
-    const release = hooks.begin(served);
+    const release = await hooks.begin(served); // synchronous with the memory backend
     let refusal: unknown;
     try {
       hooks.begin(served);

@@ -1,0 +1,170 @@
+// Server benchmark: the whole data plane under load, every target in one run
+// so the ratios compare like with like.
+//   upstream   provider simulators in child processes: "zero" (answers at once)
+//              and "llm" (300 ms to first token, then 50 tokens/s);
+//   targets    direct to the simulator; a raw Node reverse proxy (the floor);
+//              the router with policies a/b/c (policies.ts), each a child process;
+//   cores      with ≥ 2 cores the server under test is pinned to the last core
+//              alone, simulators and the load generator share the others;
+//   CPU, RSS   read from /proc/<pid> of the server process (procs.ts): CPU µs per
+//              request = CPU time over the measured window / answered requests.
+// Loads: closed loop (autocannon, fixed connections), open loop at fixed rates
+// (200/1,000/2,000 req/s), TTFT of streams, 1,000 concurrent streams, body
+// size growth (1 KB → 1 MB). Logging at `warn`, and once at `info` for its cost.
+import os from 'node:os';
+import { rm } from 'node:fs/promises';
+import { closeAgent, closedLoop, openLoop, streams, type LatencyStats, type LoadResult, type StreamResult } from './load.js';
+import { KEY_ENV, policyDir, VARIANTS, type Variant } from './policies.js';
+import { cpuUs, otherCores, pin, rssMb, SERVER_CORE, start, type Served } from './procs.js';
+
+export interface ClosedRow extends LoadResult {
+  target: string;
+  connections: number;
+  cpuUsPerRequest: number;
+  rssMb: number;
+}
+export interface OpenRow extends LoadResult {
+  target: string;
+  rate: number;
+}
+export interface TtftRow {
+  target: string;
+  result: StreamResult;
+}
+export interface BodyRow {
+  target: string;
+  size: string;
+  requests: number;
+  cpuUsPerRequest: number;
+  latency: LatencyStats;
+}
+export interface ServerReport {
+  benchmark: 'server';
+  quick: boolean;
+  node: string;
+  cpu: string;
+  cores: number;
+  pinned: boolean;
+  closed: ClosedRow[];
+  open: OpenRow[];
+  ttft: TtftRow[];
+  concurrentStreams?: { target: string; streams: number; completed: number; idleRssMb: number; peakRssMb: number; ttft: LatencyStats; seconds: number };
+  bodySize: BodyRow[];
+}
+
+const CHAT = {
+  model: 'auto',
+  messages: [
+    { role: 'system', content: 'You are a helpful assistant for the support team.' },
+    { role: 'user', content: 'Can you summarize the attached meeting notes and list the action items? Keep it under 200 words.' },
+  ],
+  metadata: { tenant: 'tenant-42', tier: 'pro', task: 'summarize', region: 'region-3' },
+};
+const body = (extra: Record<string, unknown> = {}): string => JSON.stringify({ ...CHAT, ...extra });
+
+function prose(bytes: number): string {
+  const words = 'the quarterly report shows steady growth across all regions while costs remained flat and the team shipped on time '.repeat(8);
+  let out = '';
+  while (out.length < bytes) out += words;
+  return out.slice(0, bytes);
+}
+
+export async function runServerBenchmark(opts: { quick?: boolean; log?: (line: string) => void } = {}): Promise<ServerReport> {
+  const quick = opts.quick === true;
+  const log = opts.log ?? ((l: string) => console.log(l));
+  const T = quick
+    ? { warm: 0.5, closed: 1.5, open: 1, rates: [1000], connections: 32, ttft: 20, streams: 1000, bodyN: [20, 10, 4, 2] }
+    : { warm: 2, closed: 5, open: 4, rates: [200, 1000, 2000], connections: 32, ttft: 100, streams: 1000, bodyN: [400, 200, 60, 12] };
+  const pinned = pin(process.pid, otherCores());
+  const report: ServerReport = { benchmark: 'server', quick, node: process.version, cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, pinned, closed: [], open: [], ttft: [], bodySize: [] };
+  const others = otherCores();
+  const serverCore = String(SERVER_CORE);
+  const sims = { zero: await start('sim-zero', 'sim', ['zero'], { core: others }), llm: await start('sim-llm', 'sim', ['llm'], { core: others }) };
+  const dirs: string[] = [];
+  const router = async (variant: Variant, sim: Served, level = 'warn'): Promise<Served> => {
+    const dir = await policyDir(sim.url, variant);
+    dirs.push(dir);
+    const execArgv = process.env.BENCH_CPU_PROF === variant ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR ?? 'bench/results'}`] : [];
+    return start(`router-${variant}`, 'router', [dir], { env: { ...KEY_ENV, TOKENROUTER_LOG_LEVEL: level }, core: serverCore, execArgv });
+  };
+  const chat = (s: Served): string => (s.name.startsWith('sim') ? `${s.url}/openai/v1/chat/completions` : `${s.url}/v1/chat/completions`);
+
+  try {
+    // ---- zero-delay upstream: closed loop, open loop, body size ------------------
+    const zeroTargets: [string, () => Promise<Served | undefined>][] = [
+      ['direct', async () => undefined],
+      ['raw proxy', () => start('raw', 'raw-proxy', [sims.zero.url], { core: serverCore })],
+      ...(['a', 'b', 'c'] as Variant[]).map((v): [string, () => Promise<Served>] => [`router ${v}: ${VARIANTS[v]}`, () => router(v, sims.zero)]),
+      ['router b, info logging', () => router('b', sims.zero, 'info')],
+    ];
+    for (const [target, launch] of zeroTargets) {
+      const proc = await launch();
+      const server = proc ?? sims.zero;
+      const url = chat(server);
+      try {
+        const probe = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body() });
+        if (probe.status !== 200) throw new Error(`${target}: probe answered ${probe.status}: ${(await probe.text()).slice(0, 300)}`);
+        await probe.text();
+        await closedLoop(url, body(), { connections: T.connections, seconds: T.warm });
+        const cpu0 = cpuUs(server.pid);
+        const r = await closedLoop(url, body(), { connections: T.connections, seconds: T.closed });
+        const row: ClosedRow = { target, connections: T.connections, ...r, cpuUsPerRequest: Math.round((cpuUs(server.pid) - cpu0) / Math.max(1, r.requests)), rssMb: rssMb(server.pid) };
+        report.closed.push(row);
+        log(`  closed  ${target}: ${row.rps} req/s, p50 ${row.latency.p50} ms, ${row.cpuUsPerRequest} µs CPU/req`);
+        if (target.includes('info')) continue;
+        for (const rate of T.rates) {
+          const o = await openLoop(url, body(), { rate, seconds: T.open });
+          report.open.push({ target, rate, ...o });
+          log(`  open    ${target} @ ${rate}/s: p50 ${o.latency.p50} ms, p99 ${o.latency.p99} ms, errors ${o.errors + o.non2xx}`);
+        }
+        if (target === 'direct' || target.startsWith('raw') || target.startsWith('router b')) {
+          for (const [i, [size, bytes]] of ([['1 KB', 1024], ['10 KB', 10 * 1024], ['100 KB', 100 * 1024], ['1 MB', 1024 * 1024]] as const).entries()) {
+            const b = body({ messages: [{ role: 'user', content: prose(bytes) }] });
+            const c0 = cpuUs(server.pid);
+            const s = await streams(url, b, { count: T.bodyN[i]!, concurrency: 4 });
+            report.bodySize.push({ target, size, requests: s.completed, cpuUsPerRequest: Math.round((cpuUs(server.pid) - c0) / Math.max(1, s.completed)), latency: s.total });
+          }
+        }
+      } finally {
+        await proc?.stop();
+      }
+    }
+
+    // ---- LLM-like upstream: TTFT, then 1,000 concurrent streams --------------------
+    const streamBody = body({ stream: true });
+    const llmTargets: [string, () => Promise<Served | undefined>][] = [
+      ['direct', async () => undefined],
+      ['raw proxy', () => start('raw', 'raw-proxy', [sims.llm.url], { core: serverCore })],
+      ['router a: shipped policies', () => router('a', sims.llm)],
+      ['router b: 100 rules + 10 fw regex', () => router('b', sims.llm)],
+    ];
+    for (const [target, launch] of llmTargets) {
+      const proc = await launch();
+      const server = proc ?? sims.llm;
+      try {
+        await streams(chat(server), streamBody, { count: 10, concurrency: 10 });
+        const result = await streams(chat(server), streamBody, { count: T.ttft, concurrency: 10 });
+        report.ttft.push({ target, result });
+        log(`  ttft    ${target}: p50 ${result.ttft.p50} ms, p99 ${result.ttft.p99} ms`);
+        if (target.startsWith('router a')) {
+          const idle = rssMb(server.pid);
+          let peak = idle;
+          const sampler = setInterval(() => (peak = Math.max(peak, rssMb(server.pid))), 50);
+          const s = await streams(chat(server), streamBody, { count: T.streams, concurrency: T.streams });
+          clearInterval(sampler);
+          peak = Math.max(peak, rssMb(server.pid));
+          report.concurrentStreams = { target, streams: T.streams, completed: s.completed, idleRssMb: idle, peakRssMb: peak, ttft: s.ttft, seconds: s.seconds };
+          log(`  streams ${T.streams} concurrent through ${target}: ${s.completed} completed, RSS ${idle} → ${peak} MB, ttft p99 ${s.ttft.p99} ms`);
+        }
+      } finally {
+        await proc?.stop();
+      }
+    }
+  } finally {
+    await closeAgent();
+    await sims.zero.stop();
+    await sims.llm.stop();
+    for (const d of dirs) await rm(d, { recursive: true, force: true });
+  }
+  return report;
+}

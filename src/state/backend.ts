@@ -1,0 +1,153 @@
+// The shared state of one router process, built once at start: memory (one
+// process, the default) or Redis (every replica sharing it). One object per
+// concern, each behind its interface, plus the guard that applies
+// Settings.state.onUnavailable when Redis fails:
+//   limits         provider account limits and cool-downs   limits(-redis).ts
+//   keys           client key rpm / tpm / budgets            key-admission.ts
+//   usage          the usage ledger                          usage-ledger(-redis).ts
+//   conversations  stored responses                          conversations(-redis).ts
+// Backend choice: Settings.state.backend, else redis when a URL is known
+// (the REDIS_URL environment variable, which `tokenrouter serve` passes in,
+// or Settings.state.redisUrl), else memory.
+import type { StateSettingsSpec } from '../policy/types.js';
+import type { Logger } from '../telemetry/log.js';
+import type { Metrics } from '../telemetry/metrics.js';
+import { MemoryBudgets } from './budgets.js';
+import { RedisBudgets } from './budgets-redis.js';
+import { MemoryConversationStore, type ConversationStore, type StoredResponse } from './conversations.js';
+import { DEFAULT_CONVERSATION_TTL_SECONDS, DEFAULT_MAX_CONVERSATION_BYTES, RedisConversationStore } from './conversations-redis.js';
+import { StateGuard, type OnUnavailable } from './guard.js';
+import { KeyAdmission } from './key-admission.js';
+import { MemoryKeyWindows } from './key-windows.js';
+import { RedisKeyWindows } from './key-windows-redis.js';
+import { MemoryLimits, type LimitsBackend } from './limits.js';
+import { RedisLimits } from './limits-redis.js';
+import { connectRedis, redactedTarget, type RedisHandle } from './redis.js';
+import { MemoryUsageLedger, type UsageLedger, type UsageQuery, type UsageRecord, type UsageRow } from './usage-ledger.js';
+import { RedisUsageLedger } from './usage-ledger-redis.js';
+
+export const DEFAULT_KEY_PREFIX = 'tokenrouter:';
+
+export interface StateConfig {
+  backend: 'memory' | 'redis';
+  redisUrl?: string;
+  keyPrefix: string;
+}
+
+export class StateConfigError extends Error {}
+
+/** Which backend, from the policy's Settings.state and a URL from the environment (which wins over redisUrl). */
+export function resolveStateConfig(settings: Readonly<StateSettingsSpec> | undefined, envRedisUrl?: string): StateConfig {
+  const url = envRedisUrl || settings?.redisUrl;
+  const backend = settings?.backend ?? (url ? 'redis' : 'memory');
+  if (backend === 'redis' && !url) throw new StateConfigError('Settings.state.backend is redis, but no Redis URL is set: set REDIS_URL or Settings.state.redisUrl');
+  return { backend, ...(backend === 'redis' ? { redisUrl: url! } : {}), keyPrefix: settings?.keyPrefix ?? DEFAULT_KEY_PREFIX };
+}
+
+export interface SharedStateOptions {
+  metrics?: Metrics;
+  logger?: Logger;
+  /** The live Settings.state (onUnavailable and the conversation limits follow reloads). */
+  settings?: () => Readonly<StateSettingsSpec> | undefined;
+  now?: () => number;
+}
+
+export interface SharedState {
+  readonly kind: 'memory' | 'redis';
+  /** Where (host:port, never credentials), for logs and /v1/providers-style status. */
+  readonly target: string;
+  readonly guard: StateGuard;
+  readonly limits: LimitsBackend;
+  readonly keys: KeyAdmission;
+  readonly conversations: ConversationStore;
+  /** False while a shared backend is unreachable. */
+  up(): boolean;
+  /** After a request, in the background. */
+  recordUsage(r: UsageRecord): void;
+  queryUsage(q: UsageQuery): Promise<UsageRow[]>;
+  /** Resolves when background writes started so far are done. */
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function createSharedState(cfg: StateConfig, opts: SharedStateOptions = {}): SharedState {
+  const mode = (): OnUnavailable => opts.settings?.()?.onUnavailable ?? 'fail_open';
+  const guard = new StateGuard({ ...(opts.metrics ? { metrics: opts.metrics } : {}), ...(opts.logger ? { logger: opts.logger } : {}), mode });
+  const clock = opts.now ? { now: opts.now } : {};
+  const metrics = opts.metrics;
+  if (cfg.backend === 'memory') {
+    metrics?.stateUp.set(1);
+    const usage = new MemoryUsageLedger(clock);
+    return assemble('memory', 'memory', guard, () => true, {
+      limits: new MemoryLimits(clock),
+      keys: new KeyAdmission({ windows: new MemoryKeyWindows(clock), budgets: new MemoryBudgets(clock), guard, up: () => true, ...(metrics ? { metrics } : {}) }),
+      conversations: new MemoryConversationStore(),
+      usage,
+      close: async () => {},
+    });
+  }
+  metrics?.stateUp.set(0);
+  const redis: RedisHandle = connectRedis({
+    url: cfg.redisUrl!,
+    prefix: cfg.keyPrefix,
+    ...(opts.logger ? { logger: opts.logger } : {}),
+    onStatus: (up) => metrics?.stateUp.set(up ? 1 : 0),
+  });
+  const limits = new RedisLimits(redis, { ...clock, guard });
+  return assemble('redis', redactedTarget(cfg.redisUrl!), guard, () => redis.up, {
+    limits,
+    keys: new KeyAdmission({ windows: new RedisKeyWindows(redis, clock), budgets: new RedisBudgets(redis, clock), guard, up: () => redis.up, ...(metrics ? { metrics } : {}) }),
+    conversations: new RedisConversationStore(redis, {
+      ttlSeconds: () => opts.settings?.()?.conversationTtlSeconds ?? DEFAULT_CONVERSATION_TTL_SECONDS,
+      maxBytes: () => opts.settings?.()?.maxConversationBytes ?? DEFAULT_MAX_CONVERSATION_BYTES,
+    }),
+    usage: new RedisUsageLedger(redis, clock),
+    close: async () => {
+      await limits.stop();
+      await redis.close();
+    },
+  });
+}
+
+function assemble(
+  kind: 'memory' | 'redis',
+  target: string,
+  guard: StateGuard,
+  up: () => boolean,
+  parts: { limits: LimitsBackend; keys: KeyAdmission; conversations: ConversationStore; usage: UsageLedger; close: () => Promise<void> },
+): SharedState {
+  return {
+    kind,
+    target,
+    guard,
+    limits: parts.limits,
+    keys: parts.keys,
+    conversations: guardedConversations(parts.conversations, guard),
+    up,
+    recordUsage: (r) => guard.write('usage', () => parts.usage.record(r)),
+    queryUsage: (q) => guard.read('usage', () => parts.usage.query(q)),
+    flush: () => guard.flush(),
+    async close() {
+      await guard.flush();
+      await parts.close();
+    },
+  };
+}
+
+/**
+ * Reading a stored response the request needs fails with 503 when the backend
+ * is down; storing one after the answer is awaited (a follow-up sent to
+ * another replica right away must find it) but a failure only loses it.
+ */
+function guardedConversations(store: ConversationStore, guard: StateGuard): ConversationStore {
+  return {
+    get: (id) => guard.read('conversations', () => store.get(id)),
+    async put(entry: StoredResponse) {
+      try {
+        await store.put(entry);
+      } catch (err) {
+        guard.failed('conversations', 'dropped', err);
+      }
+    },
+  };
+}
