@@ -16,6 +16,7 @@ export async function serveCommand(flags: { port?: string | undefined; host?: st
       policies: flags.policies ?? process.env.TOKENROUTER_POLICIES ?? './policies',
       port,
       host: flags.host ?? process.env.HOST ?? '127.0.0.1',
+      ...(process.env.TOKENROUTER_PROBE_PORT ? { probePort: Number(process.env.TOKENROUTER_PROBE_PORT) } : {}),
       logger,
       ...(process.env.TOKENROUTER_DRAIN_MS ? { drainMs: Number(process.env.TOKENROUTER_DRAIN_MS) } : {}),
       ...(process.env.REDIS_URL ? { redisUrl: process.env.REDIS_URL } : {}),

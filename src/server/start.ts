@@ -12,6 +12,7 @@ import { createMetrics, type Metrics } from '../telemetry/metrics.js';
 import { createApp } from './app.js';
 import { Lifecycle } from './lifecycle.js';
 import { boundPort, isLoopbackHost, listen, shutdown } from './listen.js';
+import { listenProbes } from './probe-listener.js';
 import { createSharedState, resolveStateConfig, StateConfigError, type SharedState, type StateConfig } from '../state/backend.js';
 import { RoutingState } from '../state/routing-state.js';
 import { UpstreamClient } from '../upstream/client.js';
@@ -31,6 +32,9 @@ export interface StartOptions {
   drainMs?: number;
   /** A Redis URL from the environment (REDIS_URL; it may carry a password): wins over Settings.state.redisUrl. */
   redisUrl?: string;
+  /** Also serve /healthz, /readyz and /metrics (only) on this port, e.g. for a sidecar whose API stays on 127.0.0.1. */
+  probePort?: number;
+  probeHost?: string;
 }
 
 export interface RunningRouter {
@@ -44,6 +48,8 @@ export interface RunningRouter {
   lifecycle: Lifecycle;
   resilience: ResilienceState;
   routing: RoutingState;
+  /** The probe/metrics listener's port, when one was asked for. */
+  probePort?: number;
   /** Counters, budgets, usage and stored responses: memory or Redis (src/state/backend.ts). */
   state: SharedState;
   stop(): Promise<{ clean: boolean }>;
@@ -109,11 +115,15 @@ export async function startRouter(opts: StartOptions): Promise<RunningRouter> {
     metrics.circuitState.set({ provider: provider!, model: model.join('/') }, state === 'open' ? 2 : state === 'half_open' ? 1 : 0);
     logger.warn({ target: key, state }, `circuit ${state}`);
   });
-  const app = createApp({ store, metrics, logger, lifecycle, loopbackOnly, client, conversations, resilience, routing, state });
+  const deps = { store, metrics, logger, lifecycle, loopbackOnly, client, conversations, resilience, routing, state };
+  const app = createApp(deps);
   let server: Server;
+  let probes: Server | undefined;
   try {
     server = await listen(app, { port: opts.port ?? 8080, host });
+    if (opts.probePort !== undefined) probes = await listenProbes(deps, opts.probePort, opts.probeHost ?? '0.0.0.0');
   } catch (err) {
+    (server! as Server | undefined)?.close();
     await watcher.close();
     await routing.stop();
     await state.close();
@@ -121,6 +131,7 @@ export async function startRouter(opts: StartOptions): Promise<RunningRouter> {
   }
   const port = boundPort(server);
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  if (probes) logger.info({ port: boundPort(probes) }, 'probes and metrics also served on their own port');
   logger.info({ url, policies: directory, version: first?.version ?? null }, first ? 'tokenrouter listening' : 'tokenrouter listening, NOT READY: no valid policy set yet');
 
   let stopping: Promise<{ clean: boolean }> | undefined;
@@ -136,10 +147,15 @@ export async function startRouter(opts: StartOptions): Promise<RunningRouter> {
     resilience,
     routing,
     state,
+    ...(probes ? { probePort: boundPort(probes) } : {}),
     stop() {
       stopping ??= (async () => {
         await watcher.close();
         const result = await shutdown(server, lifecycle, opts.drainMs ?? 25_000);
+        if (probes) {
+          probes.closeAllConnections();
+          await new Promise<void>((resolve) => probes!.close(() => resolve()));
+        }
         await routing.stop();
         await state.close();
         await client.close();

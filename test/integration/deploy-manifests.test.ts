@@ -130,14 +130,16 @@ describe('deploy manifests (deploy/kubernetes, Dockerfile)', function () {
     for (const s of secrets.values()) for (const k of Object.keys(s.stringData ?? s.data ?? {})) expect([...envNames], `Secret key ${k}`).to.include(k);
 
     // Probes: readiness on /readyz, liveness on /healthz, against the loopback port the router listens on.
-    expect(router.readinessProbe.exec.command.join(' ')).to.contain('http://127.0.0.1:8080/readyz');
-    expect(router.livenessProbe.exec.command.join(' ')).to.contain('http://127.0.0.1:8080/healthz');
+    // probes and the scrape go to the probe-only listener on the pod IP
+    expect(router.readinessProbe.httpGet).to.deep.equal({ path: '/readyz', port: 'probes' });
+    expect(router.livenessProbe.httpGet).to.deep.equal({ path: '/healthz', port: 'probes' });
+    expect(router.ports.find((p: Doc) => p.name === 'probes').containerPort).to.equal(Number(router.env.find((e: Doc) => e.name === 'TOKENROUTER_PROBE_PORT').value));
     expect(router.args).to.include.members(['--host', '127.0.0.1']);
     expect(router.resources.requests).to.have.keys('cpu', 'memory');
 
     // Scraping: annotations and the PodMonitor name the router's port and select this pod.
     const ann = deploy!.spec.template.metadata.annotations;
-    expect(ann['prometheus.io/port']).to.equal(String(router.ports[0].containerPort));
+    expect(ann['prometheus.io/port']).to.equal(String(router.ports.find((p: Doc) => p.name === 'probes').containerPort));
     const [pm] = byKind('PodMonitor');
     for (const [k, v] of Object.entries(pm!.spec.selector.matchLabels)) expect(deploy!.spec.template.metadata.labels[k]).to.equal(v);
     expect(router.ports.map((p: Doc) => p.name)).to.include(pm!.spec.podMetricsEndpoints[0].port);
@@ -168,10 +170,11 @@ describe('deploy manifests (deploy/kubernetes, Dockerfile)', function () {
     const router = byKind('Deployment')[0]!.spec.template.spec.containers.find((c: Doc) => c.name === 'tokenrouter');
     expect(router.args.slice(0, 3), 'the sidecar runs the image command').to.deep.equal(cmd.slice(0, 3));
     const port = await freePort();
+    const probePort = await freePort();
     const args = cmd.slice(1).map((a) => (a === '0.0.0.0' ? '127.0.0.1' : a));
     const child = spawn(process.execPath, [...args, '--port', String(port)], {
       cwd: REPO_ROOT,
-      env: { ...process.env, TOKENROUTER_POLICIES: SHIPPED_POLICIES, TOKENROUTER_LOG_LEVEL: 'silent' },
+      env: { ...process.env, TOKENROUTER_POLICIES: SHIPPED_POLICIES, TOKENROUTER_LOG_LEVEL: 'silent', TOKENROUTER_PROBE_PORT: String(probePort) },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';
@@ -185,6 +188,12 @@ describe('deploy manifests (deploy/kubernetes, Dockerfile)', function () {
         await new Promise((r) => setTimeout(r, 200));
       }
       expect(status, `the router did not become ready: ${stderr}`).to.equal(200);
+      // The probe listener (sidecar: the pod IP's port) serves probes and metrics, and no API route.
+      expect((await fetch(`http://127.0.0.1:${probePort}/readyz`)).status).to.equal(200);
+      const metrics = await fetch(`http://127.0.0.1:${probePort}/metrics`);
+      expect(metrics.status).to.equal(200);
+      expect(await metrics.text()).to.contain('tokenrouter_policy_info');
+      expect((await fetch(`http://127.0.0.1:${probePort}/v1/policies`)).status).to.equal(404);
       // SIGTERM is handled by node itself: the process drains and exits 0.
       const exit = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
       child.kill('SIGTERM');

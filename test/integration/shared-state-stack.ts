@@ -32,6 +32,8 @@ metadata:
 spec:
   models:
     - { name: metered, provider: openai, pricing: { input: 0, output: 1000 }, quality: 0.5, contextWindow: 100000, capabilities: [streaming] }
+    # The simulator fails every call to a model named *-fail500 (src/simulator/script.ts).
+    - { name: metered-broken, provider: openai, upstreamModel: metered-fail500, pricing: { input: 0, output: 1000 }, quality: 0.5, contextWindow: 100000, capabilities: [streaming] }
 `;
 
 export function keysYaml(keys: readonly KeyDef[]): string {
@@ -68,11 +70,13 @@ export interface Answer {
   body: any;
 }
 
+/** POST `body` (default: the metered chat request) to `path`; `body: null` sends a GET. */
 export async function call(baseUrl: string, key: string | undefined, path = '/v1/chat/completions', body: unknown = METERED_BODY): Promise<Answer> {
+  const get = body === null;
   const res = await fetch(`${baseUrl}${path}`, {
-    method: body === undefined ? 'GET' : 'POST',
-    headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    method: get ? 'GET' : 'POST',
+    headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...(get ? {} : { 'content-type': 'application/json' }) },
+    ...(get ? {} : { body: JSON.stringify(body) }),
   });
   const text = await res.text();
   let parsed: unknown = text;
