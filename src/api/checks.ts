@@ -72,3 +72,9 @@ export function rejectSmuggling(body: Record<string, unknown>): void {
     if (SMUGGLING_KEYS.has(k)) fail(k, `${k} is not accepted: upstream addresses and keys come only from the router's policy`);
   }
 }
+
+/** The object without its undefined fields: optional request fields stay absent, never `undefined`. */
+export function withoutUndefined<T extends object>(o: T): T {
+  for (const k of Object.keys(o) as (keyof T)[]) if (o[k] === undefined) delete o[k];
+  return o;
+}

@@ -12,6 +12,7 @@ import {
   optNumber,
   optString,
   rejectSmuggling,
+  withoutUndefined,
   unsupported,
 } from '../checks.js';
 import { routerFields } from '../router-fields.js';
@@ -46,25 +47,25 @@ export function normalizeChatRequest(body: Record<string, any>): CanonicalReques
   const effort = optString(body.reasoning_effort, 'reasoning_effort', 16);
   if (effort !== undefined && !['minimal', 'low', 'medium', 'high'].includes(effort)) fail('reasoning_effort', 'reasoning_effort must be minimal, low, medium or high');
   const router = routerFields(body);
-  return {
+  return withoutUndefined({
     api: 'chat',
     model,
     items,
     tools,
     stream,
-    ...(tc !== undefined ? { toolChoice: tc } : {}),
-    ...(parallelToolCalls !== undefined ? { parallelToolCalls } : {}),
-    ...(format !== undefined ? { textFormat: format } : {}),
-    ...(maxOutputTokens !== undefined ? { maxOutputTokens } : {}),
-    ...(temperature !== undefined ? { temperature } : {}),
-    ...(topP !== undefined ? { topP } : {}),
-    ...(stop !== undefined ? { stop } : {}),
-    ...(metadata !== undefined ? { metadata } : {}),
-    ...(includeUsage !== undefined ? { includeUsage } : {}),
-    ...(effort !== undefined ? { reasoningEffort: effort as CanonicalRequest['reasoningEffort'] } : {}),
-    ...(user !== undefined ? { user } : {}),
-    ...(router !== undefined ? { router } : {}),
-  };
+    toolChoice: tc,
+    parallelToolCalls,
+    textFormat: format,
+    maxOutputTokens,
+    temperature,
+    topP,
+    stop,
+    metadata,
+    includeUsage,
+    reasoningEffort: effort as CanonicalRequest['reasoningEffort'],
+    user,
+    router,
+  });
 }
 
 function stopSequences(v: unknown): string[] | undefined {

@@ -10,6 +10,7 @@ import {
   optNumber,
   optString,
   rejectSmuggling,
+  withoutUndefined,
   unsupported,
 } from '../checks.js';
 import { routerFields } from '../router-fields.js';
@@ -36,26 +37,26 @@ export function normalizeResponsesRequest(body: Record<string, any>): CanonicalR
   if (effort !== undefined && !['minimal', 'low', 'medium', 'high'].includes(effort)) fail('reasoning.effort', 'reasoning.effort must be minimal, low, medium or high');
   if (body.background === true) unsupported('background', 'background responses are not supported by the router');
   const router = routerFields(body);
-  return {
+  return withoutUndefined({
     api: 'responses',
     model,
     items,
     tools,
     stream,
-    ...(instructions !== undefined ? { instructions } : {}),
-    ...(tc !== undefined ? { toolChoice: tc } : {}),
-    ...(parallelToolCalls !== undefined ? { parallelToolCalls } : {}),
-    ...(format !== undefined ? { textFormat: format } : {}),
-    ...(maxOutputTokens !== undefined ? { maxOutputTokens } : {}),
-    ...(temperature !== undefined ? { temperature } : {}),
-    ...(topP !== undefined ? { topP } : {}),
-    ...(metadata !== undefined ? { metadata } : {}),
-    ...(store !== undefined ? { store } : {}),
-    ...(previousResponseId !== undefined ? { previousResponseId } : {}),
-    ...(effort !== undefined ? { reasoningEffort: effort as CanonicalRequest['reasoningEffort'] } : {}),
-    ...(user !== undefined ? { user } : {}),
-    ...(router !== undefined ? { router } : {}),
-  };
+    instructions,
+    toolChoice: tc,
+    parallelToolCalls,
+    textFormat: format,
+    maxOutputTokens,
+    temperature,
+    topP,
+    metadata,
+    store,
+    previousResponseId,
+    reasoningEffort: effort as CanonicalRequest['reasoningEffort'],
+    user,
+    router,
+  });
 }
 
 function tool(raw: unknown, param: string) {
