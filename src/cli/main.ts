@@ -7,7 +7,7 @@ import { validateCommand } from './validate.js';
 
 const USAGE = `usage:
   tokenrouter serve [--port N] [--host H] [--policies DIR]
-  tokenrouter validate [DIR]
+  tokenrouter validate [DIR] [--check-sources]
   tokenrouter test [DIR]               run the PolicyTest suites (DIR/tests/*.yaml): exit 0 pass, 3 invalid, 4 failed or no cases
   tokenrouter explain --request FILE [--policies DIR] [--json] [--assume-credentials] [--caller NAME]
                                        how a request body would be routed, without calling a provider
@@ -33,8 +33,8 @@ async function main(argv: string[]): Promise<number> {
       return serveCommand(values);
     }
     case 'validate': {
-      const { positionals } = parseArgs({ args: rest, allowPositionals: true, strict: true, options: {} });
-      return validateCommand(positionals[0] ?? process.env.TOKENROUTER_POLICIES ?? './policies');
+      const { positionals, values } = parseArgs({ args: rest, allowPositionals: true, strict: true, options: { 'check-sources': { type: 'boolean' } } });
+      return validateCommand(positionals[0] ?? process.env.TOKENROUTER_POLICIES ?? './policies', { checkSources: values['check-sources'] ?? false });
     }
     case 'test': {
       const { positionals } = parseArgs({ args: rest, allowPositionals: true, strict: true, options: {} });

@@ -13,6 +13,7 @@ import { createApp } from './app.js';
 import { Lifecycle } from './lifecycle.js';
 import { boundPort, isLoopbackHost, listen, shutdown } from './listen.js';
 import { listenProbes } from './probe-listener.js';
+import { mountWarnings } from '../policy/mount-check.js';
 import { createSharedState, resolveStateConfig, StateConfigError, type SharedState, type StateConfig } from '../state/backend.js';
 import { RoutingState } from '../state/routing-state.js';
 import { UpstreamClient } from '../upstream/client.js';
@@ -82,6 +83,7 @@ export async function startRouter(opts: StartOptions): Promise<RunningRouter> {
   });
   await watcher.start();
   await reloader.reload();
+  for (const warning of await mountWarnings(directory)) logger.warn({ policies: directory }, warning);
 
   const first = store.current();
   if (first && !loopbackOnly && first.apiKeys.length === 0 && !first.settings.allowAnonymous) {

@@ -13,6 +13,8 @@
 // routing filters need (usage, cooldown) come from a local view, refreshed
 // every pollMs and by every admit's answer; a stale view only means a
 // candidate is tried and refused at admission, which fails over like a 429.
+// Providers without limits cost no Redis round trip: their calls are admitted
+// locally and their tokens and spend are not sent (nothing reads them).
 import { randomUUID } from 'node:crypto';
 import type { ProviderLimits } from '../policy/types.js';
 import type { StateGuard } from './guard.js';
@@ -79,6 +81,7 @@ export class RedisLimits implements LimitsBackend {
   readonly #guard: StateGuard | undefined;
   readonly #pollMs: number;
   #providers: readonly string[] = [];
+  #limited = new Set<string>();
   #timer: NodeJS.Timeout | undefined;
   #lastRenew = 0;
   #polling: Promise<void> | undefined;
@@ -93,9 +96,10 @@ export class RedisLimits implements LimitsBackend {
     this.#pollMs = opts.pollMs ?? 250;
   }
 
-  /** The providers of the live policy: their counters are polled into the local view. */
-  track(providers: readonly string[]): void {
+  /** The providers of the live policy (cool-downs polled for all) and those with limits (counters polled too). */
+  track(providers: readonly string[], limited: readonly string[] = providers): void {
     this.#providers = [...providers];
+    this.#limited = new Set(limited);
     if (!this.#timer) {
       this.#timer = setInterval(() => {
         if (!this.#polling) void this.refresh();
@@ -130,14 +134,15 @@ export class RedisLimits implements LimitsBackend {
     const now = this.#now();
     try {
       const providers = this.#providers;
-      const results = await Promise.all(providers.map((p) => ADMIT.run(this.redis.client, this.#keys(p, now), [now, -1, -1, -1, -1, '', 0, '1'])));
+      const limited = providers.filter((p) => this.#limited.has(p));
       const p = this.redis.client.pipeline();
       for (const name of providers) p.hgetall(this.#coolKey(name));
-      const cools = (await execAll(p)) as Record<string, string>[];
-      providers.forEach((name, i) => {
-        this.#view.set(name, snapshot(results[i] as unknown[], now));
-        this.#cool.set(name, new Map(Object.entries(cools[i]!).map(([m, until]) => [m, Number(until)])));
-      });
+      const [results, cools] = await Promise.all([
+        Promise.all(limited.map((name) => ADMIT.run(this.redis.client, this.#keys(name, now), [now, -1, -1, -1, -1, '', 0, '1']))),
+        execAll(p) as Promise<Record<string, string>[]>,
+      ]);
+      limited.forEach((name, i) => this.#view.set(name, snapshot(results[i] as unknown[], now)));
+      providers.forEach((name, i) => this.#cool.set(name, new Map(Object.entries(cools[i]!).map(([m, until]) => [m, Number(until)]))));
       if (now - this.#lastRenew >= RENEW_EVERY_MS && this.#held.size) {
         this.#lastRenew = now;
         const r = this.redis.client.pipeline();
@@ -176,7 +181,8 @@ export class RedisLimits implements LimitsBackend {
     return undefined;
   }
 
-  admit(provider: string, limits: ProviderLimits | undefined): Promise<Admission> {
+  admit(provider: string, limits: ProviderLimits | undefined): Admission | Promise<Admission> {
+    if (!limits) return { ok: true, release: () => {} };
     const run = async (): Promise<Admission> => {
       const now = this.#now();
       const id = randomUUID();
@@ -217,7 +223,7 @@ export class RedisLimits implements LimitsBackend {
   }
 
   recordTokens(provider: string, tokens: number): void {
-    if (!(tokens > 0)) return;
+    if (!(tokens > 0) || !this.#limited.has(provider)) return;
     const now = this.#now();
     const tk = this.#keys(provider, now)[1];
     const v = this.#view.get(provider);
@@ -227,7 +233,7 @@ export class RedisLimits implements LimitsBackend {
 
   recordSpend(provider: string, usd: number): void {
     const nano = toNano(usd);
-    if (nano <= 0) return;
+    if (nano <= 0 || !this.#limited.has(provider)) return;
     const now = this.#now();
     const sp = this.#keys(provider, now)[3];
     const v = this.#view.get(provider);

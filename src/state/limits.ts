@@ -54,8 +54,8 @@ export interface LimitsBackend {
   cooldown(provider: string, model: string): Cooldown | undefined;
   /** Check the limits and, if clear, take a concurrency slot and count one request. */
   admit(provider: string, limits: ProviderLimits | undefined): Admission | Promise<Admission>;
-  /** The providers of the live policy (a shared backend keeps their view fresh). */
-  track?(providers: readonly string[]): void;
+  /** The providers of the live policy, and which of them have limits (a shared backend keeps their view fresh). */
+  track?(providers: readonly string[], limited: readonly string[]): void;
   stop?(): Promise<void>;
   recordTokens(provider: string, tokens: number): void;
   recordSpend(provider: string, usd: number): void;

@@ -64,6 +64,7 @@ export class RoutingState {
   readonly #metrics: Metrics | undefined;
   readonly #now: () => number;
   #applied: PolicySet | undefined;
+  readonly #local = new Map<string, number>();
 
   constructor(opts: RoutingStateOptions = {}) {
     this.#now = opts.now ?? Date.now;
@@ -85,7 +86,10 @@ export class RoutingState {
     if (!set || set === this.#applied) return;
     this.#applied = set;
     this.prices.apply(set);
-    this.limits.track?.([...set.providers.keys()]);
+    this.limits.track?.(
+      [...set.providers.keys()],
+      [...set.providers.values()].filter((p) => p.limits).map((p) => p.name),
+    );
   }
 
   /**
@@ -153,12 +157,15 @@ export class RoutingState {
   admit(set: PolicySet, c: Target): Admission | Promise<Admission> {
     const taken = (a: Admission): Admission => {
       if (!a.ok) return a;
-      this.#inFlight(set, c.provider.name);
+      this.#inFlight(set, c.provider.name, 1);
+      let released = false;
       return {
         ok: true,
         release: () => {
           a.release();
-          this.#inFlight(set, c.provider.name);
+          if (released) return;
+          released = true;
+          this.#inFlight(set, c.provider.name, -1);
         },
       };
     };
@@ -190,7 +197,10 @@ export class RoutingState {
     await this.limits.stop?.();
   }
 
-  #inFlight(set: PolicySet, provider: string): void {
-    this.#metrics?.providerInFlight.set({ provider: providerLabel(set, provider) }, this.limits.usage(provider).inFlight);
+  /** This replica's own calls (a shared backend's count is every replica's: summing pods would multiply it). */
+  #inFlight(set: PolicySet, provider: string, delta: number): void {
+    const n = (this.#local.get(provider) ?? 0) + delta;
+    this.#local.set(provider, n);
+    this.#metrics?.providerInFlight.set({ provider: providerLabel(set, provider) }, n);
   }
 }
