@@ -75,6 +75,7 @@ function round(x: number): number {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
+  // Run on its own: node dist/bench/outage.js [--quick]
   const quick = process.argv.includes('--quick');
   const r = await runOutageBench(quick ? { concurrency: 200, samples: 100 } : {});
   console.log(JSON.stringify(r, null, 2));
