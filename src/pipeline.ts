@@ -5,98 +5,30 @@
 // Each stage is a plain function over plain data; the request keeps the policy
 // snapshot it started with (ex.policy) to the end.
 import { Accumulator } from './canonical/accumulate.js';
-import type { Api, CanonicalEvent, CanonicalRequest, CanonicalResult, Usage } from './canonical/types.js';
+import type { Api, CanonicalEvent, CanonicalRequest } from './canonical/types.js';
 import { normalizeChatRequest } from './api/chat/normalize.js';
 import { normalizeResponsesRequest } from './api/responses/normalize.js';
-import { renderChatCompletion, type ChatContext } from './api/chat/render.js';
+import { renderChatCompletion } from './api/chat/render.js';
 import { ChatStreamRenderer } from './api/chat/stream.js';
 import { renderResponse } from './api/responses/render.js';
 import type { ResponseContext } from './api/responses/shapes.js';
 import { ResponsesStreamRenderer } from './api/responses/stream.js';
-import { wireId } from './api/ids.js';
 import { RequestFirewall } from './firewall/request.js';
 import { firewallReporter } from './firewall/telemetry.js';
-import type { PolicySet } from './policy/types.js';
 import { decide } from './routing/decide.js';
-import type { RoutingFacts } from './routing/facts.js';
-import type { Candidate, Selection } from './routing/select.js';
+import type { Candidate } from './routing/select.js';
 import { RouterError } from './server/errors.js';
-import type { SseWriter } from './server/sse.js';
-import { withConversation, type ConversationStore } from './state/conversations.js';
-import type { SharedState } from './state/backend.js';
-import type { KeyTicket } from './state/key-admission.js';
-import type { RoutingState } from './state/routing-state.js';
+import { withConversation } from './state/conversations.js';
 import { modelLabel, providerLabel } from './telemetry/labels.js';
-import type { Logger } from './telemetry/log.js';
-import type { Metrics } from './telemetry/metrics.js';
-import type { UpstreamClient } from './upstream/client.js';
 import { hasCredentials } from './upstream/credentials.js';
-import { dispatchOnce, dispatchStream, ClientGoneError, type Attempt, type DispatchContext } from './upstream/dispatch.js';
-import { resilienceSettings, type ResilienceState } from './upstream/resilience.js';
+import { dispatchOnce, dispatchStream, ClientGoneError, type DispatchContext } from './upstream/dispatch.js';
+import { resilienceSettings } from './upstream/resilience.js';
 import { UpstreamHttpError } from './upstream/errors.js';
+import type { Decision, Exchange, PipelineDeps } from './stages/types.js';
+import { account, errorStatus } from './stages/account.js';
+import { chatContext, costUsd, decisionHeaders, estimateUsd, responseContext, store, warningsMetadata } from './stages/respond.js';
 
-export interface PipelineDeps {
-  resilience: ResilienceState;
-  /** Live routing inputs: price sources, latency statistics, account limits and cool-downs. */
-  routing: RoutingState;
-  client: UpstreamClient;
-  conversations: ConversationStore;
-  /** Client key limits and budgets, the usage ledger. */
-  state: SharedState;
-  metrics: Metrics;
-  logger: Logger;
-}
-
-export interface Exchange {
-  api: Api;
-  body: Record<string, any>;
-  policy: PolicySet;
-  caller: string;
-  requestId: string;
-  signal: AbortSignal;
-  /** Send a JSON answer (status 200) with headers. */
-  json(body: unknown, headers: Record<string, string>): void;
-  sse: SseWriter;
-  /** Abort the upstream call (drain timeout). */
-  abortUpstream(): void;
-  /** Register what to do when a drain times out with this stream still open. */
-  onDrainTimeout(hook: () => void): () => void;
-  /** Headers set on any answer, success or error. */
-  setHeaders(headers: Record<string, string>): void;
-}
-
-interface Decision {
-  selection?: Selection;
-  rules: string[];
-  warnings: string[];
-  attempts: Attempt[];
-  served?: Candidate;
-  usage?: Usage;
-  /** Actual cost (non-stream) or the routing estimate (streams, whose headers precede usage). */
-  costUsd?: number;
-  /** The drain timeout ended this request. */
-  drained?: boolean;
-  /** A stream has committed (headers are going out mid-attempt). */
-  streaming?: boolean;
-  startedAt: number;
-  failoverReason?: string;
-  dispatch?: DispatchContext;
-  /** The routing facts, which firewall rules' `when` conditions read. */
-  facts?: RoutingFacts;
-  firewall?: RequestFirewall;
-  /** A response-scope firewall rule ended the stream. */
-  blocked?: boolean;
-  /** Firewall rules that acted, for the decision log line. */
-  firewallHits: { rule: string; action: string; scope: string }[];
-  /** The key's rpm/tpm slot and budget reservation, settled in account. */
-  keyTicket?: KeyTicket;
-  /** The budget reservation's estimate (USD). */
-  estimateUsd?: number;
-  /** Routing's input-token estimate. */
-  inputTokens?: number;
-  /** HTTP status of the answer (errors: the error's). */
-  status?: number;
-}
+export type { Exchange, PipelineDeps } from './stages/types.js';
 
 export async function runPipeline(deps: PipelineDeps, ex: Exchange): Promise<void> {
   const started = process.hrtime.bigint();
@@ -301,168 +233,4 @@ function dispatchContext(deps: PipelineDeps, ex: Exchange, req: CanonicalRequest
   };
   d.dispatch = ctx;
   return ctx;
-}
-
-function account(deps: PipelineDeps, ex: Exchange, d: Decision, outcome: string, started: bigint): void {
-  const set = ex.policy;
-  const provider = providerLabel(set, d.served?.provider.name);
-  const model = modelLabel(set, d.served?.provider.name, d.served?.model.name);
-  const m = deps.metrics;
-  m.requests.inc({ api: ex.api, provider, model, outcome });
-  m.requestDuration.observe({ api: ex.api, outcome }, Number(process.hrtime.bigint() - started) / 1e9);
-  for (const a of d.attempts) {
-    const labels = { provider: providerLabel(set, a.provider), model: modelLabel(set, a.provider, a.model) };
-    m.upstreamAttempts.inc({ ...labels, outcome: a.outcome });
-    if (a.ttftMs !== undefined) m.timeToFirstToken.observe(labels, a.ttftMs / 1000);
-  }
-  const cost = d.usage && d.served ? costUsd(deps, d.served, d.usage) : undefined;
-  if (d.usage && d.served) {
-    m.tokens.inc({ provider, model, direction: 'input' }, d.usage.inputTokens);
-    m.tokens.inc({ provider, model, direction: 'output' }, d.usage.outputTokens);
-    if (cost! > 0) m.costUsd.inc({ provider, model }, cost!);
-  }
-  deps.routing.record({
-    attempts: d.attempts,
-    ...(d.served ? { served: d.served } : {}),
-    ...(d.usage ? { usage: d.usage } : {}),
-    ...(cost !== undefined ? { costUsd: cost } : {}),
-    streamed: d.streaming === true,
-  });
-  // A stream that committed but never reported usage was still billed: keep its estimate.
-  const spent = cost ?? (d.streaming ? (d.estimateUsd ?? 0) : 0);
-  deps.state.keys.settle(d.keyTicket, { tokens: d.usage ? d.usage.inputTokens + d.usage.outputTokens : 0, costUsd: spent });
-  // Who served it, or for a failure whom it last tried ('' when nothing was tried).
-  const last = d.attempts.at(-1);
-  deps.state.recordUsage({
-    key: ex.caller,
-    provider: d.served?.provider.name ?? last?.provider ?? '',
-    model: d.served?.model.name ?? last?.model ?? '',
-    inputTokens: d.usage?.inputTokens ?? 0,
-    outputTokens: d.usage?.outputTokens ?? 0,
-    cachedTokens: d.usage?.cachedTokens ?? 0,
-    reasoningTokens: d.usage?.reasoningTokens ?? 0,
-    costUsd: spent,
-    error: outcome !== 'success',
-  });
-  deps.logger.info(
-    {
-      request_id: ex.requestId,
-      api: ex.api,
-      caller: ex.caller,
-      policy_version: set.version,
-      mode: d.selection?.mode,
-      rules: d.rules,
-      provider: d.served?.provider.name,
-      model: d.served?.model.name,
-      attempts: d.attempts.map((a) => `${a.provider}/${a.model}:${a.outcome}${a.reason ? `:${a.reason}` : ''}${a.status ? `:${a.status}` : ''}`),
-      firewall: d.firewallHits.length ? d.firewallHits : undefined,
-      outcome,
-      // 499 (nginx's "client closed request") for a client that left.
-      status: outcome === 'client_gone' ? 499 : d.status,
-      usage: d.usage ? { input: d.usage.inputTokens, output: d.usage.outputTokens, cached: d.usage.cachedTokens, reasoning: d.usage.reasoningTokens } : undefined,
-      cost_usd: cost ?? (spent > 0 ? spent : undefined),
-      latency_ms: Math.round(Number(process.hrtime.bigint() - started) / 1e5) / 10,
-    },
-    'decision',
-  );
-}
-
-// ---- helpers ----------------------------------------------------------------
-
-function responseContext(ex: Exchange, req: CanonicalRequest, c: Candidate, d: Decision): ResponseContext {
-  return {
-    id: wireId('resp_'),
-    createdAt: Math.floor(Date.now() / 1000),
-    model: c.model.name,
-    request: req,
-    routerMetadata: {
-      provider: c.provider.name,
-      routing_mode: d.selection?.mode ?? '',
-      request_id: ex.requestId,
-      routing_confidence: String(d.selection?.confidence ?? 1),
-      ...(d.warnings.length ? { warnings: warningsMetadata(d) } : {}),
-    },
-  };
-}
-
-function warningsMetadata(d: Decision): string {
-  return d.warnings.join(' | ').slice(0, 512);
-}
-
-function chatContext(c: Candidate): ChatContext {
-  return { id: wireId('chatcmpl-'), created: Math.floor(Date.now() / 1000), model: c.model.name };
-}
-
-async function store(deps: PipelineDeps, req: CanonicalRequest, id: string, result: CanonicalResult, response: Record<string, unknown> | undefined, c: Candidate): Promise<void> {
-  if (req.store === false) {
-    await deps.conversations.put({ id, stored: false, createdAt: Date.now() });
-    return;
-  }
-  await deps.conversations.put({
-    id,
-    stored: true,
-    items: req.items,
-    result,
-    ...(response ? { response } : {}),
-    provider: c.provider.name,
-    providerType: c.provider.type,
-    model: c.model.name,
-    createdAt: Date.now(),
-  });
-}
-
-/**
- * What a budget reserves before the call: the routing estimate of the first
- * candidate (input tokens at its price + the expected output), else — a rule's
- * fallback has no score — the input estimate plus the most output the request
- * allows, at the dearest candidate's prices.
- */
-function estimateUsd(deps: PipelineDeps, req: CanonicalRequest, d: Decision): number {
-  const first = d.selection?.candidates[0];
-  if (first?.terms) return first.terms.costUsd;
-  const inputTokens = d.inputTokens ?? 0;
-  let worst = 0;
-  for (const c of d.selection?.candidates ?? []) {
-    const p = deps.routing.priceOf(c);
-    const output = req.maxOutputTokens ?? c.model.maxOutputTokens ?? 4096;
-    worst = Math.max(worst, (inputTokens * p.input + output * p.output) / 1e6);
-  }
-  return worst;
-}
-
-/** The HTTP status an error becomes (a committed stream already sent 200). */
-function errorStatus(err: unknown, committed: boolean): number {
-  if (committed) return 200;
-  if (err instanceof ClientGoneError) return 499;
-  if (err instanceof RouterError) return err.status;
-  if (err instanceof UpstreamHttpError) return err.mapped.status;
-  return 500;
-}
-
-/** USD for reported usage at the live price (price sources), else the catalog's. */
-function costUsd(deps: PipelineDeps, c: Candidate, u: Usage): number {
-  const p = deps.routing.priceOf(c);
-  const cached = Math.min(u.cachedTokens, u.inputTokens);
-  const input = (u.inputTokens - cached) * p.input + cached * (p.cachedInput ?? p.input);
-  return (input + u.outputTokens * p.output) / 1e6;
-}
-
-function decisionHeaders(ex: Exchange, d: Decision): Record<string, string> {
-  const h: Record<string, string> = {
-    'x-tokenrouter-request-id': ex.requestId,
-    'x-tokenrouter-policy-version': ex.policy.version,
-    // A stream commits during its (successful) attempt, before that attempt is recorded.
-    'x-tokenrouter-attempts': String(d.attempts.length + (d.streaming && d.served ? 1 : 0)),
-  };
-  if (d.selection) h['x-tokenrouter-mode'] = d.selection.mode;
-  if (d.served) {
-    h['x-tokenrouter-provider'] = d.served.provider.name;
-    h['x-tokenrouter-model'] = d.served.model.name;
-  }
-  if (d.rules.length) h['x-tokenrouter-rules'] = d.rules.join(',');
-  if (d.costUsd !== undefined) h['x-tokenrouter-cost-usd'] = d.costUsd.toFixed(8);
-  if (d.failoverReason) h['x-tokenrouter-failover-reason'] = d.failoverReason;
-  if (d.dispatch?.stopReason) h['x-tokenrouter-stop-reason'] = d.dispatch.stopReason;
-  if (d.warnings.length) h['x-tokenrouter-warnings'] = encodeURIComponent(d.warnings.join(' | ')).slice(0, 2000);
-  return h;
 }
