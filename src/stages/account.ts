@@ -13,16 +13,28 @@ export function account(deps: PipelineDeps, ex: Exchange, d: Decision, outcome: 
   const model = modelLabel(set, d.served?.provider.name, d.served?.model.name);
   const m = deps.metrics;
   m.requests.inc({ api: ex.api, provider, model, outcome });
-  m.requestDuration.observe({ api: ex.api, outcome }, Number(process.hrtime.bigint() - started) / 1e9);
+  const totalSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+  m.requestDuration.observe({ api: ex.api, outcome }, totalSeconds);
+  if (d.selection) {
+    m.decisions.inc({ mode: d.selection.mode, source: d.selection.modeSource });
+    for (const rule of d.rules) m.ruleMatches.inc({ rule: set.routingRules.some((r) => r.name === rule) ? rule : 'other' });
+  }
+  let upstreamMs = 0;
   for (const a of d.attempts) {
     const labels = { provider: providerLabel(set, a.provider), model: modelLabel(set, a.provider, a.model) };
     m.upstreamAttempts.inc({ ...labels, outcome: a.outcome });
+    m.upstreamDuration.observe({ ...labels, outcome: a.outcome }, a.ms / 1000);
+    upstreamMs += a.ms;
     if (a.ttftMs !== undefined) m.timeToFirstToken.observe(labels, a.ttftMs / 1000);
   }
+  // Attempt times are whole milliseconds: clamp so rounding never reports negative overhead.
+  m.routerOverhead.observe({ api: ex.api }, Math.max(0, totalSeconds - upstreamMs / 1000));
   const cost = d.usage && d.served ? costUsd(deps, d.served, d.usage) : undefined;
   if (d.usage && d.served) {
     m.tokens.inc({ provider, model, direction: 'input' }, d.usage.inputTokens);
     m.tokens.inc({ provider, model, direction: 'output' }, d.usage.outputTokens);
+    m.tokens.inc({ provider, model, direction: 'cached' }, d.usage.cachedTokens);
+    m.tokens.inc({ provider, model, direction: 'reasoning' }, d.usage.reasoningTokens);
     if (cost! > 0) m.costUsd.inc({ provider, model }, cost!);
   }
   deps.routing.record({

@@ -17,6 +17,10 @@ export interface Metrics {
   tokens: Counter<'provider' | 'model' | 'direction'>;
   costUsd: Counter<'provider' | 'model'>;
   requestDuration: Histogram<'api' | 'outcome'>;
+  upstreamDuration: Histogram<'provider' | 'model' | 'outcome'>;
+  routerOverhead: Histogram<'api'>;
+  decisions: Counter<'mode' | 'source'>;
+  ruleMatches: Counter<'rule'>;
   priceSourceRefreshes: Counter<'source' | 'result'>;
   priceSourceLastSuccess: Gauge<'source'>;
   priceSourceModels: Gauge<'source'>;
@@ -100,7 +104,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
     }),
     tokens: new Counter({
       name: 'tokenrouter_tokens_total',
-      help: 'Tokens reported by providers, by direction (input, output).',
+      help: 'Tokens reported by providers, by type: input, output, cached (part of input), reasoning (part of output).',
       labelNames: ['provider', 'model', 'direction'] as const,
       registers: [registry],
     }),
@@ -115,6 +119,32 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
       help: 'Data-plane request duration (streams: until the last byte).',
       labelNames: ['api', 'outcome'] as const,
       buckets: LATENCY_BUCKETS_SECONDS,
+      registers: [registry],
+    }),
+    upstreamDuration: new Histogram({
+      name: 'tokenrouter_upstream_duration_seconds',
+      help: 'Duration of each upstream attempt (streams: until the upstream ended), by outcome.',
+      labelNames: ['provider', 'model', 'outcome'] as const,
+      buckets: LATENCY_BUCKETS_SECONDS,
+      registers: [registry],
+    }),
+    routerOverhead: new Histogram({
+      name: 'tokenrouter_router_overhead_seconds',
+      help: 'Time spent in the router itself: request duration minus the time upstream attempts took.',
+      labelNames: ['api'] as const,
+      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+      registers: [registry],
+    }),
+    decisions: new Counter({
+      name: 'tokenrouter_decisions_total',
+      help: 'Routing decisions by mode and by what set the mode (rule, request, default).',
+      labelNames: ['mode', 'source'] as const,
+      registers: [registry],
+    }),
+    ruleMatches: new Counter({
+      name: 'tokenrouter_rule_matches_total',
+      help: 'Routing rule matches by rule name (names from the live policy).',
+      labelNames: ['rule'] as const,
       registers: [registry],
     }),
     retries: new Counter({
