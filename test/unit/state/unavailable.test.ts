@@ -53,7 +53,7 @@ describe('state backend unavailable (Redis not listening)', () => {
     mode = 'fail_open';
     const t0 = Date.now();
     const ticket = await state.keys.admit(set, 'limited', 0.01);
-    expect(Date.now() - t0, 'no queueing, no timeout wait').to.be.lessThan(200);
+    expect(Date.now() - t0, 'no queueing, no timeout wait').to.be.lessThan(500); // the command timeout is 1 s
     expect(ticket).to.include({ key: 'limited' });
     expect(ticket!.budget, 'nothing was reserved').to.equal(undefined);
     expect(await counter(metrics, 'key_rate', 'fail_open')).to.equal(1);
