@@ -5,6 +5,7 @@ import { expect } from 'chai';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { FIXTURES } from '../helpers/paths.js';
+import { parseSseText } from '../../src/upstream/sse.js';
 import {
   assertValid,
   streamEventSchemaName,
@@ -27,21 +28,11 @@ interface SseEvent {
   data: Json;
 }
 
-/** Minimal SSE parsing: split on blank lines, join the `data:` lines, ignore `[DONE]`. */
+/** The router's own SSE decoder (src/upstream/sse.ts); `[DONE]` carries no event. */
 function parseSse(text: string): SseEvent[] {
-  const out: SseEvent[] = [];
-  for (const block of text.split(/\r?\n\r?\n/)) {
-    let event: string | undefined;
-    const data: string[] = [];
-    for (const line of block.split(/\r?\n/)) {
-      if (line.startsWith('event:')) event = line.slice(6).trim();
-      else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
-    }
-    const payload = data.join('\n');
-    if (payload === '' || payload.trim() === '[DONE]') continue;
-    out.push({ event, data: JSON.parse(payload) as Json });
-  }
-  return out;
+  return parseSseText(text)
+    .filter((m) => m.data.trim() !== '' && m.data.trim() !== '[DONE]')
+    .map((m) => ({ event: m.event, data: JSON.parse(m.data) as Json }));
 }
 
 function examples(pattern: RegExp): string[] {

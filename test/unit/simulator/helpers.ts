@@ -1,21 +1,14 @@
 // Small helpers for the simulator tests: read an SSE body into events.
+import { parseSseText } from '../../../src/upstream/sse.js';
+
 export interface SseEvent {
   event?: string;
   data: string;
 }
 
+/** The router's own SSE decoder (src/upstream/sse.ts), so tests read streams exactly as the router does. */
 export function parseSse(text: string): SseEvent[] {
-  const out: SseEvent[] = [];
-  for (const block of text.split(/\r?\n\r?\n/)) {
-    let event: string | undefined;
-    const data: string[] = [];
-    for (const line of block.split(/\r?\n/)) {
-      if (line.startsWith('event:')) event = line.slice(6).trim();
-      else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
-    }
-    if (data.length > 0) out.push(event ? { event, data: data.join('\n') } : { data: data.join('\n') });
-  }
-  return out;
+  return parseSseText(text);
 }
 
 export async function post(url: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
