@@ -4,6 +4,8 @@
 //   error handler (OpenAI error shape).
 // Routes added below the gate cannot skip authentication or the body limits.
 import express, { type NextFunction, type Request, type Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { PolicySet } from '../policy/types.js';
 import type { PolicyStore } from '../policy/store.js';
 import { maskSecrets, type Logger } from '../telemetry/log.js';
 import type { Metrics } from '../telemetry/metrics.js';
@@ -71,25 +73,30 @@ export function createApp(deps: AppDeps): express.Express {
 }
 
 /** Request accounting: in-flight count for drain, route-templated metrics. */
-function observe({ metrics, lifecycle }: AppDeps) {
+function observe(deps: AppDeps) {
   return (req: Request, res: Response, next: NextFunction): void => {
-    const start = process.hrtime.bigint();
-    lifecycle.begin();
-    if (lifecycle.draining) res.setHeader('Connection', 'close');
-    let done = false;
-    const finish = (): void => {
-      if (done) return;
-      done = true;
-      lifecycle.end();
-      const route = req.route ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
-      const status = res.headersSent ? String(res.statusCode) : '499';
-      metrics.httpRequests.inc({ route, method: methodLabel(req.method), status });
-      metrics.httpDuration.observe({ route }, Number(process.hrtime.bigint() - start) / 1e9);
-    };
-    res.once('finish', finish);
-    res.once('close', finish);
+    observeRequest(deps, req, res, () => (req.route ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched'));
     next();
   };
+}
+
+/** Counts the request in flight until its response finishes or its connection closes, then records its metrics. */
+export function observeRequest({ metrics, lifecycle }: Pick<AppDeps, 'metrics' | 'lifecycle'>, req: IncomingMessage, res: ServerResponse, route: () => string): void {
+  const start = process.hrtime.bigint();
+  lifecycle.begin();
+  if (lifecycle.draining) res.setHeader('Connection', 'close');
+  let done = false;
+  const finish = (): void => {
+    if (done) return;
+    done = true;
+    lifecycle.end();
+    const status = res.headersSent ? String(res.statusCode) : '499';
+    const r = route();
+    metrics.httpRequests.inc({ route: r, method: methodLabel(req.method ?? ''), status });
+    metrics.httpDuration.observe({ route: r }, Number(process.hrtime.bigint() - start) / 1e9);
+  };
+  res.once('finish', finish);
+  res.once('close', finish);
 }
 
 const METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']);
@@ -98,40 +105,50 @@ function methodLabel(m: string): string {
 }
 
 /** Not ready or draining → 503; otherwise pin the policy snapshot for this request. */
-function gate({ store, lifecycle, maxHeaders = DEFAULT_MAX_HEADERS }: AppDeps) {
+function gate(deps: AppDeps) {
   return (req: Request, _res: Response, next: NextFunction): void => {
-    if (req.rawHeaders.length / 2 > maxHeaders) return next(new RouterError('too_many_headers'));
-    if (lifecycle.draining) return next(new RouterError('server_draining', undefined, null, { 'retry-after': '1' }));
-    const set = store.current();
-    if (!set) return next(new RouterError('policy_not_loaded', undefined, null, { 'retry-after': '5' }));
-    req.policy = set;
+    req.policy = admitRequest(deps, req);
     next();
   };
 }
 
-function errorHandler({ logger, metrics }: AppDeps) {
+/** The gate's checks (header count, drain, readiness): the request's policy snapshot, or a RouterError. */
+export function admitRequest({ store, lifecycle, maxHeaders = DEFAULT_MAX_HEADERS }: Pick<AppDeps, 'store' | 'lifecycle' | 'maxHeaders'>, req: IncomingMessage): PolicySet {
+  if (req.rawHeaders.length / 2 > maxHeaders) throw new RouterError('too_many_headers');
+  if (lifecycle.draining) throw new RouterError('server_draining', undefined, null, { 'retry-after': '1' });
+  const set = store.current();
+  if (!set) throw new RouterError('policy_not_loaded', undefined, null, { 'retry-after': '5' });
+  return set;
+}
+
+function errorHandler(deps: AppDeps) {
   // Express recognises error handlers by their four parameters.
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
-    if (err instanceof RouterError) {
-      sendError(res, err);
-      return;
-    }
-    if (err instanceof ClientGoneError) {
-      res.destroy();
-      return;
-    }
-    if (err instanceof UpstreamHttpError) {
-      sendUpstreamError(res, err);
-      return;
-    }
-    // Express's own client errors (e.g. a malformed %-escape in the path) carry a 4xx status: the caller's fault, not a bug.
-    const status = (err as { status?: unknown; statusCode?: unknown })?.status ?? (err as { statusCode?: unknown })?.statusCode;
-    if (typeof status === 'number' && status >= 400 && status < 500) {
-      sendError(res, new RouterError('invalid_path'));
-      return;
-    }
-    metrics.unhandledErrors.inc();
-    logger.error({ err: { message: maskSecrets(String((err as Error)?.message)), name: (err as Error)?.name }, route: req.route?.path ?? 'unmatched' }, 'unhandled error');
-    sendError(res, new RouterError('internal_error'));
+    answerError(deps, err, res, req.route?.path ?? 'unmatched');
   };
+}
+
+/** Any error as an answer in the OpenAI error shape; unexpected ones are counted and logged (masked). */
+export function answerError({ logger, metrics }: Pick<AppDeps, 'logger' | 'metrics'>, err: unknown, res: ServerResponse, route: string): void {
+  if (err instanceof RouterError) {
+    sendError(res, err);
+    return;
+  }
+  if (err instanceof ClientGoneError) {
+    res.destroy();
+    return;
+  }
+  if (err instanceof UpstreamHttpError) {
+    sendUpstreamError(res, err);
+    return;
+  }
+  // Express's own client errors (e.g. a malformed %-escape in the path) carry a 4xx status: the caller's fault, not a bug.
+  const status = (err as { status?: unknown; statusCode?: unknown })?.status ?? (err as { statusCode?: unknown })?.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    sendError(res, new RouterError('invalid_path'));
+    return;
+  }
+  metrics.unhandledErrors.inc();
+  logger.error({ err: { message: maskSecrets(String((err as Error)?.message)), name: (err as Error)?.name }, route }, 'unhandled error');
+  sendError(res, new RouterError('internal_error'));
 }

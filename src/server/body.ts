@@ -6,6 +6,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import type { Readable } from 'node:stream';
+import type { IncomingMessage } from 'node:http';
 import { RouterError } from './errors.js';
 
 declare module 'express-serve-static-core' {
@@ -19,47 +20,53 @@ const JSON_TYPE = /^application\/([a-z0-9.+-]*\+)?json\s*(;|$)/i;
 
 export function jsonBody(limitBytes: () => number) {
   return async (req: Request, _res: Response, next: NextFunction): Promise<void> => {
-    if (BODYLESS.has(req.method)) return next();
-    const length = req.headers['content-length'];
-    const chunked = req.headers['transfer-encoding'] !== undefined;
-    if (!chunked && (length === undefined || length === '0')) {
-      req.body = undefined;
-      return next();
-    }
-    const type = req.headers['content-type'] ?? '';
-    if (!JSON_TYPE.test(type)) return next(new RouterError('unsupported_media_type'));
-    const limit = limitBytes();
-    if (length !== undefined && Number(length) > limit) {
-      return next(new RouterError('body_too_large', `The request body exceeds the limit of ${limit} bytes.`));
-    }
-    let source: Readable;
+    let read: JsonBody | undefined;
     try {
-      source = decoder(req);
+      read = await readJsonBody(req, limitBytes());
     } catch (err) {
       return next(err);
     }
-    let raw: Buffer;
-    try {
-      raw = await readLimited(source, limit);
-    } catch (err) {
-      return next(err);
-    }
-    let value: unknown;
-    try {
-      value = JSON.parse(raw.toString('utf8'));
-    } catch {
-      return next(new RouterError('invalid_json'));
-    }
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) return next(new RouterError('invalid_body'));
-    const bad = findForbiddenKey(value, raw);
-    if (bad !== undefined) return next(new RouterError('forbidden_key', undefined, bad));
-    req.body = value;
-    req.rawBody = raw;
+    req.body = read?.value;
+    if (read) req.rawBody = read.raw;
     next();
   };
 }
 
-function decoder(req: Request): Readable {
+export interface JsonBody {
+  value: Record<string, unknown>;
+  raw: Buffer;
+}
+
+/**
+ * The request's JSON object, or undefined for a bodyless request; throws a
+ * RouterError for anything else (wrong type, too large, malformed, not an
+ * object, a forbidden key).
+ */
+export async function readJsonBody(req: IncomingMessage, limit: number): Promise<JsonBody | undefined> {
+  if (BODYLESS.has(req.method ?? '')) return undefined;
+  const length = req.headers['content-length'];
+  const chunked = req.headers['transfer-encoding'] !== undefined;
+  if (!chunked && (length === undefined || length === '0')) return undefined;
+  const type = req.headers['content-type'] ?? '';
+  if (!JSON_TYPE.test(type)) throw new RouterError('unsupported_media_type');
+  if (length !== undefined && Number(length) > limit) {
+    throw new RouterError('body_too_large', `The request body exceeds the limit of ${limit} bytes.`);
+  }
+  const raw = await readLimited(decoder(req), limit);
+  const text = raw.toString('utf8');
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new RouterError('invalid_json');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new RouterError('invalid_body');
+  const bad = findForbiddenKey(value, text);
+  if (bad !== undefined) throw new RouterError('forbidden_key', undefined, bad);
+  return { value: value as Record<string, unknown>, raw };
+}
+
+function decoder(req: IncomingMessage): Readable {
   const enc = String(req.headers['content-encoding'] ?? 'identity').toLowerCase().trim();
   switch (enc) {
     case 'identity':
@@ -106,9 +113,8 @@ function readLimited(stream: Readable, limit: number): Promise<Buffer> {
 const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype']);
 
 /** JSON pointer of the first forbidden key, or undefined. Walks only when the raw text could contain one. */
-export function findForbiddenKey(value: unknown, raw?: Buffer): string | undefined {
-  if (raw) {
-    const text = raw.toString('latin1');
+export function findForbiddenKey(value: unknown, text?: string): string | undefined {
+  if (text !== undefined) {
     if (!text.includes('__proto__') && !text.includes('constructor') && !text.includes('prototype') && !text.includes('\\u')) return undefined;
   }
   const stack: [unknown, string][] = [[value, '']];

@@ -2,7 +2,8 @@
 // status and OpenAI error `type`; every error leaves the router in the OpenAI
 // shape {error: {message, type, param, code}}. README.md documents each code
 // (test/unit/server/error-registry.test.ts keeps the two in step).
-import type { Response } from 'express';
+import type { ServerResponse } from 'node:http';
+import { sendJson } from './json-response.js';
 import type { UpstreamHttpError } from '../upstream/errors.js';
 
 export interface ErrorDefinition {
@@ -94,17 +95,16 @@ export function wireError(err: RouterError): WireError {
   return { error: { message: err.message, type: err.type, param: err.param, code: err.code } };
 }
 
-export function sendError(res: Response, err: RouterError): void {
+export function sendError(res: ServerResponse, err: RouterError): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
-  for (const [k, v] of Object.entries(err.headers)) res.setHeader(k, v);
-  res.status(err.status).json(wireError(err));
+  sendJson(res, err.status, wireError(err), err.headers);
 }
 
 /** A provider failure, mapped (PROVIDERS.md §6): status, retry hints, the OpenAI shape. */
-export function sendUpstreamError(res: Response, err: UpstreamHttpError): void {
+export function sendUpstreamError(res: ServerResponse, err: UpstreamHttpError): void {
   if (res.headersSent) {
     res.end();
     return;
@@ -112,5 +112,5 @@ export function sendUpstreamError(res: Response, err: UpstreamHttpError): void {
   const m = err.mapped;
   if (m.retryAfterSeconds !== undefined) res.setHeader('retry-after', String(m.retryAfterSeconds));
   if (m.shouldRetry === false) res.setHeader('x-should-retry', 'false');
-  res.status(m.status).json({ error: { message: m.message, type: m.type, param: m.param ?? null, code: m.code } });
+  sendJson(res, m.status, { error: { message: m.message, type: m.type, param: m.param ?? null, code: m.code } });
 }

@@ -2,9 +2,8 @@
 // them only on its connection-check tick, so that tick is set too), a header
 // count cap, and graceful shutdown — stop accepting, let in-flight requests
 // finish within a grace period, then close what is left and resolve.
-import { createServer, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type express from 'express';
 import type { Lifecycle } from './lifecycle.js';
 
 export interface ListenOptions {
@@ -15,7 +14,7 @@ export interface ListenOptions {
   keepAliveTimeoutMs?: number;
 }
 
-export async function listen(app: express.Express, opts: ListenOptions): Promise<Server> {
+export async function listen(app: RequestListener, opts: ListenOptions): Promise<Server> {
   const server = createServer(
     {
       headersTimeout: opts.headersTimeoutMs ?? 30_000,

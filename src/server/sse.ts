@@ -1,12 +1,12 @@
 // Server-sent events to the client: headers that stop proxies buffering, one
 // write per event, and nothing sent before `open()` — which the pipeline calls
 // only once the upstream has produced its first event.
-import type { Response } from 'express';
+import type { ServerResponse } from 'node:http';
 
 export class SseWriter {
   #open = false;
 
-  constructor(readonly res: Response) {}
+  constructor(readonly res: ServerResponse) {}
 
   get isOpen(): boolean {
     return this.#open;
@@ -15,8 +15,8 @@ export class SseWriter {
   open(headers: Record<string, string>): void {
     if (this.#open) return;
     this.#open = true;
-    this.res.status(200);
-    for (const [k, v] of Object.entries(headers)) this.res.setHeader(k, v);
+    this.res.statusCode = 200;
+    for (const k in headers) this.res.setHeader(k, headers[k]!);
     this.res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
     this.res.setHeader('Cache-Control', 'no-cache');
     this.res.setHeader('X-Accel-Buffering', 'no');

@@ -1,7 +1,7 @@
 // Composition root: policy store + reloader + watcher, metrics, logger, the
 // Express app and the HTTP server, wired together. Used by `tokenrouter serve`
 // and by the tests, so both run exactly the same router.
-import type { Server } from 'node:http';
+import type { RequestListener, Server } from 'node:http';
 import path from 'node:path';
 import { formatProblem } from '../policy/load.js';
 import { Reloader } from '../policy/reloader.js';
@@ -10,6 +10,7 @@ import { PolicyWatcher } from '../policy/watch.js';
 import { createLogger, type Logger } from '../telemetry/log.js';
 import { createMetrics, type Metrics } from '../telemetry/metrics.js';
 import { createApp } from './app.js';
+import { withDataPlanePath } from './data-plane-path.js';
 import { Lifecycle } from './lifecycle.js';
 import { boundPort, isLoopbackHost, listen, shutdown } from './listen.js';
 import { listenProbes } from './probe-listener.js';
@@ -122,7 +123,7 @@ export async function startRouter(opts: StartOptions): Promise<RunningRouter> {
   let server: Server;
   let probes: Server | undefined;
   try {
-    server = await listen(app, { port: opts.port ?? 8080, host });
+    server = await listen(withDataPlanePath(deps, app as RequestListener), { port: opts.port ?? 8080, host });
     if (opts.probePort !== undefined) probes = await listenProbes(deps, opts.probePort, opts.probeHost ?? '0.0.0.0');
   } catch (err) {
     (server! as Server | undefined)?.close();

@@ -213,11 +213,11 @@ function build(ctx: DispatchContext, candidate: Candidate, adapter: ProviderAdap
   }
 }
 
-export async function send(ctx: DispatchContext, candidate: Candidate, adapter: ProviderAdapter, upstream: UpstreamRequest, extraSignal?: AbortSignal): Promise<UpstreamResponse> {
+export async function send(ctx: DispatchContext, candidate: Candidate, adapter: ProviderAdapter, upstream: UpstreamRequest): Promise<UpstreamResponse> {
   if (ctx.signal.aborted) throw new ClientGoneError();
   const remaining = Math.max(1, ctx.deadline - Date.now());
   const res = await ctx.client.send(upstream, {
-    signal: extraSignal ? AbortSignal.any([ctx.signal, extraSignal]) : ctx.signal,
+    signal: ctx.signal,
     timeoutMs: Math.min(candidate.provider.timeoutMs ?? DEFAULT_PROVIDER_TIMEOUT_MS, remaining),
     headersTimeoutMs: Math.min(ctx.settings.firstByteTimeoutMs, remaining),
   });

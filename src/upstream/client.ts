@@ -39,13 +39,28 @@ export class UpstreamClient {
   /**
    * timeoutMs bounds the whole exchange (headers and body); headersTimeoutMs, when
    * shorter, bounds the wait for the response headers (the per-try timeout).
+   * One AbortController and plain timers per call, released when the body
+   * closes: AbortSignal.timeout/any cost a weak reference and a finalizer
+   * each, which showed in the profile at every request.
    */
   async send(req: UpstreamRequest, opts: { signal?: AbortSignal; timeoutMs: number; headersTimeoutMs?: number }): Promise<UpstreamResponse> {
-    const timeout = AbortSignal.timeout(Math.max(1, opts.timeoutMs));
-    const headers = new AbortController();
+    const abort = new AbortController();
+    let cause: 'deadline' | 'headers' | 'caller' | undefined;
+    const stop = (why: 'deadline' | 'headers' | 'caller'): void => {
+      cause ??= why;
+      abort.abort();
+    };
+    const caller = opts.signal;
+    const onCaller = (): void => stop('caller');
+    if (caller?.aborted) stop('caller');
+    else caller?.addEventListener('abort', onCaller, { once: true });
+    const deadline = setTimeout(stop, Math.max(1, opts.timeoutMs), 'deadline');
     const headersTimer =
-      opts.headersTimeoutMs !== undefined && opts.headersTimeoutMs < opts.timeoutMs ? setTimeout(() => headers.abort(), Math.max(1, opts.headersTimeoutMs)) : undefined;
-    const signal = AbortSignal.any([timeout, headers.signal, ...(opts.signal ? [opts.signal] : [])]);
+      opts.headersTimeoutMs !== undefined && opts.headersTimeoutMs < opts.timeoutMs ? setTimeout(stop, Math.max(1, opts.headersTimeoutMs), 'headers') : undefined;
+    const release = (): void => {
+      clearTimeout(deadline);
+      caller?.removeEventListener('abort', onCaller);
+    };
     try {
       const res = await settleOnAbort(
         request(req.url, {
@@ -53,21 +68,24 @@ export class UpstreamClient {
           headers: req.headers,
           body: req.body,
           dispatcher: this.#agent,
-          signal,
+          signal: abort.signal,
         }),
-        signal,
+        abort.signal,
       );
+      clearTimeout(headersTimer);
+      // The deadline and the caller's signal keep governing the body until it is read or dropped.
+      res.body.once('close', release);
       return { status: res.statusCode, headers: flatHeaders(res.headers), body: res.body as UpstreamResponse['body'] };
     } catch (err) {
-      if (opts.signal?.aborted) throw new UpstreamTransportError('the client went away', 'aborted');
-      if (headers.signal.aborted) throw new UpstreamTransportError(`no response headers within ${opts.headersTimeoutMs} ms`, 'timeout');
-      if (timeout.aborted) throw new UpstreamTransportError(`no response within ${opts.timeoutMs} ms`, 'timeout');
+      clearTimeout(headersTimer);
+      release();
+      if (caller?.aborted) throw new UpstreamTransportError('the client went away', 'aborted');
+      if (cause === 'headers') throw new UpstreamTransportError(`no response headers within ${opts.headersTimeoutMs} ms`, 'timeout');
+      if (cause === 'deadline') throw new UpstreamTransportError(`no response within ${opts.timeoutMs} ms`, 'timeout');
       const code = (err as { code?: string }).code ?? '';
       if (code === 'UND_ERR_SOCKET' || code === 'ECONNRESET') throw new UpstreamTransportError('the connection was reset before a response', 'reset');
       // Never put the URL or key in the message: say what failed, not where.
       throw new UpstreamTransportError(`could not connect to the provider (${code || 'error'})`, 'connect');
-    } finally {
-      clearTimeout(headersTimer);
     }
   }
 

@@ -18,9 +18,8 @@ export { ClientGoneError, breakerKey, type Attempt, type DispatchContext, type D
 
 export async function dispatchOnce(ctx: DispatchContext): Promise<{ candidate: Candidate; events: CanonicalEvent[] }> {
   return attemptLoop(ctx, async (candidate, adapter, upstream, started) => {
-    const idle = new AbortController();
-    const res = await send(ctx, candidate, adapter, upstream, idle.signal);
-    const text = await readBody(res, ctx, idle);
+    const res = await send(ctx, candidate, adapter, upstream);
+    const text = await readBody(res, ctx);
     let body: unknown;
     try {
       body = JSON.parse(text);
@@ -44,8 +43,7 @@ export async function dispatchOnce(ctx: DispatchContext): Promise<{ candidate: C
  */
 export async function dispatchStream(ctx: DispatchContext, commit: (candidate: Candidate) => void, sink: (e: CanonicalEvent) => void): Promise<Candidate> {
   return attemptLoop(ctx, async (candidate, adapter, upstream, started, state) => {
-    const idle = new AbortController();
-    const res = await send(ctx, candidate, adapter, upstream, idle.signal);
+    const res = await send(ctx, candidate, adapter, upstream);
     const translator = adapter.createStreamTranslator(ctx.request);
     const decoder = createSseDecoder();
     const pending: CanonicalEvent[] = [];
@@ -73,7 +71,7 @@ export async function dispatchStream(ctx: DispatchContext, commit: (candidate: C
       clearTimeout(idleTimer);
       idleTimer = setTimeout(() => {
         stalled = true;
-        idle.abort();
+        res.body.destroy(new Error('stalled'));
       }, ctx.settings.streamIdleTimeoutMs);
     };
     try {
@@ -113,14 +111,14 @@ export async function dispatchStream(ctx: DispatchContext, commit: (candidate: C
   });
 }
 
-async function readBody(res: UpstreamResponse, ctx: DispatchContext, idle: AbortController): Promise<string> {
+async function readBody(res: UpstreamResponse, ctx: DispatchContext): Promise<string> {
   let stalled = false;
   let timer: NodeJS.Timeout | undefined;
   const arm = (): void => {
     clearTimeout(timer);
     timer = setTimeout(() => {
       stalled = true;
-      idle.abort();
+      res.body.destroy(new Error('stalled'));
     }, ctx.settings.streamIdleTimeoutMs);
   };
   try {

@@ -150,7 +150,8 @@ const PROBES = ['/healthz', '/livez', '/readyz', '/metrics'];
 function appOf(t: TestRouter): { router: { stack: unknown[] } } {
   const handlers = t.router.server.listeners('request');
   expect(handlers, 'request listeners').to.have.length(1);
-  return handlers[0] as unknown as { router: { stack: unknown[] } };
+  // The lean data-plane listener (src/server/data-plane-path.ts) carries the Express app behind it.
+  return (handlers[0] as unknown as { app: { router: { stack: unknown[] } } }).app;
 }
 
 async function loadSet(dir: string): Promise<PolicySet> {

@@ -11,38 +11,48 @@ import { wireId } from '../../api/ids.js';
 import { accumulateReplay } from './replay.js';
 import { previousResponse } from '../../state/conversations.js';
 import type { Lifecycle } from '../lifecycle.js';
+import type { ServerResponse } from 'node:http';
+import type { PolicySet } from '../../policy/types.js';
+import { sendJson } from '../json-response.js';
 
-export function dataPlaneRoutes(deps: PipelineDeps & { lifecycle: Lifecycle }): Router {
+export type DataPlaneDeps = PipelineDeps & { lifecycle: Lifecycle };
+
+/**
+ * One POST /v1/responses or /v1/chat/completions, over plain Node objects: the
+ * Express route below and the lean path (../data-plane-path.ts) both call it.
+ */
+export async function serveExchange(deps: DataPlaneDeps, api: Api, body: unknown, policy: PolicySet, caller: string, res: ServerResponse): Promise<void> {
+  if (body === undefined) throw new RouterError('invalid_body', 'A JSON request body is required.');
+  const requestId = wireId('req_');
+  res.setHeader('x-request-id', requestId);
+  const abort = new AbortController();
+  // The client going away aborts the upstream call (and is not a provider failure).
+  res.once('close', () => {
+    if (!res.writableFinished) abort.abort();
+  });
+  await runPipeline(deps, {
+    api,
+    body: body as Record<string, any>,
+    policy,
+    caller,
+    requestId,
+    signal: abort.signal,
+    sse: new SseWriter(res),
+    json(answer, headers) {
+      sendJson(res, 200, answer, headers);
+    },
+    onDrainTimeout: (hook) => deps.lifecycle.onDrainTimeout(hook),
+    abortUpstream: () => abort.abort(),
+    setHeaders(headers) {
+      if (res.headersSent) return;
+      for (const k in headers) res.setHeader(k, headers[k]!);
+    },
+  });
+}
+
+export function dataPlaneRoutes(deps: DataPlaneDeps): Router {
   const r = Router();
-  const handle = (api: Api) => async (req: Request, res: Response) => {
-    if (req.body === undefined) throw new RouterError('invalid_body', 'A JSON request body is required.');
-    const requestId = wireId('req_');
-    res.setHeader('x-request-id', requestId);
-    const abort = new AbortController();
-    // The client going away aborts the upstream call (and is not a provider failure).
-    res.on('close', () => {
-      if (!res.writableFinished) abort.abort();
-    });
-    await runPipeline(deps, {
-      api,
-      body: req.body as Record<string, any>,
-      policy: req.policy!,
-      caller: req.caller?.name ?? 'anonymous',
-      requestId,
-      signal: abort.signal,
-      sse: new SseWriter(res),
-      json(body, headers) {
-        for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
-        res.status(200).json(body);
-      },
-      onDrainTimeout: (hook) => deps.lifecycle.onDrainTimeout(hook),
-      abortUpstream: () => abort.abort(),
-      setHeaders(headers) {
-        if (res.headersSent) return;
-        for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
-      },
-    });
-  };
+  const handle = (api: Api) => (req: Request, res: Response) => serveExchange(deps, api, req.body, req.policy!, req.caller?.name ?? 'anonymous', res);
   r.post('/v1/responses', handle('responses'));
   r.post('/v1/chat/completions', handle('chat'));
 
