@@ -5,9 +5,9 @@
 // engine; the result is the same as running all of them (a differential test
 // proves it), at a cost that barely grows with the number of rules.
 // A shared Engine is not safe under concurrent run() calls (a slow run can
-// silently skip rules), so each evaluation builds a fresh Engine from the
-// frozen rule definitions in the snapshot. The engine returns results of one
-// priority in completion order; we report them in the snapshot's evaluation
+// silently skip rules), so each evaluation takes an engine no other run holds
+// (built from the frozen rule definitions in the snapshot, then pooled).
+// The engine returns results of one priority in completion order; we report them in the snapshot's evaluation
 // order (priority desc, then declared order) so every decision is deterministic.
 import { Engine, Fact, type RuleResult } from 'json-rules-engine';
 import type { CompiledRoutingRule, PolicySet } from '../policy/types.js';
@@ -49,16 +49,12 @@ export async function evaluateRules(set: PolicySet, facts: RoutingFacts, opts: E
   let results: RuleResult[] = [];
   let failures: RuleResult[] = [];
   if (picked.length > 0) {
-    const engine = new Engine([], { allowUndefinedFacts: true, pathResolver: plainPathResolver });
-    for (const op of CUSTOM_OPERATORS) engine.addOperator(op);
-    for (const i of picked) {
-      const def = rules[i]!.definition;
-      // One priority for all: the engine's priority only sequences its batches
-      // (there are no event handlers that could stop a run), and the order we
-      // report is our own. One batch saves a promise round per distinct priority.
-      engine.addRule({ ...def, priority: 1, conditions: def.conditions as any, event: def.event as any });
-    }
+    const pool = enginePool(set);
+    const key = picked.join(',');
+    const engine = pool.take(key) ?? buildEngine(rules, picked);
     ({ results, failureResults: failures } = await engine.run(constantFacts(facts)));
+    pool.give(key, engine); // not after a throw: that engine's state is unknown
+
   }
   const matchedNames = new Set(results.map((r) => r.name as string));
   const matched: CompiledRoutingRule[] = [];
@@ -78,6 +74,54 @@ export async function evaluateRules(set: PolicySet, facts: RoutingFacts, opts: E
     };
   });
   return { matched, trace };
+}
+
+function buildEngine(rules: readonly CompiledRoutingRule[], picked: readonly number[]): Engine {
+  const engine = new Engine([], { allowUndefinedFacts: true, pathResolver: plainPathResolver });
+  for (const op of CUSTOM_OPERATORS) engine.addOperator(op);
+  for (const i of picked) {
+    const def = rules[i]!.definition;
+    // One priority for all: the engine's priority only sequences its batches
+    // (there are no event handlers that could stop a run), and the order we
+    // report is our own. One batch saves a promise round per distinct priority.
+    engine.addRule({ ...def, priority: 1, conditions: def.conditions as any, event: def.event as any });
+  }
+  return engine;
+}
+
+/**
+ * Idle engines per picked rule set, per snapshot. Building an Engine (its
+ * operator and decorator maps, each rule's condition tree) cost more than
+ * running it; an engine is reused only by one run at a time — taken out for
+ * the run, given back after — so the concurrent-run hazard above cannot
+ * arise. Bounded: at most MAX_KEYS rule sets (the oldest set's engines are
+ * dropped) and MAX_IDLE idle engines each.
+ */
+class EnginePool {
+  static readonly MAX_KEYS = 256;
+  static readonly MAX_IDLE = 32;
+  readonly #idle = new Map<string, Engine[]>();
+
+  take(key: string): Engine | undefined {
+    return this.#idle.get(key)?.pop();
+  }
+
+  give(key: string, engine: Engine): void {
+    let list = this.#idle.get(key);
+    if (!list) {
+      if (this.#idle.size >= EnginePool.MAX_KEYS) this.#idle.delete(this.#idle.keys().next().value!);
+      list = [];
+      this.#idle.set(key, list);
+    }
+    if (list.length < EnginePool.MAX_IDLE) list.push(engine);
+  }
+}
+
+const pools = new WeakMap<PolicySet, EnginePool>();
+function enginePool(set: PolicySet): EnginePool {
+  let pool = pools.get(set);
+  if (!pool) pools.set(set, (pool = new EnginePool()));
+  return pool;
 }
 
 const NO_CACHE = Object.freeze({ cache: false });

@@ -60,6 +60,8 @@ export function account(deps: PipelineDeps, ex: Exchange, d: Decision, outcome: 
     costUsd: spent,
     error: outcome !== 'success',
   });
+  // The line's object is only built when it will be written (the benchmark's `warn` level skips it).
+  if (!deps.logger.isLevelEnabled('info')) return;
   deps.logger.info(
     {
       request_id: ex.requestId,
