@@ -3,14 +3,14 @@
 // path), only the headers the adapter built are sent (the caller's
 // Authorization and cookies never reach a provider), and every call carries a
 // deadline and the caller's abort signal.
-import { Agent, request } from 'undici';
-import type { Readable } from 'node:stream';
+import { Agent, type Dispatcher } from 'undici';
+import { UpstreamBody } from './response-body.js';
 import type { UpstreamRequest } from '../providers/types.js';
 
 export interface UpstreamResponse {
   status: number;
   headers: Record<string, string>;
-  body: Readable & { text(): Promise<string> };
+  body: UpstreamBody;
 }
 
 export class UpstreamTransportError extends Error {
@@ -39,54 +39,76 @@ export class UpstreamClient {
   /**
    * timeoutMs bounds the whole exchange (headers and body); headersTimeoutMs, when
    * shorter, bounds the wait for the response headers (the per-try timeout).
-   * One AbortController and plain timers per call, released when the body
-   * closes: AbortSignal.timeout/any cost a weak reference and a finalizer
-   * each, which showed in the profile at every request.
+   * Plain timers and undici's dispatch API: one handler object per call, no
+   * AbortSignal plumbing and no Readable (both showed in the profile).
    */
-  async send(req: UpstreamRequest, opts: { signal?: AbortSignal; timeoutMs: number; headersTimeoutMs?: number }): Promise<UpstreamResponse> {
-    const abort = new AbortController();
-    let cause: 'deadline' | 'headers' | 'caller' | undefined;
-    const stop = (why: 'deadline' | 'headers' | 'caller'): void => {
-      cause ??= why;
-      abort.abort();
-    };
-    const caller = opts.signal;
-    const onCaller = (): void => stop('caller');
-    if (caller?.aborted) stop('caller');
-    else caller?.addEventListener('abort', onCaller, { once: true });
-    const deadline = setTimeout(stop, Math.max(1, opts.timeoutMs), 'deadline');
-    const headersTimer =
-      opts.headersTimeoutMs !== undefined && opts.headersTimeoutMs < opts.timeoutMs ? setTimeout(stop, Math.max(1, opts.headersTimeoutMs), 'headers') : undefined;
-    const release = (): void => {
-      clearTimeout(deadline);
-      caller?.removeEventListener('abort', onCaller);
-    };
-    try {
-      const res = await settleOnAbort(
-        request(req.url, {
-          method: req.method,
-          headers: req.headers,
-          body: req.body,
-          dispatcher: this.#agent,
-          signal: abort.signal,
-        }),
-        abort.signal,
-      );
-      clearTimeout(headersTimer);
+  send(req: UpstreamRequest, opts: { signal?: AbortSignal; timeoutMs: number; headersTimeoutMs?: number }): Promise<UpstreamResponse> {
+    return new Promise<UpstreamResponse>((resolve, reject) => {
+      const caller = opts.signal;
+      const body = new UpstreamBody();
+      let controller: Dispatcher.DispatchController | undefined;
+      let answered = false; // headers arrived and the response was handed over
+      let settled = false;
+      let cause: 'deadline' | 'headers' | 'caller' | undefined;
+
+      const release = (): void => {
+        clearTimeout(deadline);
+        clearTimeout(headersTimer);
+        caller?.removeEventListener('abort', onCaller);
+      };
+      const failEarly = (err: unknown): void => {
+        if (settled) return;
+        settled = true;
+        release();
+        reject(transportError(err, cause, opts));
+      };
+      const stop = (why: 'deadline' | 'headers' | 'caller'): void => {
+        cause ??= why;
+        const reason = new Error(`upstream call stopped: ${why}`);
+        // Before the headers: answer at once, even while undici still waits for a
+        // connection it cannot cancel (nodejs/undici#386); a late answer is dropped.
+        if (!answered) failEarly(reason);
+        if (controller) controller.abort(reason);
+        else body.destroy(reason);
+      };
+      const onCaller = (): void => stop('caller');
+      const deadline = setTimeout(stop, Math.max(1, opts.timeoutMs), 'deadline');
+      const headersTimer =
+        opts.headersTimeoutMs !== undefined && opts.headersTimeoutMs < opts.timeoutMs ? setTimeout(stop, Math.max(1, opts.headersTimeoutMs), 'headers') : undefined;
+      if (caller?.aborted) return stop('caller');
+      caller?.addEventListener('abort', onCaller, { once: true });
       // The deadline and the caller's signal keep governing the body until it is read or dropped.
-      res.body.once('close', release);
-      return { status: res.statusCode, headers: flatHeaders(res.headers), body: res.body as UpstreamResponse['body'] };
-    } catch (err) {
-      clearTimeout(headersTimer);
-      release();
-      if (caller?.aborted) throw new UpstreamTransportError('the client went away', 'aborted');
-      if (cause === 'headers') throw new UpstreamTransportError(`no response headers within ${opts.headersTimeoutMs} ms`, 'timeout');
-      if (cause === 'deadline') throw new UpstreamTransportError(`no response within ${opts.timeoutMs} ms`, 'timeout');
-      const code = (err as { code?: string }).code ?? '';
-      if (code === 'UND_ERR_SOCKET' || code === 'ECONNRESET') throw new UpstreamTransportError('the connection was reset before a response', 'reset');
-      // Never put the URL or key in the message: say what failed, not where.
-      throw new UpstreamTransportError(`could not connect to the provider (${code || 'error'})`, 'connect');
-    }
+      body.onClose(release);
+
+      const { origin, path } = target(req.url);
+      this.#agent.dispatch(
+        { origin, path, method: req.method, headers: req.headers, body: req.body },
+        {
+          onRequestStart(c) {
+            controller = c;
+            body.attach(c);
+            if (cause !== undefined) c.abort(new Error(`upstream call stopped: ${cause}`));
+          },
+          onResponseStart(_c, statusCode, headers) {
+            if (statusCode < 200 || settled) return;
+            answered = true;
+            settled = true;
+            clearTimeout(headersTimer);
+            resolve({ status: statusCode, headers: flatHeaders(headers as Record<string, string | string[] | undefined>), body });
+          },
+          onResponseData(_c, chunk) {
+            body.push(chunk);
+          },
+          onResponseEnd() {
+            body.end();
+          },
+          onResponseError(_c, err) {
+            if (!answered) failEarly(err);
+            body.fail(err);
+          },
+        },
+      );
+    });
   }
 
   /**
@@ -100,34 +122,27 @@ export class UpstreamClient {
   }
 }
 
-/**
- * Rejects as soon as `signal` aborts. undici ignores the signal of a request
- * still waiting for its connection (nodejs/undici#386) until the connect
- * settles: a blackholed provider would hold the attempt — past the per-try
- * timeout, the overall deadline and a client disconnect — for the whole
- * connect timeout. A response that still arrives later is discarded.
- */
-function settleOnAbort<T extends { body: { destroy(): unknown } }>(pending: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    let gone = false;
-    const onAbort = (): void => {
-      gone = true;
-      reject(signal.reason);
-    };
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
-    pending.then(
-      (res) => {
-        signal.removeEventListener('abort', onAbort);
-        if (gone) res.body.destroy();
-        else resolve(res);
-      },
-      (err: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(err);
-      },
-    );
-  });
+function transportError(err: unknown, cause: 'deadline' | 'headers' | 'caller' | undefined, opts: { timeoutMs: number; headersTimeoutMs?: number }): UpstreamTransportError {
+  if (cause === 'caller') return new UpstreamTransportError('the client went away', 'aborted');
+  if (cause === 'headers') return new UpstreamTransportError(`no response headers within ${opts.headersTimeoutMs} ms`, 'timeout');
+  if (cause === 'deadline') return new UpstreamTransportError(`no response within ${opts.timeoutMs} ms`, 'timeout');
+  const code = (err as { code?: string }).code ?? '';
+  if (code === 'UND_ERR_SOCKET' || code === 'ECONNRESET') return new UpstreamTransportError('the connection was reset before a response', 'reset');
+  // Never put the URL or key in the message: say what failed, not where.
+  return new UpstreamTransportError(`could not connect to the provider (${code || 'error'})`, 'connect');
+}
+
+/** Origin and path of a provider URL; the set of URLs is the catalog's, so parsing is cached (bounded). */
+const targets = new Map<string, { origin: string; path: string }>();
+function target(url: string): { origin: string; path: string } {
+  let t = targets.get(url);
+  if (!t) {
+    const u = new URL(url);
+    t = { origin: u.origin, path: `${u.pathname}${u.search}` };
+    if (targets.size >= 1024) targets.clear();
+    targets.set(url, t);
+  }
+  return t;
 }
 
 function flatHeaders(h: Record<string, string | string[] | undefined>): Record<string, string> {
