@@ -25,6 +25,7 @@ import { dispatchOnce, dispatchStream, ClientGoneError, type DispatchContext } f
 import { resilienceSettings } from './upstream/resilience.js';
 import { UpstreamHttpError } from './upstream/errors.js';
 import type { Decision, Exchange, PipelineDeps } from './stages/types.js';
+import type { ProviderSpec } from './policy/types.js';
 import { account, errorStatus } from './stages/account.js';
 import { chatContext, costUsd, decisionHeaders, estimateUsd, responseContext, store, warningsMetadata } from './stages/respond.js';
 
@@ -74,7 +75,7 @@ function normalize(api: Api, body: Record<string, any>): CanonicalRequest {
 
 async function route(deps: PipelineDeps, ex: Exchange, req: CanonicalRequest, d: Decision): Promise<void> {
   const live = deps.routing.decideHooks(ex.policy, ex.caller);
-  const decision = await decide(ex.policy, req, { caller: ex.caller, hasCredentials, ...live.context }).catch((err: unknown) => {
+  const decision = await decide(ex.policy, req, { caller: ex.caller, hasCredentials: credentialsOncePerProvider(), ...live.context }).catch((err: unknown) => {
     throw live.settle(err);
   });
   d.selection = decision;
@@ -82,6 +83,16 @@ async function route(deps: PipelineDeps, ex: Exchange, req: CanonicalRequest, d:
   d.facts = decision.facts;
   d.rules = decision.rules;
   d.warnings.push(...decision.warnings);
+}
+
+/** hasCredentials, asked once per provider for this request (many candidate models share a provider). */
+function credentialsOncePerProvider(): (p: Readonly<ProviderSpec>) => boolean {
+  const seen = new Map<string, boolean>();
+  return (p) => {
+    let has = seen.get(p.name);
+    if (has === undefined) seen.set(p.name, (has = hasCredentials(p)));
+    return has;
+  };
 }
 
 async function screen(deps: PipelineDeps, ex: Exchange, req: CanonicalRequest, d: Decision): Promise<CanonicalRequest> {

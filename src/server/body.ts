@@ -111,11 +111,13 @@ function readLimited(stream: Readable, limit: number): Promise<Buffer> {
 }
 
 const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype']);
+/** One pass over the text: a forbidden key is spelled out, or hidden behind a \u escape. */
+const MAY_HOLD_FORBIDDEN = /__proto__|constructor|prototype|\\u/;
 
 /** JSON pointer of the first forbidden key, or undefined. Walks only when the raw text could contain one. */
 export function findForbiddenKey(value: unknown, text?: string): string | undefined {
   if (text !== undefined) {
-    if (!text.includes('__proto__') && !text.includes('constructor') && !text.includes('prototype') && !text.includes('\\u')) return undefined;
+    if (!MAY_HOLD_FORBIDDEN.test(text)) return undefined;
   }
   const stack: [unknown, string][] = [[value, '']];
   while (stack.length > 0) {
