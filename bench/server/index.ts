@@ -48,6 +48,8 @@ export interface ServerReport {
   closed: ClosedRow[];
   open: OpenRow[];
   ttft: TtftRow[];
+  /** CPU µs/request of raw proxy and router b in alternating windows (medians, ratio). */
+  sideBySide?: { rounds: number; seconds: number; rawUs: number[]; routerUs: number[]; rawMedianUs: number; routerMedianUs: number; ratio: number };
   concurrentStreams?: { target: string; streams: number; completed: number; idleRssMb: number; peakRssMb: number; ttft: LatencyStats; seconds: number };
   bodySize: BodyRow[];
 }
@@ -72,9 +74,11 @@ function prose(bytes: number): string {
 export async function runServerBenchmark(opts: { quick?: boolean; log?: (line: string) => void } = {}): Promise<ServerReport> {
   const quick = opts.quick === true;
   const log = opts.log ?? ((l: string) => console.log(l));
+  // Warm-up matters: the router's CPU per request falls by a third over its first
+  // few thousand requests (JIT tiering), and a sidecar lives in the steady state.
   const T = quick
-    ? { warm: 0.5, closed: 1.5, open: 1, rates: [1000], connections: 32, ttft: 20, streams: 1000, bodyN: [20, 10, 4, 2] }
-    : { warm: 2, closed: 5, open: 4, rates: [200, 1000, 2000], connections: 32, ttft: 100, streams: 1000, bodyN: [400, 200, 60, 12] };
+    ? { warm: 1.5, closed: 1.5, open: 1, rates: [1000], connections: 32, ttft: 20, streams: 1000, bodyN: [20, 10, 4, 2], sbsRounds: 3, sbsSeconds: 1 }
+    : { warm: 5, closed: 5, open: 3, rates: [200, 1000, 2000], connections: 32, ttft: 100, streams: 1000, bodyN: [400, 200, 60, 12], sbsRounds: 5, sbsSeconds: 2 };
   const pinned = pin(process.pid, otherCores());
   const report: ServerReport = { benchmark: 'server', quick, node: process.version, cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, pinned, closed: [], open: [], ttft: [], bodySize: [] };
   const others = otherCores();
@@ -130,6 +134,36 @@ export async function runServerBenchmark(opts: { quick?: boolean; log?: (line: s
       }
     }
 
+    // ---- side by side: raw proxy and router b, alternating windows -----------------
+    // Both run at once (loaded one at a time), so slow phases of a shared machine hit
+    // both alike; the headline ratio is the ratio of the medians.
+    {
+      const raw = await start('raw', 'raw-proxy', [sims.zero.url], { core: serverCore });
+      const rb = await router('b', sims.zero);
+      try {
+        const pair = [
+          ['raw proxy', raw],
+          ['router b', rb],
+        ] as const;
+        for (const [, p] of pair) await closedLoop(chat(p), body(), { connections: T.connections, seconds: T.warm });
+        const samples: Record<string, number[]> = { 'raw proxy': [], 'router b': [] };
+        for (let i = 0; i < T.sbsRounds; i++) {
+          for (const [name, p] of pair) {
+            const c0 = cpuUs(p.pid);
+            const r = await closedLoop(chat(p), body(), { connections: T.connections, seconds: T.sbsSeconds });
+            samples[name]!.push(Math.round((cpuUs(p.pid) - c0) / Math.max(1, r.requests)));
+          }
+        }
+        const median = (a: number[]): number => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
+        report.sideBySide = { rounds: T.sbsRounds, seconds: T.sbsSeconds, rawUs: samples['raw proxy']!, routerUs: samples['router b']!, rawMedianUs: median(samples['raw proxy']!), routerMedianUs: median(samples['router b']!), ratio: 0 };
+        report.sideBySide.ratio = Math.round((report.sideBySide.routerMedianUs / report.sideBySide.rawMedianUs) * 100) / 100;
+        log(`  side by side: router b ${report.sideBySide.routerMedianUs} µs/req vs raw proxy ${report.sideBySide.rawMedianUs} µs/req (${report.sideBySide.ratio}×)`);
+      } finally {
+        await raw.stop();
+        await rb.stop();
+      }
+    }
+
     // ---- LLM-like upstream: TTFT, then 1,000 concurrent streams --------------------
     const streamBody = body({ stream: true });
     const llmTargets: [string, () => Promise<Served | undefined>][] = [
@@ -142,8 +176,8 @@ export async function runServerBenchmark(opts: { quick?: boolean; log?: (line: s
       const proc = await launch();
       const server = proc ?? sims.llm;
       try {
-        await streams(chat(server), streamBody, { count: 10, concurrency: 10 });
-        const result = await streams(chat(server), streamBody, { count: T.ttft, concurrency: 10 });
+        await streams(chat(server), streamBody, { count: quick ? 30 : 90, concurrency: 30, staggerMs: 300 });
+        const result = await streams(chat(server), streamBody, { count: T.ttft, concurrency: 10, staggerMs: 650 });
         report.ttft.push({ target, result });
         log(`  ttft    ${target}: p50 ${result.ttft.p50} ms, p99 ${result.ttft.p99} ms`);
         if (target.startsWith('router a')) {

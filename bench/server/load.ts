@@ -120,19 +120,26 @@ export interface StreamResult {
   seconds: number;
 }
 
-/** `count` streaming requests, at most `concurrency` at a time. */
-export async function streams(url: string, body: string, opts: { count: number; concurrency: number }): Promise<StreamResult> {
+/**
+ * `count` streaming requests, at most `concurrency` at a time. `staggerMs`
+ * spreads the workers' first sends over that span, so equal-length streams do
+ * not keep arriving in synchronised bursts (whose queueing would be measured
+ * as router latency).
+ */
+export async function streams(url: string, body: string, opts: { count: number; concurrency: number; staggerMs?: number }): Promise<StreamResult> {
   const target = new URL(url);
   const answers: Answer[] = [];
   let next = 0;
   const started = performance.now();
-  const worker = async (): Promise<void> => {
+  const workers = Math.min(opts.concurrency, opts.count);
+  const worker = async (i: number): Promise<void> => {
+    if (opts.staggerMs) await new Promise((r) => setTimeout(r, (i * opts.staggerMs!) / workers));
     while (next < opts.count) {
       next++;
       answers.push(await send(target, body, performance.now()));
     }
   };
-  await Promise.all(Array.from({ length: Math.min(opts.concurrency, opts.count) }, worker));
+  await Promise.all(Array.from({ length: workers }, (_, i) => worker(i)));
   const ok = answers.filter((a) => a.status === 200 && a.firstByte >= 0);
   return { requested: opts.count, completed: ok.length, ttft: stats(ok.map((a) => a.firstByte)), total: stats(ok.map((a) => a.end)), seconds: round((performance.now() - started) / 1000) };
 }

@@ -34,6 +34,13 @@ export function printServerReport(r: ServerReport): void {
     ]),
   );
   console.log('direct: CPU and RSS are the simulator\'s; +p50/+p99 = minus direct. Latencies in ms.');
+  const sbs = r.sideBySide;
+  if (sbs) {
+    console.log(
+      `\nSide by side (alternating ${sbs.seconds} s windows, ${sbs.rounds} rounds): router b ${sbs.routerMedianUs} µs CPU/req [${sbs.routerUs.join(', ')}] ` +
+        `vs raw proxy ${sbs.rawMedianUs} µs [${sbs.rawUs.join(', ')}]: ${sbs.ratio}× (target ≤ 3×)`,
+    );
+  }
 
   console.log('\nServer, zero-delay upstream, open loop (fixed send schedule; latency from the scheduled send time)');
   table(
@@ -45,7 +52,7 @@ export function printServerReport(r: ServerReport): void {
   );
 
   const d = r.ttft.find((t) => t.target === 'direct');
-  console.log('\nStreams, LLM-like upstream (300 ms to first token, 50 tokens/s): time to first byte, 10 concurrent');
+  console.log('\nStreams, LLM-like upstream (300 ms to first token, 50 tokens/s): time to first byte, 10 concurrent (starts staggered)');
   table(
     ['target', 'n', 'TTFT p50', 'p99', '+p50', '+p99', 'stream p50'],
     r.ttft.map((t) => [t.target, String(t.result.completed), ms(t.result.ttft.p50), ms(t.result.ttft.p99), d ? signed(t.result.ttft.p50 - d.result.ttft.p50) : '-', d ? signed(t.result.ttft.p99 - d.result.ttft.p99) : '-', ms(t.result.total.p50)]),
