@@ -15,7 +15,7 @@ import os from 'node:os';
 import { rm } from 'node:fs/promises';
 import { closeAgent, closedLoop, openLoop, streams, type LatencyStats, type LoadResult, type StreamResult } from './load.js';
 import { KEY_ENV, policyDir, VARIANTS, type Variant } from './policies.js';
-import { cpuUs, otherCores, pin, rssMb, SERVER_CORE, start, type Served } from './procs.js';
+import { cpuUs, DEPLOY_NODE_OPTIONS, otherCores, pin, rssMb, SERVER_CORE, start, type Served } from './procs.js';
 
 export interface ClosedRow extends LoadResult {
   target: string;
@@ -50,7 +50,7 @@ export interface ServerReport {
   ttft: TtftRow[];
   /** CPU µs/request of raw proxy and router b in alternating windows (medians, ratio). */
   sideBySide?: { rounds: number; seconds: number; rawUs: number[]; routerUs: number[]; rawMedianUs: number; routerMedianUs: number; ratio: number };
-  concurrentStreams?: { target: string; streams: number; completed: number; idleRssMb: number; peakRssMb: number; ttft: LatencyStats; seconds: number };
+  concurrentStreams: { target: string; streams: number; completed: number; idleRssMb: number; peakRssMb: number; ttft: LatencyStats; seconds: number }[];
   bodySize: BodyRow[];
 }
 
@@ -77,10 +77,10 @@ export async function runServerBenchmark(opts: { quick?: boolean; log?: (line: s
   // Warm-up matters: the router's CPU per request falls by a third over its first
   // few thousand requests (JIT tiering), and a sidecar lives in the steady state.
   const T = quick
-    ? { warm: 1.5, closed: 1.5, open: 1, rates: [1000], connections: 32, ttft: 20, streams: 1000, bodyN: [20, 10, 4, 2], sbsRounds: 3, sbsSeconds: 1 }
+    ? { warm: 1, closed: 1.5, open: 1, rates: [1000], connections: 32, ttft: 20, streams: 1000, bodyN: [20, 10, 4, 2], sbsRounds: 3, sbsSeconds: 1 }
     : { warm: 5, closed: 5, open: 3, rates: [200, 1000, 2000], connections: 32, ttft: 100, streams: 1000, bodyN: [400, 200, 60, 12], sbsRounds: 5, sbsSeconds: 2 };
   const pinned = pin(process.pid, otherCores());
-  const report: ServerReport = { benchmark: 'server', quick, node: process.version, cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, pinned, closed: [], open: [], ttft: [], bodySize: [] };
+  const report: ServerReport = { benchmark: 'server', quick, node: process.version, cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, pinned, closed: [], open: [], ttft: [], concurrentStreams: [], bodySize: [] };
   const others = otherCores();
   const serverCore = String(SERVER_CORE);
   const sims = { zero: await start('sim-zero', 'sim', ['zero'], { core: others }), llm: await start('sim-llm', 'sim', ['llm'], { core: others }) };
@@ -98,8 +98,9 @@ export async function runServerBenchmark(opts: { quick?: boolean; log?: (line: s
     const zeroTargets: [string, () => Promise<Served | undefined>][] = [
       ['direct', async () => undefined],
       ['raw proxy', () => start('raw', 'raw-proxy', [sims.zero.url], { core: serverCore })],
-      ...(['a', 'b', 'c'] as Variant[]).map((v): [string, () => Promise<Served>] => [`router ${v}: ${VARIANTS[v]}`, () => router(v, sims.zero)]),
-      ['router b, info logging', () => router('b', sims.zero, 'info')],
+      // --quick (a smoke run): the floor and configuration (b) only.
+      ...((quick ? ['b'] : ['a', 'b', 'c']) as Variant[]).map((v): [string, () => Promise<Served>] => [`router ${v}: ${VARIANTS[v]}`, () => router(v, sims.zero)]),
+      ...(quick ? [] : ([['router b, info logging', () => router('b', sims.zero, 'info')]] as [string, () => Promise<Served>][])),
     ];
     for (const [target, launch] of zeroTargets) {
       const proc = await launch();
@@ -169,7 +170,7 @@ export async function runServerBenchmark(opts: { quick?: boolean; log?: (line: s
     const llmTargets: [string, () => Promise<Served | undefined>][] = [
       ['direct', async () => undefined],
       ['raw proxy', () => start('raw', 'raw-proxy', [sims.llm.url], { core: serverCore })],
-      ['router a: shipped policies', () => router('a', sims.llm)],
+      ...(quick ? [] : ([['router a: shipped policies', () => router('a', sims.llm)]] as [string, () => Promise<Served>][])),
       ['router b: 100 rules + 10 fw regex', () => router('b', sims.llm)],
     ];
     for (const [target, launch] of llmTargets) {
@@ -180,18 +181,34 @@ export async function runServerBenchmark(opts: { quick?: boolean; log?: (line: s
         const result = await streams(chat(server), streamBody, { count: T.ttft, concurrency: 10, staggerMs: 650 });
         report.ttft.push({ target, result });
         log(`  ttft    ${target}: p50 ${result.ttft.p50} ms, p99 ${result.ttft.p99} ms`);
-        if (target.startsWith('router a')) {
-          const idle = rssMb(server.pid);
-          let peak = idle;
-          const sampler = setInterval(() => (peak = Math.max(peak, rssMb(server.pid))), 50);
-          const s = await streams(chat(server), streamBody, { count: T.streams, concurrency: T.streams });
-          clearInterval(sampler);
-          peak = Math.max(peak, rssMb(server.pid));
-          report.concurrentStreams = { target, streams: T.streams, completed: s.completed, idleRssMb: idle, peakRssMb: peak, ttft: s.ttft, seconds: s.seconds };
-          log(`  streams ${T.streams} concurrent through ${target}: ${s.completed} completed, RSS ${idle} → ${peak} MB, ttft p99 ${s.ttft.p99} ms`);
-        }
       } finally {
         await proc?.stop();
+      }
+    }
+
+    // 1,000 concurrent streams through router a: with Node's defaults, and with the
+    // V8 flags the Docker image and the Kubernetes manifest set (NODE_OPTIONS).
+    const runs: [string, string[]][] = [
+      ['node defaults', []],
+      [DEPLOY_NODE_OPTIONS, DEPLOY_NODE_OPTIONS.split(' ')],
+    ];
+    for (const [flags, execArgv] of quick ? runs.slice(1) : runs) {
+      const dir = await policyDir(sims.llm.url, 'a');
+      dirs.push(dir);
+      const server = await start('router-a', 'router', [dir], { env: { ...KEY_ENV, TOKENROUTER_LOG_LEVEL: 'warn' }, core: serverCore, execArgv: [...execArgv] });
+      try {
+        await streams(chat(server), streamBody, { count: 30, concurrency: 30 });
+        const idle = rssMb(server.pid);
+        let peak = idle;
+        const sampler = setInterval(() => (peak = Math.max(peak, rssMb(server.pid))), 50);
+        const s = await streams(chat(server), streamBody, { count: T.streams, concurrency: T.streams });
+        clearInterval(sampler);
+        peak = Math.max(peak, rssMb(server.pid));
+        const target = `router a: shipped policies, ${flags}`;
+        report.concurrentStreams.push({ target, streams: T.streams, completed: s.completed, idleRssMb: idle, peakRssMb: peak, ttft: s.ttft, seconds: s.seconds });
+        log(`  streams ${T.streams} concurrent through ${target}: ${s.completed} completed, RSS ${idle} → ${peak} MB, ttft p99 ${s.ttft.p99} ms`);
+      } finally {
+        await server.stop();
       }
     }
   } finally {

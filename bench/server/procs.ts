@@ -19,6 +19,14 @@ export interface Served {
   stop(): Promise<void>;
 }
 
+/**
+ * The V8 flags the Docker image and deploy/kubernetes set in NODE_OPTIONS: a
+ * 4 MB young-generation semi-space (Node's default grows to 16 MB) keeps
+ * ~25 MB less resident at no measurable CPU cost for the router's short-lived
+ * per-request garbage (README, Performance).
+ */
+export const DEPLOY_NODE_OPTIONS = '--max-semi-space-size=4';
+
 /** Cores: with ≥ 2, servers under test get the last core alone; load generator and simulator share the rest. */
 export const CORES = os.cpus().length;
 const canPin = CORES >= 2 && existsSync('/usr/bin/taskset');

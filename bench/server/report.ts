@@ -57,9 +57,9 @@ export function printServerReport(r: ServerReport): void {
     ['target', 'n', 'TTFT p50', 'p99', '+p50', '+p99', 'stream p50'],
     r.ttft.map((t) => [t.target, String(t.result.completed), ms(t.result.ttft.p50), ms(t.result.ttft.p99), d ? signed(t.result.ttft.p50 - d.result.ttft.p50) : '-', d ? signed(t.result.ttft.p99 - d.result.ttft.p99) : '-', ms(t.result.total.p50)]),
   );
-  const s = r.concurrentStreams;
-  if (s) {
-    console.log(`\n${s.streams} concurrent streams through ${s.target}: ${s.completed} completed in ${s.seconds} s; router RSS ${s.idleRssMb} MB idle → ${s.peakRssMb} MB peak; TTFT p50 ${ms(s.ttft.p50)} ms, p99 ${ms(s.ttft.p99)} ms`);
+  if (r.concurrentStreams.length) console.log('');
+  for (const s of r.concurrentStreams) {
+    console.log(`${s.streams} concurrent streams through ${s.target}: ${s.completed} completed in ${s.seconds} s; router RSS ${s.idleRssMb} MB idle → ${s.peakRssMb} MB peak; TTFT p50 ${ms(s.ttft.p50)} ms, p99 ${ms(s.ttft.p99)} ms`);
   }
 
   console.log('\nBody size growth, zero-delay upstream (one user message of prose; 4 concurrent)');
