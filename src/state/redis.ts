@@ -6,7 +6,13 @@
 // ioredis reconnects forever in the background, so service resumes by itself
 // when Redis returns. The URL may carry a password: it is never logged.
 import { createHash } from 'node:crypto';
-import { Redis, type ChainableCommander } from 'ioredis';
+import { createRequire } from 'node:module';
+import type { Redis, ChainableCommander } from 'ioredis';
+
+// ioredis is loaded only when a Redis backend is configured (synchronously, so
+// the backend is still created in one step): the memory backend never pays its
+// several MB resident.
+const require = createRequire(import.meta.url);
 import type { Logger } from '../telemetry/log.js';
 
 export interface RedisOptions {
@@ -31,7 +37,8 @@ export interface RedisHandle {
 export const DEFAULT_COMMAND_TIMEOUT_MS = 1000;
 
 export function connectRedis(opts: RedisOptions): RedisHandle {
-  const client = new Redis(opts.url, {
+  const { Redis: RedisClient } = require('ioredis') as typeof import('ioredis');
+  const client = new RedisClient(opts.url, {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     commandTimeout: opts.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,

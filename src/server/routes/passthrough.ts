@@ -8,7 +8,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
 import { Router, type NextFunction, type Request, type Response } from 'express';
-import { createProxyMiddleware, type RequestHandler } from 'http-proxy-middleware';
+import type { RequestHandler } from 'http-proxy-middleware';
 import type { AppDeps } from '../app.js';
 import type { PolicySet, ProviderSpec } from '../../policy/types.js';
 import { combineActions } from '../../routing/actions.js';
@@ -35,19 +35,28 @@ const PASS_THROUGH = ['/v1/embeddings'] as const;
 
 export function passthroughRoutes(_deps: AppDeps): Router {
   const r = Router();
-  const proxies = { 'http:': makeProxy(new http.Agent({ keepAlive: true, maxSockets: 256 })), 'https:': makeProxy(new https.Agent({ keepAlive: true, maxSockets: 256 })) };
+  // Loaded on the first pass-through request: most deployments never make one, and the
+  // proxy library is several MB resident.
+  let proxies: Promise<Record<'http:' | 'https:', RequestHandler<Request, Response>>> | undefined;
+  const loadProxies = async (): Promise<Record<'http:' | 'https:', RequestHandler<Request, Response>>> => {
+    const { createProxyMiddleware } = await import('http-proxy-middleware');
+    return {
+      'http:': makeProxy(createProxyMiddleware, new http.Agent({ keepAlive: true, maxSockets: 256 })),
+      'https:': makeProxy(createProxyMiddleware, new https.Agent({ keepAlive: true, maxSockets: 256 })),
+    };
+  };
   for (const path of PASS_THROUGH) {
     r.post(path, async (req: Request, res: Response, next: NextFunction) => {
       const pt = await prepare(req, path.replace(/^\/v1/, ''));
       req.passthrough = pt;
-      const proxy = proxies[new URL(pt.origin).protocol as 'http:' | 'https:'];
+      const proxy = (await (proxies ??= loadProxies()))[new URL(pt.origin).protocol as 'http:' | 'https:'];
       await proxy(req, res, next);
     });
   }
   return r;
 }
 
-function makeProxy(agent: http.Agent): RequestHandler<Request, Response> {
+function makeProxy(createProxyMiddleware: typeof import('http-proxy-middleware').createProxyMiddleware, agent: http.Agent): RequestHandler<Request, Response> {
   return createProxyMiddleware<Request, Response>({
     router: (req) => req.passthrough!.origin,
     target: 'http://127.0.0.1:9', // replaced per request by `router`
