@@ -91,11 +91,15 @@ export async function openLoop(url: string, body: string, opts: { rate: number; 
   const pending: Promise<Answer>[] = [];
   const started = performance.now();
   const interval = 1000 / opts.rate;
-  // Send whatever is due each turn of the event loop; each request's clock starts at its slot.
+  // Send whatever is due, then sleep until the next slot (a timer, not a setImmediate
+  // spin: spinning kept a whole core busy and starved the simulator sharing it, whose
+  // stalls then showed as everyone's p99). Each request's clock starts at its slot, so
+  // a late timer counts against the target, never hides its latency.
   while (pending.length < total) {
     const now = performance.now();
     while (pending.length < total && started + pending.length * interval <= now) pending.push(send(target, body, started + pending.length * interval));
-    await new Promise((r) => setImmediate(r));
+    const wait = started + pending.length * interval - performance.now();
+    await new Promise((r) => (wait >= 1 ? setTimeout(r, Math.floor(wait)) : setImmediate(r)));
   }
   const answers = await Promise.race([Promise.all(pending), new Promise<Answer[]>((r) => setTimeout(() => r([]), 30_000))]);
   const seconds = (performance.now() - started) / 1000;
