@@ -13,7 +13,7 @@
 // size growth (1 KB → 1 MB). Logging at `warn`, and once at `info` for its cost.
 import os from 'node:os';
 import { rm } from 'node:fs/promises';
-import { closeAgent, closedLoop, openLoop, streams, type LatencyStats, type LoadResult, type StreamResult } from './load.js';
+import { closeAgent, closedLoop, openLoop, stats, streams, type LatencyStats, type LoadResult, type StreamResult } from './load.js';
 import { KEY_ENV, policyDir, VARIANTS, type Variant } from './policies.js';
 import { cpuUs, DEPLOY_NODE_OPTIONS, otherCores, pin, rssMb, SERVER_CORE, start, type Served } from './procs.js';
 
@@ -26,6 +26,8 @@ export interface ClosedRow extends LoadResult {
 export interface OpenRow extends LoadResult {
   target: string;
   rate: number;
+  /** Not run: the target already saturated (throughput < 90% of the rate, or p99 > 1 s) at this lower rate. */
+  saturatedAt?: number;
 }
 export interface TtftRow {
   target: string;
@@ -117,10 +119,18 @@ export async function runServerBenchmark(opts: { quick?: boolean; log?: (line: s
         report.closed.push(row);
         log(`  closed  ${target}: ${row.rps} req/s, p50 ${row.latency.p50} ms, ${row.cpuUsPerRequest} µs CPU/req`);
         if (target.includes('info')) continue;
+        let saturatedAt: number | undefined;
         for (const rate of T.rates) {
+          if (saturatedAt !== undefined) {
+            // Past its capacity a target only queues; a higher rate would take long to say so again.
+            report.open.push({ target, rate, saturatedAt, requests: 0, errors: 0, non2xx: 0, seconds: 0, rps: 0, latency: stats([]) });
+            log(`  open    ${target} @ ${rate}/s: skipped, saturated at ${saturatedAt}/s`);
+            continue;
+          }
           const o = await openLoop(url, body(), { rate, seconds: T.open });
           report.open.push({ target, rate, ...o });
           log(`  open    ${target} @ ${rate}/s: p50 ${o.latency.p50} ms, p99 ${o.latency.p99} ms, errors ${o.errors + o.non2xx}`);
+          if (o.rps < 0.9 * rate || o.latency.p99 > 1000) saturatedAt = rate;
         }
         if (target === 'direct' || target.startsWith('raw') || target.startsWith('router b')) {
           for (const [i, [size, bytes]] of ([['1 KB', 1024], ['10 KB', 10 * 1024], ['100 KB', 100 * 1024], ['1 MB', 1024 * 1024]] as const).entries()) {

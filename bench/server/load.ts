@@ -101,7 +101,7 @@ export async function openLoop(url: string, body: string, opts: { rate: number; 
     const wait = started + pending.length * interval - performance.now();
     await new Promise((r) => (wait >= 1 ? setTimeout(r, Math.floor(wait)) : setImmediate(r)));
   }
-  const answers = await Promise.race([Promise.all(pending), new Promise<Answer[]>((r) => setTimeout(() => r([]), 30_000))]);
+  const answers = await Promise.race([Promise.all(pending), new Promise<Answer[]>((r) => setTimeout(() => r([]), 15_000))]);
   const seconds = (performance.now() - started) / 1000;
   const ok = answers.filter((a) => a.status >= 200 && a.status < 300);
   return {

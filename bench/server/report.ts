@@ -47,6 +47,7 @@ export function printServerReport(r: ServerReport): void {
     ['target', 'rate/s', 'achieved', 'p50', 'p99', 'p99.9', '+p50', '+p99', 'errors'],
     r.open.map((o) => {
       const d = r.open.find((x) => x.target === 'direct' && x.rate === o.rate);
+      if (o.saturatedAt !== undefined) return [o.target, String(o.rate), `skipped: saturated at ${o.saturatedAt}/s`, '', '', '', '', '', ''];
       return [o.target, String(o.rate), String(o.rps), ms(o.latency.p50), ms(o.latency.p99), ms(o.latency.p999), d ? signed(o.latency.p50 - d.latency.p50) : '-', d ? signed(o.latency.p99 - d.latency.p99) : '-', String(o.errors + o.non2xx)];
     }),
   );
