@@ -80,40 +80,46 @@ export class UpstreamClient {
       // The deadline and the caller's signal keep governing the body until it is read or dropped.
       body.onClose(release);
 
-      const { origin, path } = target(req.url);
-      this.#agent.dispatch(
-        { origin, path, method: req.method, headers: req.headers, body: req.body },
-        {
-          onRequestStart(c) {
-            controller = c;
-            body.attach(c);
-            if (cause !== undefined) c.abort(new Error(`upstream call stopped: ${cause}`));
+      try {
+        const { origin, path } = target(req.url);
+        this.#agent.dispatch(
+          { origin, path, method: req.method, headers: req.headers, body: req.body },
+          {
+            onRequestStart(c) {
+              controller = c;
+              body.attach(c);
+              if (cause !== undefined) c.abort(new Error(`upstream call stopped: ${cause}`));
+            },
+            onResponseStart(_c, statusCode, headers) {
+              if (statusCode < 200 || settled) return;
+              answered = true;
+              settled = true;
+              clearTimeout(headersTimer);
+              resolve({ status: statusCode, headers: flatHeaders(headers as Record<string, string | string[] | undefined>), body });
+            },
+            onResponseData(_c, chunk) {
+              body.push(chunk);
+            },
+            onResponseEnd() {
+              body.end();
+            },
+            onResponseError(_c, err) {
+              if (!answered) failEarly(err);
+              body.fail(err);
+            },
           },
-          onResponseStart(_c, statusCode, headers) {
-            if (statusCode < 200 || settled) return;
-            answered = true;
-            settled = true;
-            clearTimeout(headersTimer);
-            resolve({ status: statusCode, headers: flatHeaders(headers as Record<string, string | string[] | undefined>), body });
-          },
-          onResponseData(_c, chunk) {
-            body.push(chunk);
-          },
-          onResponseEnd() {
-            body.end();
-          },
-          onResponseError(_c, err) {
-            if (!answered) failEarly(err);
-            body.fail(err);
-          },
-        },
-      );
+        );
+      } catch (err) {
+        // Refused before it started (a malformed URL, a header undici will not send).
+        failEarly(err);
+        body.fail(err as Error);
+      }
     });
   }
 
   /**
    * Called once the server has drained, so no answer is still wanted. What may
-   * remain are connection attempts abandoned by settleOnAbort, which undici
+   * remain are connection attempts abandoned by an early stop, which undici
    * cannot cancel: a graceful close() would wait each one out for the whole
    * connect timeout, so they are destroyed instead.
    */

@@ -75,6 +75,7 @@ export class UpstreamBody implements AsyncIterable<Buffer> {
       next: () => this.#next(),
       return: () => {
         if (!this.#ended) this.destroy();
+        else this.#close();
         return Promise.resolve({ value: undefined, done: true });
       },
     };
