@@ -3,6 +3,8 @@
 //   snapshot) → authentication → bounded JSON body → API routes → 404 →
 //   error handler (OpenAI error shape).
 // Routes added below the gate cannot skip authentication or the body limits.
+// POST /v1/responses and /v1/chat/completions are served in front of this app by
+// data-plane-path.ts, with these same steps (the functions exported below).
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { PolicySet } from '../policy/types.js';
