@@ -8,6 +8,7 @@
 //   - destroy(err) makes a pending or later read reject with err;
 //   - a bounded buffer: past HIGH_WATER queued chunks the connection is paused
 //     until the reader catches up.
+// One reader at a time (a for-await loop or text()), as with a Readable.
 import type { Dispatcher } from 'undici';
 
 const HIGH_WATER = 64;
