@@ -46,9 +46,9 @@ const CTX: DecideContext = { caller: 'bench', hasCredentials: () => true };
 
 export async function runDecisionBenchmark(opts: { quick?: boolean } = {}): Promise<{ report: DecisionReport; file: string }> {
   const quick = opts.quick === true;
-  const timing = quick ? { warmup: 100, iterations: 300 } : { warmup: 500, iterations: 2000 };
+  const timing = quick ? { warmup: 50, iterations: 150 } : { warmup: 500, iterations: 2000 };
   // The plain baseline costs up to tens of ms per call at 1,000 rules: same target count, capped by time.
-  const baseline = { ...timing, budgetMs: quick ? 400 : 4000, minIterations: quick ? 20 : 100 };
+  const baseline = { ...timing, budgetMs: quick ? 250 : 4000, minIterations: quick ? 10 : 100 };
   const report: DecisionReport = {
     benchmark: 'decision',
     startedAt: new Date().toISOString(),

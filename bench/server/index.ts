@@ -79,7 +79,7 @@ export async function runServerBenchmark(opts: { quick?: boolean; log?: (line: s
   // Warm-up matters: the router's CPU per request falls by a third over its first
   // few thousand requests (JIT tiering), and a sidecar lives in the steady state.
   const T = quick
-    ? { warm: 1, closed: 1.5, open: 1, rates: [1000], connections: 32, ttft: 20, streams: 1000, bodyN: [20, 10, 4, 2], sbsRounds: 3, sbsSeconds: 1 }
+    ? { warm: 0.5, closed: 1, open: 1, rates: [1000], connections: 32, ttft: 10, streams: 1000, bodyN: [20, 10, 4, 2], sbsRounds: 3, sbsSeconds: 0.5 }
     : { warm: 5, closed: 5, open: 3, rates: [200, 1000, 2000], connections: 32, ttft: 100, streams: 1000, bodyN: [400, 200, 60, 12], sbsRounds: 5, sbsSeconds: 2 };
   const pinned = pin(process.pid, otherCores());
   const report: ServerReport = { benchmark: 'server', quick, node: process.version, cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, pinned, closed: [], open: [], ttft: [], concurrentStreams: [], bodySize: [] };
@@ -187,7 +187,7 @@ export async function runServerBenchmark(opts: { quick?: boolean; log?: (line: s
       const proc = await launch();
       const server = proc ?? sims.llm;
       try {
-        await streams(chat(server), streamBody, { count: quick ? 30 : 90, concurrency: 30, staggerMs: 300 });
+        await streams(chat(server), streamBody, { count: quick ? 20 : 90, concurrency: 30, staggerMs: 300 });
         const result = await streams(chat(server), streamBody, { count: T.ttft, concurrency: 10, staggerMs: 650 });
         report.ttft.push({ target, result });
         log(`  ttft    ${target}: p50 ${result.ttft.p50} ms, p99 ${result.ttft.p99} ms`);
