@@ -31,7 +31,7 @@ export class UpstreamBody implements AsyncIterable<Buffer> {
   push(chunk: Buffer): void {
     if (this.#closed) return;
     this.#queue.push(chunk);
-    if (this.#queue.length >= HIGH_WATER) this.#controller?.pause();
+    if (this.#queue.length >= HIGH_WATER && this.#controller && !this.#controller.paused) this.#controller.pause();
     this.#notify();
   }
 
