@@ -26,6 +26,16 @@ class FakeController implements Dispatcher.DispatchController {
   }
 }
 
+/** The error a promise rejects with (undefined if it fulfils). */
+async function rejection(p: Promise<unknown>): Promise<unknown> {
+  try {
+    await p;
+  } catch (err) {
+    return err;
+  }
+  return undefined;
+}
+
 function body(): { body: UpstreamBody; controller: FakeController } {
   const controller = new FakeController();
   const b = new UpstreamBody();
@@ -64,20 +74,8 @@ describe('upstream response body (UpstreamBody)', () => {
     const pending = b.text();
     const reset = Object.assign(new Error('socket hang up'), { code: 'UND_ERR_SOCKET' });
     b.fail(reset);
-    let caught: unknown;
-    try {
-      await pending;
-    } catch (err) {
-      caught = err;
-    }
-    expect(caught).to.equal(reset);
-    let again: unknown;
-    try {
-      await b.text();
-    } catch (err) {
-      again = err;
-    }
-    expect(again).to.equal(reset);
+    expect(await rejection(pending)).to.equal(reset);
+    expect(await rejection(b.text())).to.equal(reset);
   });
 
   it('destroy(err) aborts a running exchange and fails reads with err; after the end it aborts nothing', async () => {
@@ -87,13 +85,7 @@ describe('upstream response body (UpstreamBody)', () => {
     running.body.destroy(stalled);
     expect(running.controller.aborted).to.equal(true);
     expect(running.controller.reason).to.equal(stalled);
-    let caught: unknown;
-    try {
-      await read;
-    } catch (err) {
-      caught = err;
-    }
-    expect(caught).to.equal(stalled);
+    expect(await rejection(read)).to.equal(stalled);
 
     const finished = body();
     finished.body.push(Buffer.from('x'));
