@@ -15,6 +15,7 @@ import os from 'node:os';
 import { rm } from 'node:fs/promises';
 import { closeAgent, closedLoop, openLoop, stats, streams, type LatencyStats, type LoadResult, type StreamResult } from './load.js';
 import { KEY_ENV, policyDir, VARIANTS, type Variant } from './policies.js';
+import { installedPeers } from './peers.js';
 import { cpuUs, DEPLOY_NODE_OPTIONS, otherCores, pin, rssMb, SERVER_CORE, start, type Served } from './procs.js';
 
 export interface ClosedRow extends LoadResult {
@@ -51,7 +52,21 @@ export interface ServerReport {
   open: OpenRow[];
   ttft: TtftRow[];
   /** CPU µs/request of raw proxy and router b in alternating windows (medians, ratio). */
-  sideBySide?: { rounds: number; seconds: number; rawUs: number[]; routerUs: number[]; rawMedianUs: number; routerMedianUs: number; ratio: number };
+  sideBySide?: {
+    rounds: number;
+    seconds: number;
+    rawUs: number[];
+    routerUs: number[];
+    rawMedianUs: number;
+    routerMedianUs: number;
+    ratio: number;
+    routerRps: number[];
+    routerMedianRps: number;
+    /** Peer gateways (peers.ts): capacityRatio = peer CPU/req ÷ router b's (requests per core-second, router over peer); rpsRatio = router b req/s ÷ peer's. */
+    peers: { name: string; us: number[]; rps: number[]; medianUs: number; medianRps: number; capacityRatio: number; rpsRatio: number }[];
+  };
+  /** Peers not installed (npm run bench:peers), so not measured. */
+  peersMissing?: string[];
   concurrentStreams: { target: string; streams: number; completed: number; idleRssMb: number; peakRssMb: number; ttft: LatencyStats; seconds: number }[];
   bodySize: BodyRow[];
 }
@@ -145,33 +160,65 @@ export async function runServerBenchmark(opts: { quick?: boolean; log?: (line: s
       }
     }
 
-    // ---- side by side: raw proxy and router b, alternating windows -----------------
-    // Both run at once (loaded one at a time), so slow phases of a shared machine hit
-    // both alike; the headline ratio is the ratio of the medians.
+    // ---- side by side: raw proxy, router b and installed peers, alternating windows --
+    // All run at once (loaded one at a time), so slow phases of a shared machine hit
+    // them alike; the headline ratio is the ratio of the medians.
     {
-      const raw = await start('raw', 'raw-proxy', [sims.zero.url], { core: serverCore });
-      const rb = await router('b', sims.zero);
+      const { peers, missing } = installedPeers();
+      report.peersMissing = missing;
+      for (const m of missing) log(`  side by side: ${m} not installed (npm run bench:peers), skipped`);
+      const entrants: { name: string; served: Served; headers?: Record<string, string> }[] = [
+        { name: 'raw proxy', served: await start('raw', 'raw-proxy', [sims.zero.url], { core: serverCore }) },
+        { name: 'router b', served: await router('b', sims.zero) },
+      ];
       try {
-        const pair = [
-          ['raw proxy', raw],
-          ['router b', rb],
-        ] as const;
-        for (const [, p] of pair) await closedLoop(chat(p), body(), { connections: T.connections, seconds: T.warm });
-        const samples: Record<string, number[]> = { 'raw proxy': [], 'router b': [] };
+        for (const peer of peers) {
+          const served = await peer.start(serverCore);
+          entrants.push({ name: peer.name, served, headers: peer.headers(sims.zero.url) });
+          const probe = await fetch(`${served.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', ...peer.headers(sims.zero.url) }, body: body() });
+          if (probe.status !== 200) throw new Error(`${peer.name}: probe answered ${probe.status}: ${(await probe.text()).slice(0, 300)}`);
+          await probe.text();
+        }
+        const load = (e: (typeof entrants)[number], seconds: number) => closedLoop(chat(e.served), body(), { connections: T.connections, seconds, ...(e.headers ? { headers: e.headers } : {}) });
+        for (const e of entrants) await load(e, T.warm);
+        const us: Record<string, number[]> = {};
+        const rps: Record<string, number[]> = {};
         for (let i = 0; i < T.sbsRounds; i++) {
-          for (const [name, p] of pair) {
-            const c0 = cpuUs(p.pid);
-            const r = await closedLoop(chat(p), body(), { connections: T.connections, seconds: T.sbsSeconds });
-            samples[name]!.push(Math.round((cpuUs(p.pid) - c0) / Math.max(1, r.requests)));
+          for (const e of entrants) {
+            const c0 = cpuUs(e.served.pid);
+            const r = await load(e, T.sbsSeconds);
+            (us[e.name] ??= []).push(Math.round((cpuUs(e.served.pid) - c0) / Math.max(1, r.requests)));
+            (rps[e.name] ??= []).push(r.rps);
           }
         }
         const median = (a: number[]): number => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
-        report.sideBySide = { rounds: T.sbsRounds, seconds: T.sbsSeconds, rawUs: samples['raw proxy']!, routerUs: samples['router b']!, rawMedianUs: median(samples['raw proxy']!), routerMedianUs: median(samples['router b']!), ratio: 0 };
-        report.sideBySide.ratio = Math.round((report.sideBySide.routerMedianUs / report.sideBySide.rawMedianUs) * 100) / 100;
-        log(`  side by side: router b ${report.sideBySide.routerMedianUs} µs/req vs raw proxy ${report.sideBySide.rawMedianUs} µs/req (${report.sideBySide.ratio}×)`);
+        const ratio = (a: number, b: number): number => Math.round((a / b) * 100) / 100;
+        const routerUs = median(us['router b']!);
+        const routerRps = median(rps['router b']!);
+        report.sideBySide = {
+          rounds: T.sbsRounds,
+          seconds: T.sbsSeconds,
+          rawUs: us['raw proxy']!,
+          routerUs: us['router b']!,
+          rawMedianUs: median(us['raw proxy']!),
+          routerMedianUs: routerUs,
+          ratio: ratio(routerUs, median(us['raw proxy']!)),
+          routerRps: rps['router b']!,
+          routerMedianRps: routerRps,
+          peers: peers.map((p) => ({
+            name: p.name,
+            us: us[p.name]!,
+            rps: rps[p.name]!,
+            medianUs: median(us[p.name]!),
+            medianRps: median(rps[p.name]!),
+            capacityRatio: ratio(median(us[p.name]!), routerUs),
+            rpsRatio: ratio(routerRps, median(rps[p.name]!)),
+          })),
+        };
+        log(`  side by side: router b ${routerUs} µs/req vs raw proxy ${report.sideBySide.rawMedianUs} µs/req (${report.sideBySide.ratio}×)`);
+        for (const p of report.sideBySide.peers) log(`  side by side: ${p.name} ${p.medianUs} µs/req, ${p.medianRps} req/s (router b: ${p.capacityRatio}× its capacity per core)`);
       } finally {
-        await raw.stop();
-        await rb.stop();
+        for (const e of entrants) await e.served.stop();
       }
     }
 

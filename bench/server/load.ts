@@ -37,14 +37,14 @@ export interface LoadResult {
   latency: LatencyStats;
 }
 
-export async function closedLoop(url: string, body: string, opts: { connections: number; seconds: number }): Promise<LoadResult> {
+export async function closedLoop(url: string, body: string, opts: { connections: number; seconds: number; headers?: Record<string, string> }): Promise<LoadResult> {
   const latencies: number[] = [];
   let non2xx = 0;
   const started = performance.now();
   const instance = autocannon({
     url,
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...opts.headers },
     body,
     connections: opts.connections,
     duration: opts.seconds,

@@ -5,6 +5,7 @@
 // CPU is the run time of all the process's threads (GC and libuv pool included).
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -105,4 +106,54 @@ export function cpuUs(pid: number): number {
 export function rssMb(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Math.round(Number(m[1]) / 1024) : 0;
+}
+
+/**
+ * Forks a program that does not report its address (a peer gateway): it is
+ * given a free port and polled until it answers HTTP. `probe` is any request
+ * the server answers once it is up.
+ */
+export async function startOnPort(name: string, script: string, args: (port: number) => string[], opts: { env?: Record<string, string>; core?: string } = {}): Promise<Served> {
+  const port = await freePort();
+  const child = fork(script, args(port), { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], env: { ...process.env, ...opts.env } });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}`);
+    const up = await fetch(url).then(
+      () => true,
+      () => false,
+    );
+    if (up) break;
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`${name} did not answer on ${url} within 20 s`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  if (opts.core !== undefined) pin(child.pid!, opts.core);
+  return {
+    name,
+    url,
+    pid: child.pid!,
+    child,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+        setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+      }),
+  };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
 }
