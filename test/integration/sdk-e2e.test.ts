@@ -281,6 +281,14 @@ describe('end to end: openai SDK → router → provider simulators', function (
       expect(JSON.stringify(stack.sim.calls.at(-1)!.body)).to.not.match(/router_/);
     });
 
+    it('text that spells a tokenizer special token (<|endoftext|>) is ordinary prompt text: answered, not a 500', async () => {
+      const text = 'Explain what <|endoftext|> and <|im_start|> mean in a tokenizer.';
+      const answer = await client.chat.completions.create({ model: 'auto', messages: [{ role: 'user', content: text }] });
+      expect(answer.choices[0]!.message.content).to.contain('<|endoftext|>');
+      const r = await client.responses.create({ model: 'auto', input: text, stream: false });
+      expect(r.status).to.equal('completed');
+    });
+
     it('POST /v1/embeddings passes through to an OpenAI-compatible provider with the provider key swapped in', async () => {
       const res = await client.embeddings.create({ model: 'openai/text-embedding-3-small', input: 'hello' });
       expect(res.data[0]!.embedding).to.have.length(8);
