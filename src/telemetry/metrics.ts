@@ -1,7 +1,10 @@
 // Every Prometheus metric the router exports is defined here, with bounded
 // label values only (results, routes from the router's own table, status
-// classes). One registry per process; tests may create their own.
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+// classes). One registry per process; tests may create their own. The metric
+// types are hot-metrics.ts's (cheap on the per-request path); prom-client owns
+// the registry, the exposition and the process metrics.
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { HotCounter as Counter, HotGauge as Gauge, HotHistogram as Histogram } from './hot-metrics.js';
 
 export interface Metrics {
   registry: Registry;
