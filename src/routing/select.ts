@@ -142,25 +142,29 @@ function requirements(req: CanonicalRequest): Needs {
 }
 
 function exclusion(c: Candidate, needs: Needs, opts: SelectOptions): Exclusion | undefined {
-  const key = `${c.provider.name}/${c.model.name}`;
-  const out = (filter: string, reason: string): Exclusion => ({ key, filter, reason });
-  if (c.provider.enabled === false) return out('enabled', 'provider disabled');
-  if (c.model.enabled === false) return out('enabled', 'model disabled');
-  if (!opts.hasCredentials(c.provider)) return out('credentials', `no credentials (set ${c.provider.apiKeyEnv ?? c.provider.apiKeyFile ?? 'apiKeyEnv'})`);
-  const caps = new Set(c.model.capabilities);
-  if (needs.tools && !caps.has('tools')) return out('capabilities', 'no tools capability');
-  if (needs.vision && !caps.has('vision')) return out('capabilities', 'no vision capability');
-  if (needs.jsonSchema && !caps.has('json_schema')) return out('capabilities', 'no json_schema capability');
-  if (needs.streaming && !caps.has('streaming')) return out('capabilities', 'no streaming capability');
+  const why = exclusionReason(c, needs, opts);
+  return why && { key: `${c.provider.name}/${c.model.name}`, filter: why[0], reason: why[1] };
+}
+
+/** [filter, reason] when the candidate cannot serve; runs for every catalog model on every request. */
+function exclusionReason(c: Candidate, needs: Needs, opts: SelectOptions): [string, string] | undefined {
+  if (c.provider.enabled === false) return ['enabled', 'provider disabled'];
+  if (c.model.enabled === false) return ['enabled', 'model disabled'];
+  if (!opts.hasCredentials(c.provider)) return ['credentials', `no credentials (set ${c.provider.apiKeyEnv ?? c.provider.apiKeyFile ?? 'apiKeyEnv'})`];
+  const caps = c.model.capabilities;
+  if (needs.tools && !caps.includes('tools')) return ['capabilities', 'no tools capability'];
+  if (needs.vision && !caps.includes('vision')) return ['capabilities', 'no vision capability'];
+  if (needs.jsonSchema && !caps.includes('json_schema')) return ['capabilities', 'no json_schema capability'];
+  if (needs.streaming && !caps.includes('streaming')) return ['capabilities', 'no streaming capability'];
   if (needs.outputTokens > 0 && c.model.maxOutputTokens !== undefined && needs.outputTokens > c.model.maxOutputTokens) {
-    return out('context_window', `max output ${c.model.maxOutputTokens} < requested ${needs.outputTokens}`);
+    return ['context_window', `max output ${c.model.maxOutputTokens} < requested ${needs.outputTokens}`];
   }
   if (opts.estimatedInputTokens + needs.outputTokens > c.model.contextWindow) {
-    return out('context_window', `context window ${c.model.contextWindow} < ${opts.estimatedInputTokens} input + ${needs.outputTokens} output tokens`);
+    return ['context_window', `context window ${c.model.contextWindow} < ${opts.estimatedInputTokens} input + ${needs.outputTokens} output tokens`];
   }
   for (const f of opts.filters ?? []) {
-    const why = f.test(c);
-    if (why) return out(f.name, why);
+    const reason = f.test(c);
+    if (reason) return [f.name, reason];
   }
   return undefined;
 }

@@ -4,6 +4,7 @@ import { RouterError } from '../server/errors.js';
 import { modelLabel, providerLabel } from '../telemetry/labels.js';
 import { ClientGoneError } from '../upstream/dispatch.js';
 import { UpstreamHttpError } from '../upstream/errors.js';
+import type { PolicySet } from '../policy/types.js';
 import type { Decision, Exchange, PipelineDeps } from './types.js';
 import { costUsd } from './respond.js';
 
@@ -17,15 +18,15 @@ export function account(deps: PipelineDeps, ex: Exchange, d: Decision, outcome: 
   m.requestDuration.observe({ api: ex.api, outcome }, totalSeconds);
   if (d.selection) {
     m.decisions.inc({ mode: d.selection.mode, source: d.selection.modeSource });
-    for (const rule of d.rules) m.ruleMatches.inc({ rule: set.routingRules.some((r) => r.name === rule) ? rule : 'other' });
+    for (const rule of d.rules) m.ruleMatches.inc({ rule: ruleNames(set).has(rule) ? rule : 'other' });
   }
   let upstreamMs = 0;
   for (const a of d.attempts) {
-    const labels = { provider: providerLabel(set, a.provider), model: modelLabel(set, a.provider, a.model) };
-    m.upstreamAttempts.inc({ ...labels, outcome: a.outcome });
-    m.upstreamDuration.observe({ ...labels, outcome: a.outcome }, a.ms / 1000);
+    const labels = { provider: providerLabel(set, a.provider), model: modelLabel(set, a.provider, a.model), outcome: a.outcome };
+    m.upstreamAttempts.inc(labels);
+    m.upstreamDuration.observe(labels, a.ms / 1000);
     upstreamMs += a.ms;
-    if (a.ttftMs !== undefined) m.timeToFirstToken.observe(labels, a.ttftMs / 1000);
+    if (a.ttftMs !== undefined) m.timeToFirstToken.observe({ provider: labels.provider, model: labels.model }, a.ttftMs / 1000);
   }
   // Attempt times are whole milliseconds: clamp so rounding never reports negative overhead.
   m.routerOverhead.observe({ api: ex.api }, Math.max(0, totalSeconds - upstreamMs / 1000));
@@ -86,6 +87,14 @@ export function account(deps: PipelineDeps, ex: Exchange, d: Decision, outcome: 
 }
 
 // ---- helpers ----------------------------------------------------------------
+
+const RULE_NAMES = new WeakMap<PolicySet, ReadonlySet<string>>();
+/** The snapshot's routing rule names, as a set (the matches metric checks each matched name). */
+function ruleNames(set: PolicySet): ReadonlySet<string> {
+  let names = RULE_NAMES.get(set);
+  if (!names) RULE_NAMES.set(set, (names = new Set(set.routingRules.map((r) => r.name))));
+  return names;
+}
 
 /** The HTTP status an error becomes (a committed stream already sent 200). */
 export function errorStatus(err: unknown, committed: boolean): number {

@@ -31,6 +31,8 @@ describe('telemetry: hot-path metrics', () => {
       c.inc({ api: 'chat', outcome: 'success' }, 2.5);
       c.inc({ api: 'responses', outcome: 'error' }, 0);
       c.inc({ api: 'chat' });
+      c.inc({ api: 'chat', outcome: 7 } as never, 1);
+      c.inc({ api: 'chat', outcome: '7' }, 1);
     }
     for (const h of p.histograms) for (const [i, v] of values.entries()) h.observe({ api: i % 2 ? 'chat' : 'responses' }, v);
     for (const b of p.bare) b.inc(4);
@@ -60,5 +62,6 @@ describe('telemetry: hot-path metrics', () => {
     expect(() => c.inc({ a: 'x' }, -1)).to.throw(/decrease/);
     expect(() => c.inc({ a: 'x' }, Number.NaN)).to.throw(/not a valid number/);
     expect(() => h.observe(Number.POSITIVE_INFINITY)).to.throw(/not a valid number/);
+    expect(() => h.observe({ a: 'x' } as never, 1)).to.throw(/not included in initial labelset/);
   });
 });
