@@ -13,6 +13,7 @@ import type { KeyTicket } from '../state/key-admission.js';
 import type { RoutingState } from '../state/routing-state.js';
 import type { Logger } from '../telemetry/log.js';
 import type { Metrics } from '../telemetry/metrics.js';
+import type { AbortLike } from '../upstream/abort.js';
 import type { UpstreamClient } from '../upstream/client.js';
 import { type Attempt, type DispatchContext } from '../upstream/dispatch.js';
 import { type ResilienceState } from '../upstream/resilience.js';
@@ -35,7 +36,7 @@ export interface Exchange {
   policy: PolicySet;
   caller: string;
   requestId: string;
-  signal: AbortSignal;
+  signal: AbortLike;
   /** Send a JSON answer (status 200) with headers. */
   json(body: unknown, headers: Record<string, string>): void;
   sse: SseWriter;

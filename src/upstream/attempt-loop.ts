@@ -8,6 +8,7 @@ import type { CanonicalRequest } from '../canonical/types.js';
 import { adapterFor } from '../providers/registry.js';
 import type { MappedError, ProviderAdapter, UpstreamRequest } from '../providers/types.js';
 import type { Candidate } from '../routing/select.js';
+import type { AbortLike } from './abort.js';
 import { backoffMs, sleep } from './backoff.js';
 import { classifyMapped, classifyTransport, type Classified, type FailureReason } from './classify.js';
 import { UpstreamClient, UpstreamTransportError, type UpstreamResponse } from './client.js';
@@ -45,7 +46,7 @@ export interface DispatchContext {
   request: CanonicalRequest;
   candidates: readonly Candidate[];
   client: UpstreamClient;
-  signal: AbortSignal;
+  signal: AbortLike;
   attempts: Attempt[];
   resilience: ResilienceState;
   settings: ResilienceSettings;

@@ -2,6 +2,8 @@
 // (1-based) waits a uniform random time in [0, (2^N − 1) · base), capped at
 // 10 · base. Jitter spreads retries so a recovering provider is not hit by a
 // synchronized wave.
+import type { AbortLike } from './abort.js';
+
 export const BACKOFF_BASE_MS = 25;
 export const BACKOFF_CAP_MS = 10 * BACKOFF_BASE_MS;
 
@@ -10,7 +12,7 @@ export function backoffMs(retry: number, baseMs = BACKOFF_BASE_MS, random: () =>
   return Math.floor(random() * ceiling);
 }
 
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+export function sleep(ms: number, signal?: AbortLike): Promise<void> {
   return new Promise((resolve) => {
     if (ms <= 0 || signal?.aborted) return resolve();
     const t = setTimeout(done, ms);

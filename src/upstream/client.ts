@@ -4,6 +4,7 @@
 // Authorization and cookies never reach a provider), and every call carries a
 // deadline and the caller's abort signal.
 import { Agent, type Dispatcher } from 'undici';
+import type { AbortLike } from './abort.js';
 import { UpstreamBody } from './response-body.js';
 import type { UpstreamRequest } from '../providers/types.js';
 
@@ -42,7 +43,7 @@ export class UpstreamClient {
    * Plain timers and undici's dispatch API: one handler object per call, no
    * AbortSignal plumbing and no Readable (both showed in the profile).
    */
-  send(req: UpstreamRequest, opts: { signal?: AbortSignal; timeoutMs: number; headersTimeoutMs?: number }): Promise<UpstreamResponse> {
+  send(req: UpstreamRequest, opts: { signal?: AbortLike; timeoutMs: number; headersTimeoutMs?: number }): Promise<UpstreamResponse> {
     return new Promise<UpstreamResponse>((resolve, reject) => {
       const caller = opts.signal;
       const body = new UpstreamBody();

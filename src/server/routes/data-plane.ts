@@ -14,6 +14,7 @@ import type { Lifecycle } from '../lifecycle.js';
 import type { ServerResponse } from 'node:http';
 import type { PolicySet } from '../../policy/types.js';
 import { sendJson } from '../json-response.js';
+import { RequestAbort } from '../../upstream/abort.js';
 
 export type DataPlaneDeps = PipelineDeps & { lifecycle: Lifecycle };
 
@@ -25,7 +26,7 @@ export async function serveExchange(deps: DataPlaneDeps, api: Api, body: unknown
   if (body === undefined) throw new RouterError('invalid_body', 'A JSON request body is required.');
   const requestId = wireId('req_');
   res.setHeader('x-request-id', requestId);
-  const abort = new AbortController();
+  const abort = new RequestAbort();
   // The client going away aborts the upstream call (and is not a provider failure).
   res.once('close', () => {
     if (!res.writableFinished) abort.abort();
@@ -36,7 +37,7 @@ export async function serveExchange(deps: DataPlaneDeps, api: Api, body: unknown
     policy,
     caller,
     requestId,
-    signal: abort.signal,
+    signal: abort,
     sse: new SseWriter(res),
     json(answer, headers) {
       sendJson(res, 200, answer, headers);
