@@ -126,15 +126,19 @@ export class LatencyStats {
     this.#addTtft(s, Math.max(0, totalMs - (outputTokens / tps) * 1000));
   }
 
-  /** Live numbers for the scorer, or undefined while neither term has enough fresh samples. */
-  latency(t: Target): LiveLatency | undefined {
+  /**
+   * Live numbers for the scorer, or undefined while neither term has enough
+   * fresh samples. `p95: true` adds the TTFT p95 (a sort of the window, redone
+   * after every new sample): the scorer does not read it, so serving skips it.
+   */
+  latency(t: Target, opts: { p95?: boolean } = {}): LiveLatency | undefined {
     const s = this.#series.get(keyOf(t));
     if (!s || this.#now() - s.lastAt > this.#staleMs) return undefined;
     const ttftLive = s.ttft.count >= this.#min;
     const tps = this.#liveTps(s);
     if (!ttftLive && tps === undefined) return undefined;
     const p = prior(t);
-    const p95 = s.ttftWindow.p95();
+    const p95 = opts.p95 ? s.ttftWindow.p95() : undefined;
     return {
       ttftMs: ttftLive ? round(s.ttft.value) : p.ttftMs,
       tokensPerSecond: tps !== undefined ? round(tps) : p.tokensPerSecond,
