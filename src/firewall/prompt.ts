@@ -27,7 +27,7 @@ export interface PromptScreen {
 export function screenPrompt(set: PolicySet, req: CanonicalRequest, rules: readonly ActiveRule[]): PromptScreen {
   const slots: Slot[] = [];
   mapText(req, (text, json) => {
-    slots.push({ text, ...(json ? { json } : {}) });
+    slots.push(json ? { text, json } : { text });
     return text;
   });
   const outcome = applyRules(rules, slots, new ScanBudget(firewallSettings(set).scanBudgetMs));
@@ -54,21 +54,38 @@ export function promptTexts(req: CanonicalRequest): string[] {
   return texts;
 }
 
-/** The request with every scanned text passed through `f`, in one fixed order (collecting and rewriting agree). */
+/**
+ * The request with every scanned text passed through `f`, in one fixed order
+ * (collecting and rewriting agree). Objects are copied only where a text
+ * changed: collecting (f returns its input) allocates nothing, and the request
+ * comes back as it was.
+ */
 function mapText(req: CanonicalRequest, f: (text: string, json: boolean) => string): CanonicalRequest {
   const part = (p: ContentPart): ContentPart => {
-    if (p.type === 'text') return { ...p, text: f(p.text, false) };
-    if (p.type === 'refusal') return { ...p, refusal: f(p.refusal, false) };
+    if (p.type === 'text') {
+      const text = f(p.text, false);
+      return text === p.text ? p : { ...p, text };
+    }
+    if (p.type === 'refusal') {
+      const refusal = f(p.refusal, false);
+      return refusal === p.refusal ? p : { ...p, refusal };
+    }
     return p;
   };
   const item = (i: InputItem): InputItem => {
     switch (i.type) {
-      case 'message':
-        return { ...i, content: i.content.map(part) };
-      case 'function_call':
-        return { ...i, arguments: f(i.arguments, true) };
-      case 'function_call_output':
-        return { ...i, output: f(i.output, false) };
+      case 'message': {
+        const content = mapSame(i.content, part);
+        return content === i.content ? i : { ...i, content };
+      }
+      case 'function_call': {
+        const args = f(i.arguments, true);
+        return args === i.arguments ? i : { ...i, arguments: args };
+      }
+      case 'function_call_output': {
+        const output = f(i.output, false);
+        return output === i.output ? i : { ...i, output };
+      }
       case 'reasoning': {
         const text = f(i.text, false);
         if (text === i.text) return i;
@@ -78,5 +95,21 @@ function mapText(req: CanonicalRequest, f: (text: string, json: boolean) => stri
     }
   };
   const instructions = req.instructions !== undefined ? f(req.instructions, false) : undefined;
-  return { ...req, ...(instructions !== undefined ? { instructions } : {}), items: req.items.map(item) };
+  const items = mapSame(req.items, item);
+  if (instructions === req.instructions && items === req.items) return req;
+  return { ...req, ...(instructions !== undefined ? { instructions } : {}), items };
+}
+
+/** xs.map(f), or xs itself when f returned every element unchanged. */
+function mapSame<T>(xs: readonly T[], f: (x: T) => T): T[] {
+  let out: T[] | undefined;
+  for (let k = 0; k < xs.length; k++) {
+    const y = f(xs[k]!);
+    if (out) out.push(y);
+    else if (y !== xs[k]) {
+      out = xs.slice(0, k);
+      out.push(y);
+    }
+  }
+  return out ?? (xs as T[]);
 }

@@ -52,7 +52,7 @@ export async function evaluateRules(set: PolicySet, facts: RoutingFacts, opts: E
     const pool = enginePool(set);
     const key = picked.join(',');
     const engine = pool.take(key) ?? buildEngine(rules, picked);
-    ({ results, failureResults: failures } = await engine.run(constantFacts(facts)));
+    ({ results, failureResults: failures } = await engine.run(constantFacts(facts, pool.factIds(key, rules, picked))));
     pool.give(key, engine); // not after a throw: that engine's state is unknown
 
   }
@@ -101,6 +101,19 @@ class EnginePool {
   static readonly MAX_KEYS = 256;
   static readonly MAX_IDLE = 32;
   readonly #idle = new Map<string, Engine[]>();
+  readonly #facts = new Map<string, readonly string[]>();
+
+  /** The facts the picked rules read: only those are handed to a run (the others would be built for nothing). */
+  factIds(key: string, rules: readonly CompiledRoutingRule[], picked: readonly number[]): readonly string[] {
+    let ids = this.#facts.get(key);
+    if (!ids) {
+      const found = new Set<string>();
+      for (const i of picked) collectFacts(rules[i]!.definition.conditions, found);
+      if (this.#facts.size >= EnginePool.MAX_KEYS) this.#facts.delete(this.#facts.keys().next().value!);
+      this.#facts.set(key, (ids = [...found]));
+    }
+    return ids;
+  }
 
   take(key: string): Engine | undefined {
     return this.#idle.get(key)?.pop();
@@ -132,8 +145,23 @@ const NO_CACHE = Object.freeze({ cache: false });
  * every run — a cache only dynamic facts use: constant values are read
  * directly either way, so this changes nothing but the cost.
  */
-function constantFacts(facts: RoutingFacts): Record<string, Fact> {
+function constantFacts(facts: RoutingFacts, ids: readonly string[]): Record<string, Fact> {
   const out: Record<string, Fact> = {};
-  for (const id in facts) out[id] = new Fact(id, facts[id as keyof RoutingFacts], NO_CACHE);
+  for (const id of ids) if (Object.hasOwn(facts, id)) out[id] = new Fact(id, facts[id as keyof RoutingFacts], NO_CACHE);
   return out;
+}
+
+/**
+ * Every fact a condition tree names: leaves' `fact`, and a `value` that reads
+ * another fact ({ fact, path }), at any depth of all/any/not.
+ */
+function collectFacts(node: unknown, out: Set<string>): void {
+  if (Array.isArray(node)) {
+    for (const x of node) collectFacts(x, out);
+    return;
+  }
+  if (node === null || typeof node !== 'object') return;
+  const o = node as Record<string, unknown>;
+  if (typeof o.fact === 'string') out.add(o.fact);
+  for (const k in o) if (k !== 'fact' && typeof o[k] === 'object') collectFacts(o[k], out);
 }
