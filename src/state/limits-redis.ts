@@ -18,7 +18,8 @@
 import { randomUUID } from 'node:crypto';
 import type { ProviderLimits } from '../policy/types.js';
 import type { StateGuard } from './guard.js';
-import { overLimit, utcDay, type Admission, type Cooldown, type LimitsBackend, type ProviderUsage } from './limits.js';
+import { utcDay } from './utc-day.js';
+import { overLimit, type Admission, type Cooldown, type LimitsBackend, type ProviderUsage } from './limits.js';
 import { execAll, Script, type RedisHandle } from './redis.js';
 import { freeInMs, WINDOW_LUA } from './redis-window.js';
 import { fromNano, toNano } from './budgets.js';

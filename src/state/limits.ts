@@ -20,6 +20,7 @@
 // that only limits and cool-downs turned away can be answered with 429 and a
 // retry-after rather than a final 422.
 import type { KeyScope, ModelSpec, PolicySet, ProviderLimits, ProviderSpec } from '../policy/types.js';
+import { utcDay } from './utc-day.js';
 
 export interface ProviderUsage {
   requestsLastMinute: number;
@@ -224,18 +225,6 @@ export class MemoryLimits implements LimitsBackend {
     }
     return c;
   }
-}
-
-const DAY_MS = 86_400_000;
-let cachedDay = { start: 0, end: 0, label: '1970-01-01' };
-
-/** 'YYYY-MM-DD' (UTC) of an instant; the current day's label is kept, as it is asked for on every request. */
-export function utcDay(epochMs: number): string {
-  if (epochMs >= cachedDay.start && epochMs < cachedDay.end) return cachedDay.label;
-  const start = Math.floor(epochMs / DAY_MS) * DAY_MS;
-  const label = new Date(start).toISOString().slice(0, 10);
-  cachedDay = { start, end: start + DAY_MS, label };
-  return label;
 }
 
 interface Candidate {

@@ -5,6 +5,7 @@
 // empty provider and model (it still counts as a request and an error).
 // Cost is kept in integer nano-dollars like budgets, so totals add up exactly.
 import { fromNano, toNano } from './budgets.js';
+import { utcDay } from './utc-day.js';
 
 export interface UsageRecord {
   key: string;
@@ -133,7 +134,7 @@ export class MemoryUsageLedger implements UsageLedger {
 
   async record(r: UsageRecord): Promise<void> {
     const now = this.#now();
-    const day = new Date(now).toISOString().slice(0, 10);
+    const day = utcDay(now);
     let keys = this.#days.get(day);
     if (!keys) {
       this.#days.set(day, (keys = new Map()));

@@ -67,12 +67,14 @@ export async function dispatchStream(ctx: DispatchContext, commit: (candidate: C
     };
     let stalled = false;
     let idleTimer: NodeJS.Timeout | undefined;
+    // One timer per stream, restarted by each chunk (refresh() reuses it: no timer churn per chunk).
     const armIdle = (): void => {
-      clearTimeout(idleTimer);
-      idleTimer = setTimeout(() => {
-        stalled = true;
-        res.body.destroy(new Error('stalled'));
-      }, ctx.settings.streamIdleTimeoutMs);
+      if (idleTimer) idleTimer.refresh();
+      else
+        idleTimer = setTimeout(() => {
+          stalled = true;
+          res.body.destroy(new Error('stalled'));
+        }, ctx.settings.streamIdleTimeoutMs);
     };
     try {
       armIdle();
@@ -115,11 +117,12 @@ async function readBody(res: UpstreamResponse, ctx: DispatchContext): Promise<st
   let stalled = false;
   let timer: NodeJS.Timeout | undefined;
   const arm = (): void => {
-    clearTimeout(timer);
-    timer = setTimeout(() => {
-      stalled = true;
-      res.body.destroy(new Error('stalled'));
-    }, ctx.settings.streamIdleTimeoutMs);
+    if (timer) timer.refresh();
+    else
+      timer = setTimeout(() => {
+        stalled = true;
+        res.body.destroy(new Error('stalled'));
+      }, ctx.settings.streamIdleTimeoutMs);
   };
   try {
     arm();

@@ -2,7 +2,8 @@
 // window, the UTC-day budget, admission and release of concurrency slots,
 // cool-down scope and expiry, and the candidate filters built from them.
 import { expect } from 'chai';
-import { candidateFilters, MemoryLimits, MinuteWindow, overLimit, utcDay } from '../../../src/state/limits.js';
+import { candidateFilters, MemoryLimits, MinuteWindow, overLimit } from '../../../src/state/limits.js';
+import { utcDay } from '../../../src/state/utc-day.js';
 import type { KeyScope, ModelSpec, PolicySet, ProviderSpec } from '../../../src/policy/types.js';
 
 const T0 = Date.UTC(2025, 0, 1, 23, 59, 0); // one minute before midnight UTC
