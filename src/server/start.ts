@@ -20,6 +20,7 @@ import { RoutingState } from '../state/routing-state.js';
 import { UpstreamClient } from '../upstream/client.js';
 import { ResilienceState } from '../upstream/resilience.js';
 import { ruleIndexFor } from '../routing/rule-index.js';
+import { o200kCounter } from '../routing/bpe-count.js';
 
 export interface StartOptions {
   policies: string;
@@ -86,6 +87,8 @@ export async function startRouter(opts: StartOptions): Promise<RunningRouter> {
   await reloader.reload();
   for (const warning of await mountWarnings(directory)) logger.warn({ policies: directory }, warning);
 
+  // The token counter's vocabulary (≈ 60 ms to build) is loaded now, not by the first request.
+  o200kCounter();
   const first = store.current();
   if (first && !loopbackOnly && first.apiKeys.length === 0 && !first.settings.allowAnonymous) {
     await watcher.close();
