@@ -33,7 +33,8 @@ export interface RouteDecision extends Selection {
 
 export async function decide(set: PolicySet, req: CanonicalRequest, ctx: DecideContext): Promise<RouteDecision> {
   const text = requestText(req);
-  const images = req.items.reduce((n, i) => n + (i.type === 'message' ? i.content.filter((p) => p.type === 'image').length : 0), 0);
+  let images = 0;
+  for (const i of req.items) if (i.type === 'message') for (const p of i.content) if (p.type === 'image') images++;
   const facts = buildFacts({
     text,
     ...(req.metadata ? { metadata: req.metadata } : {}),
