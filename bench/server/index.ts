@@ -243,16 +243,16 @@ export async function runServerBenchmark(opts: { quick?: boolean; log?: (line: s
       }
     }
 
-    // 1,000 concurrent streams through router a: with Node's defaults, and with the
+    // 1,000 concurrent streams through router b (the targets' configuration): with Node's defaults, and with the
     // V8 flags the Docker image and the Kubernetes manifest set (NODE_OPTIONS).
     const runs: [string, string[]][] = [
       ['node defaults', []],
       [DEPLOY_NODE_OPTIONS, DEPLOY_NODE_OPTIONS.split(' ')],
     ];
     for (const [flags, execArgv] of quick ? runs.slice(1) : runs) {
-      const dir = await policyDir(sims.llm.url, 'a');
+      const dir = await policyDir(sims.llm.url, 'b');
       dirs.push(dir);
-      const server = await start('router-a', 'router', [dir], { env: { ...KEY_ENV, TOKENROUTER_LOG_LEVEL: 'warn' }, core: serverCore, execArgv: [...execArgv] });
+      const server = await start('router-b', 'router', [dir], { env: { ...KEY_ENV, TOKENROUTER_LOG_LEVEL: 'warn' }, core: serverCore, execArgv: [...execArgv] });
       try {
         await streams(chat(server), streamBody, { count: 30, concurrency: 30 });
         const idle = rssMb(server.pid);
@@ -261,7 +261,7 @@ export async function runServerBenchmark(opts: { quick?: boolean; log?: (line: s
         const s = await streams(chat(server), streamBody, { count: T.streams, concurrency: T.streams });
         clearInterval(sampler);
         peak = Math.max(peak, rssMb(server.pid));
-        const target = `router a: shipped policies, ${flags}`;
+        const target = `router b: ${VARIANTS.b}, ${flags}`;
         report.concurrentStreams.push({ target, streams: T.streams, completed: s.completed, idleRssMb: idle, peakRssMb: peak, ttft: s.ttft, seconds: s.seconds });
         log(`  streams ${T.streams} concurrent through ${target}: ${s.completed} completed, RSS ${idle} → ${peak} MB, ttft p99 ${s.ttft.p99} ms`);
       } finally {

@@ -41,7 +41,7 @@ export function printServerReport(r: ServerReport): void {
         `vs raw proxy ${sbs.rawMedianUs} µs [${sbs.rawUs.join(', ')}]: ${sbs.ratio}× (target ≤ 3×)` +
         sbs.peers.map((p) => `\n  ${p.name}: ${p.medianUs} µs CPU/req [${p.us.join(', ')}], ${p.medianRps} req/s vs router b ${sbs.routerMedianRps}: router b serves ${p.capacityRatio}× its requests per core-second (target ≥ 5×)`).join('') +
         (r.peersMissing?.length ? `\n  not measured (npm run bench:peers installs them): ${r.peersMissing.join(', ')}` : '') +
-        (r.quick ? '\n(--quick warms for 1 s: the router is still settling, so this ratio reads high; the full run is the measurement)' : ''),
+        (r.quick ? '\n(--quick warms for 0.5 s: the router and the peers are still settling, so these ratios are rough; the full run is the measurement)' : ''),
     );
   }
 
