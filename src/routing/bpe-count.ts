@@ -86,12 +86,15 @@ export class BpeCounter {
     const split = this.#split;
     split.lastIndex = 0;
     let count = 0;
-    for (let m = split.exec(text); m !== null; m = split.exec(text)) {
-      const piece = m[0];
-      if (piece.length === 0) {
-        split.lastIndex++; // never happens with the o200k pattern; keeps the loop finite regardless
+    // The pattern's alternatives cover every character (letters, numbers,
+    // whitespace, everything else), so pieces are contiguous: each starts where
+    // the last ended, and test() (no match array per piece) is enough.
+    for (let from = 0; from < text.length && split.test(text); from = split.lastIndex) {
+      if (split.lastIndex === from) {
+        split.lastIndex++; // an empty match: never with the o200k pattern; keeps the loop finite regardless
         continue;
       }
+      const piece = text.slice(from, split.lastIndex);
       let k = this.#cache.get(piece);
       if (k === undefined) {
         k = this.#countPiece(piece);

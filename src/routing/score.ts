@@ -68,56 +68,65 @@ export function scoreCandidates<T extends C>(
   const w = override ?? DEFAULT_WEIGHTS[mode];
   const total = w.cost + w.quality + w.latency || 1;
   const out = Math.min(maxOutputTokens ?? DEFAULT_EXPECTED_OUTPUT_TOKENS, DEFAULT_EXPECTED_OUTPUT_TOKENS * 4);
-  // Runs for every catalog model on every request: plain loops over typed arrays, no spreads.
+  // Runs for every catalog model on every request: plain loops, no spreads, no
+  // per-candidate objects until the final terms.
   const n = pool.length;
-  const cost = new Float64Array(n);
-  const latency = new Float64Array(n);
-  const quality = new Float64Array(n);
-  const live = new Uint8Array(n);
+  const cost: number[] = [];
+  const latency: number[] = [];
+  const quality: number[] = [];
+  const live: boolean[] = [];
   for (let i = 0; i < n; i++) {
     const c = pool[i]!;
     const stats = liveLatency?.(c);
     const ttft = stats?.ttftMs ?? c.model.latency?.ttftMs ?? 800;
     const tps = stats?.tokensPerSecond ?? c.model.latency?.tokensPerSecond ?? 60;
     const p = price?.(c) ?? c.model.pricing;
-    cost[i] = (inputTokens * p.input + out * p.output) / 1e6;
-    latency[i] = ttft + (out / Math.max(tps, 0.001)) * 1000;
-    quality[i] = c.model.quality;
-    live[i] = stats ? 1 : 0;
+    cost.push((inputTokens * p.input + out * p.output) / 1e6);
+    latency.push(ttft + (out / Math.max(tps, 0.001)) * 1000);
+    quality.push(c.model.quality);
+    live.push(stats !== undefined);
   }
-  const nc = normalise(cost, true);
-  const nl = normalise(latency, true);
-  const nq = normalise(quality, false);
-  const scored: { candidate: T; terms: ScoreTerms; i: number }[] = new Array(n);
+  const nc = range(cost);
+  const nl = range(latency);
+  const nq = range(quality);
+  const scored: { candidate: T; terms: ScoreTerms; i: number }[] = [];
   for (let i = 0; i < n; i++) {
-    const score = (w.cost * nc[i]! + w.quality * nq[i]! + w.latency * nl[i]!) / total;
+    const tc = normalised(nc, cost[i]!, true);
+    const tl = normalised(nl, latency[i]!, true);
+    const tq = normalised(nq, quality[i]!, false);
+    const score = (w.cost * tc + w.quality * tq + w.latency * tl) / total;
     // Spelled out: `{ ...r, cost, ... }` hits a slow V8 path (≈3 µs per object on Node 20).
     const terms: ScoreTerms = {
       costUsd: cost[i]!,
       latencyMs: latency[i]!,
       quality: quality[i]!,
       latencySource: live[i] ? 'live' : 'prior',
-      cost: round(nc[i]!),
-      latency: round(nl[i]!),
-      qualityTerm: round(nq[i]!),
+      cost: round(tc),
+      latency: round(tl),
+      qualityTerm: round(tq),
       score: round(score),
     };
-    scored[i] = { candidate: pool[i]!, terms, i };
+    scored.push({ candidate: pool[i]!, terms, i });
   }
   scored.sort((a, b) => b.terms.score - a.terms.score || a.i - b.i);
   return scored.map(({ candidate, terms }) => ({ candidate, terms }));
 }
 
-function normalise(xs: Float64Array, lowerIsBetter: boolean): Float64Array {
+/** [min, max] of a term across the candidates. */
+function range(xs: readonly number[]): [number, number] {
   let min = Infinity;
   let max = -Infinity;
   for (const x of xs) {
     if (x < min) min = x;
     if (x > max) max = x;
   }
-  const out = new Float64Array(xs.length);
-  for (let i = 0; i < xs.length; i++) out[i] = max === min ? 1 : lowerIsBetter ? (max - xs[i]!) / (max - min) : (xs[i]! - min) / (max - min);
-  return out;
+  return [min, max];
+}
+
+/** A term on 0..1, 1 best; 1 for everyone when all candidates are equal. */
+function normalised([min, max]: [number, number], x: number, lowerIsBetter: boolean): number {
+  if (max === min) return 1;
+  return lowerIsBetter ? (max - x) / (max - min) : (x - min) / (max - min);
 }
 
 function round(x: number): number {
