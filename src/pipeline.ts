@@ -75,7 +75,8 @@ function normalize(api: Api, body: Record<string, any>): CanonicalRequest {
 
 async function route(deps: PipelineDeps, ex: Exchange, req: CanonicalRequest, d: Decision): Promise<void> {
   const live = deps.routing.decideHooks(ex.policy, ex.caller);
-  const decision = await decide(ex.policy, req, { caller: ex.caller, hasCredentials: credentialsOncePerProvider(), ...live.context }).catch((err: unknown) => {
+  const { filters, latency, price } = live.context;
+  const decision = await decide(ex.policy, req, { caller: ex.caller, hasCredentials: credentialsOncePerProvider(), filters, latency, price }).catch((err: unknown) => {
     throw live.settle(err);
   });
   d.selection = decision;
