@@ -69,6 +69,12 @@ export async function start(name: string, script: string, args: string[], opts: 
     child.once('exit', (code) => reject(new Error(`${name} exited with ${code}`)));
   });
   if (opts.core !== undefined) pin(child.pid!, opts.core);
+  // SIGINT lets a --cpu-prof child write its profile.
+  return served(name, url, child, 'SIGINT');
+}
+
+/** A started child as Served: stop() sends `signal`, then SIGKILL after 5 s. */
+function served(name: string, url: string, child: ChildProcess, signal: NodeJS.Signals): Served {
   return {
     name,
     url,
@@ -78,8 +84,7 @@ export async function start(name: string, script: string, args: string[], opts: 
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();
         child.once('exit', () => resolve());
-        // SIGINT lets a --cpu-prof child write its profile.
-        child.kill('SIGINT');
+        child.kill(signal);
         setTimeout(() => child.kill('SIGKILL'), 5000).unref();
       }),
   };
@@ -132,19 +137,7 @@ export async function startOnPort(name: string, script: string, args: (port: num
     await new Promise((r) => setTimeout(r, 100));
   }
   if (opts.core !== undefined) pin(child.pid!, opts.core);
-  return {
-    name,
-    url,
-    pid: child.pid!,
-    child,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-        setTimeout(() => child.kill('SIGKILL'), 5000).unref();
-      }),
-  };
+  return served(name, url, child, 'SIGTERM');
 }
 
 function freePort(): Promise<number> {

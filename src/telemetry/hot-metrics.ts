@@ -62,8 +62,14 @@ abstract class HotMetric<L extends string, S extends { labels: Record<string, La
     for (const l of this.labelNames) if (!LABEL.test(l) || l === 'le') throw new Error(`Invalid label name: ${l}`);
   }
 
-  protected register(registers: Registry[] | undefined): void {
-    // prom-client's registry accepts any object with its metric interface.
+  /**
+   * Called last by each subclass constructor (newSeries may read the subclass's
+   * fields): a label-less metric has its one series from the start, as in
+   * prom-client, and the metric joins its registries, which accept any object
+   * with prom-client's metric interface.
+   */
+  protected ready(registers: Registry[] | undefined): void {
+    if (this.labelNames.length === 0) this.seriesFor(undefined);
     for (const r of registers ?? []) r.registerMetric(this as never);
   }
 
@@ -110,21 +116,34 @@ abstract class HotMetric<L extends string, S extends { labels: Record<string, La
     this.series = [];
     this.tree = new Map();
     this.single = undefined;
+    if (this.labelNames.length === 0) this.seriesFor(undefined);
   }
 }
 
-interface CounterSeries {
+interface ValueSeries {
   labels: Record<string, LabelValue>;
   value: number;
 }
 
-export class HotCounter<L extends string = string> extends HotMetric<L, CounterSeries> {
+/** One number per series: counters and gauges. */
+abstract class ValueMetric<L extends string> extends HotMetric<L, ValueSeries> {
+  abstract readonly type: 'counter' | 'gauge';
+
+  protected newSeries(labels: Record<string, LabelValue>): ValueSeries {
+    return { labels, value: 0 };
+  }
+
+  async get(): Promise<MetricSnapshot> {
+    return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values: this.series.map((s) => ({ labels: { ...s.labels }, value: s.value })) };
+  }
+}
+
+export class HotCounter<L extends string = string> extends ValueMetric<L> {
   readonly type = 'counter' as const;
 
   constructor(cfg: MetricConfig<L>) {
     super(cfg);
-    if (this.labelNames.length === 0) this.seriesFor(undefined);
-    this.register(cfg.registers);
+    this.ready(cfg.registers);
   }
 
   inc(labels?: LabelSet<L> | number, value?: number): void {
@@ -137,29 +156,15 @@ export class HotCounter<L extends string = string> extends HotMetric<L, CounterS
     if (v < 0) throw new Error('It is not possible to decrease a counter');
     this.seriesFor(labels).value += v;
   }
-
-  protected newSeries(labels: Record<string, LabelValue>): CounterSeries {
-    return { labels, value: 0 };
-  }
-
-  override reset(): void {
-    super.reset();
-    if (this.labelNames.length === 0) this.seriesFor(undefined);
-  }
-
-  async get(): Promise<MetricSnapshot> {
-    return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values: this.series.map((s) => ({ labels: { ...s.labels }, value: s.value })) };
-  }
 }
 
-/** A gauge: same series handling; `set` replaces the value. */
-export class HotGauge<L extends string = string> extends HotMetric<L, CounterSeries> {
+/** A gauge: `set` replaces the series' value. */
+export class HotGauge<L extends string = string> extends ValueMetric<L> {
   readonly type = 'gauge' as const;
 
   constructor(cfg: MetricConfig<L>) {
     super(cfg);
-    if (this.labelNames.length === 0) this.seriesFor(undefined);
-    this.register(cfg.registers);
+    this.ready(cfg.registers);
   }
 
   set(labels: LabelSet<L> | number, value?: number): void {
@@ -169,19 +174,6 @@ export class HotGauge<L extends string = string> extends HotMetric<L, CounterSer
     }
     if (typeof value !== 'number') throw new TypeError(`Value is not a valid number: ${value}`);
     this.seriesFor(labels).value = value;
-  }
-
-  protected newSeries(labels: Record<string, LabelValue>): CounterSeries {
-    return { labels, value: 0 };
-  }
-
-  override reset(): void {
-    super.reset();
-    if (this.labelNames.length === 0) this.seriesFor(undefined);
-  }
-
-  async get(): Promise<MetricSnapshot> {
-    return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values: this.series.map((s) => ({ labels: { ...s.labels }, value: s.value })) };
   }
 }
 
@@ -200,8 +192,7 @@ export class HotHistogram<L extends string = string> extends HotMetric<L, Histog
   constructor(cfg: MetricConfig<L> & { buckets: readonly number[] }) {
     super(cfg);
     this.upperBounds = Object.freeze([...cfg.buckets].sort((a, b) => a - b));
-    if (this.labelNames.length === 0) this.seriesFor(undefined);
-    this.register(cfg.registers);
+    this.ready(cfg.registers);
   }
 
   observe(labels: LabelSet<L> | number, value?: number): void {
@@ -222,11 +213,6 @@ export class HotHistogram<L extends string = string> extends HotMetric<L, Histog
 
   protected newSeries(labels: Record<string, LabelValue>): HistogramSeries {
     return { labels, counts: new Float64Array(this.upperBounds.length + 1), sum: 0, count: 0 };
-  }
-
-  override reset(): void {
-    super.reset();
-    if (this.labelNames.length === 0) this.seriesFor(undefined);
   }
 
   /** prom-client's histogram export: cumulative buckets (le), then +Inf, _sum, _count; series labels as sharedLabels. */

@@ -65,22 +65,12 @@ export async function dispatchStream(ctx: DispatchContext, commit: (candidate: C
         sink(e);
       }
     };
-    let stalled = false;
-    let idleTimer: NodeJS.Timeout | undefined;
-    // One timer per stream, restarted by each chunk (refresh() reuses it: no timer churn per chunk).
-    const armIdle = (): void => {
-      if (idleTimer) idleTimer.refresh();
-      else
-        idleTimer = setTimeout(() => {
-          stalled = true;
-          res.body.destroy(new Error('stalled'));
-        }, ctx.settings.streamIdleTimeoutMs);
-    };
+    const idle = stallWatch(res, ctx);
     try {
-      armIdle();
+      idle.arm();
       const utf8 = new TextDecoder('utf-8'); // keeps multi-byte characters split across chunks intact
       for await (const chunk of res.body) {
-        armIdle();
+        idle.arm();
         deliver(decoder.feed(utf8.decode(chunk as Buffer, { stream: true })).flatMap((m) => translator.push(m)));
       }
       deliver(decoder.feed(utf8.decode()).flatMap((m) => translator.push(m)));
@@ -88,10 +78,10 @@ export async function dispatchStream(ctx: DispatchContext, commit: (candidate: C
     } catch (err) {
       if (err instanceof UpstreamHttpError) throw err;
       if (ctx.signal.aborted) throw new ClientGoneError();
-      if (!state.committed) throw new UpstreamTransportError(stalled ? 'the provider stream stalled before its first event' : 'the provider stream broke before its first event', stalled ? 'timeout' : 'reset');
+      if (!state.committed) throw new UpstreamTransportError(idle.stalled ? 'the provider stream stalled before its first event' : 'the provider stream broke before its first event', idle.stalled ? 'timeout' : 'reset');
       // After commit: the translator's end() reports the cut in-band below.
     } finally {
-      clearTimeout(idleTimer);
+      idle.stop();
     }
     if (!state.committed && !ctx.signal.aborted) {
       // Ended without a single event (empty 200): a provider fault, and still free to fail over.
@@ -104,41 +94,32 @@ export async function dispatchStream(ctx: DispatchContext, commit: (candidate: C
     }
     record(ctx, candidate, started, {
       outcome: state.endedInError ? 'stream_error' : 'success',
-      ...(state.endedInError ? { reason: stalled ? ('timeout' as const) : ('stream_error' as const) } : {}),
+      ...(state.endedInError ? { reason: idle.stalled ? ('timeout' as const) : ('stream_error' as const) } : {}),
       status: res.status,
       ...(ttftMs !== undefined ? { ttftMs } : {}),
     });
-    if (stalled) ctx.stopReason = 'stream_stalled';
+    if (idle.stalled) ctx.stopReason = 'stream_stalled';
     return candidate;
   });
 }
 
 async function readBody(res: UpstreamResponse, ctx: DispatchContext): Promise<string> {
-  let stalled = false;
-  let timer: NodeJS.Timeout | undefined;
-  const arm = (): void => {
-    if (timer) timer.refresh();
-    else
-      timer = setTimeout(() => {
-        stalled = true;
-        res.body.destroy(new Error('stalled'));
-      }, ctx.settings.streamIdleTimeoutMs);
-  };
+  const idle = stallWatch(res, ctx);
   try {
-    arm();
+    idle.arm();
     const chunks: Buffer[] = [];
     for await (const chunk of res.body) {
-      arm();
+      idle.arm();
       chunks.push(chunk as Buffer);
     }
     return Buffer.concat(chunks).toString('utf8');
   } catch {
     if (ctx.signal.aborted) throw new ClientGoneError();
-    if (stalled) throw new UpstreamTransportError('the provider stopped sending its response', 'timeout');
+    if (idle.stalled) throw new UpstreamTransportError('the provider stopped sending its response', 'timeout');
     // Reset after headers on a non-stream call: nothing reached the client yet, so it is retryable.
     throw new UpstreamTransportError('the connection broke while reading the response', 'reset');
   } finally {
-    clearTimeout(timer);
+    idle.stop();
   }
 }
 
@@ -152,3 +133,26 @@ function inBandError(e: Extract<CanonicalEvent, { type: 'error' }>, candidate: C
   );
 }
 
+/**
+ * The idle timeout of an upstream body: arm() at the start and on every chunk;
+ * after streamIdleTimeoutMs without one the body is destroyed and `stalled`
+ * set. One timer per body, restarted with refresh() (no timer churn per chunk).
+ */
+function stallWatch(res: UpstreamResponse, ctx: DispatchContext): { readonly stalled: boolean; arm(): void; stop(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  const watch = {
+    stalled: false,
+    arm(): void {
+      if (timer) timer.refresh();
+      else
+        timer = setTimeout(() => {
+          watch.stalled = true;
+          res.body.destroy(new Error('stalled'));
+        }, ctx.settings.streamIdleTimeoutMs);
+    },
+    stop(): void {
+      clearTimeout(timer);
+    },
+  };
+  return watch;
+}
