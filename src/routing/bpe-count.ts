@@ -2,8 +2,9 @@
 // estimate, over the vocabulary file and split pattern gpt-tokenizer publishes.
 // Why not gpt-tokenizer's own counter (it was, until measured):
 //   memory  its vocabulary module is a 2.4 MB array literal that becomes a Map
-//           of 200,000 strings: ≈ 34 MB of resident memory in the router. Here
-//           the same ranks sit in typed arrays: ≈ 6 MB, outside the JS heap.
+//           of 200,000 strings: loading it cost 43 MB of resident memory, a
+//           third of the router's. Here the same ranks sit in ≈ 5 MB of typed
+//           arrays outside the JS heap (14 MB resident to load).
 //   time    its byte-pair merge is quadratic in a piece's length, and a piece
 //           is a whole run of letters: 50,000 × "a" took 0.86 s of blocked event
 //           loop. Here a piece longer than MAX_PIECE_BYTES is merged in chunks,
