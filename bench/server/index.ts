@@ -62,6 +62,9 @@ export interface ServerReport {
     ratio: number;
     routerRps: number[];
     routerMedianRps: number;
+    /** Router b again, run with the image's NODE_OPTIONS (DEPLOY_NODE_OPTIONS). */
+    imageFlagsUs: number[];
+    imageFlagsMedianUs: number;
     /** Peer gateways (peers.ts): capacityRatio = peer CPU/req ÷ router b's (requests per core-second, router over peer); rpsRatio = router b req/s ÷ peer's. */
     peers: { name: string; us: number[]; rps: number[]; medianUs: number; medianRps: number; capacityRatio: number; rpsRatio: number }[];
   };
@@ -102,11 +105,11 @@ export async function runServerBenchmark(opts: { quick?: boolean; log?: (line: s
   const serverCore = String(SERVER_CORE);
   const sims = { zero: await start('sim-zero', 'sim', ['zero'], { core: others }), llm: await start('sim-llm', 'sim', ['llm'], { core: others }) };
   const dirs: string[] = [];
-  const router = async (variant: Variant, sim: Served, level = 'warn'): Promise<Served> => {
+  const router = async (variant: Variant, sim: Served, level = 'warn', flags: readonly string[] = []): Promise<Served> => {
     const dir = await policyDir(sim.url, variant);
     dirs.push(dir);
     const execArgv = process.env.BENCH_CPU_PROF === variant ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR ?? 'bench/results'}`] : [];
-    return start(`router-${variant}`, 'router', [dir], { env: { ...KEY_ENV, TOKENROUTER_LOG_LEVEL: level }, core: serverCore, execArgv });
+    return start(`router-${variant}`, 'router', [dir], { env: { ...KEY_ENV, TOKENROUTER_LOG_LEVEL: level }, core: serverCore, execArgv: [...flags, ...execArgv] });
   };
   const chat = (s: Served): string => (s.name.startsWith('sim') ? `${s.url}/openai/v1/chat/completions` : `${s.url}/v1/chat/completions`);
 
@@ -170,6 +173,8 @@ export async function runServerBenchmark(opts: { quick?: boolean; log?: (line: s
       const entrants: { name: string; served: Served; headers?: Record<string, string> }[] = [
         { name: 'raw proxy', served: await start('raw', 'raw-proxy', [sims.zero.url], { core: serverCore }) },
         { name: 'router b', served: await router('b', sims.zero) },
+        // As shipped: the image and the manifest run Node with DEPLOY_NODE_OPTIONS (a smaller young generation).
+        { name: 'router b, image flags', served: await router('b', sims.zero, 'warn', DEPLOY_NODE_OPTIONS.split(' ')) },
       ];
       try {
         for (const peer of peers) {
@@ -205,6 +210,8 @@ export async function runServerBenchmark(opts: { quick?: boolean; log?: (line: s
           ratio: ratio(routerUs, median(us['raw proxy']!)),
           routerRps: rps['router b']!,
           routerMedianRps: routerRps,
+          imageFlagsUs: us['router b, image flags']!,
+          imageFlagsMedianUs: median(us['router b, image flags']!),
           peers: peers.map((p) => ({
             name: p.name,
             us: us[p.name]!,
@@ -215,7 +222,7 @@ export async function runServerBenchmark(opts: { quick?: boolean; log?: (line: s
             rpsRatio: ratio(routerRps, median(rps[p.name]!)),
           })),
         };
-        log(`  side by side: router b ${routerUs} µs/req vs raw proxy ${report.sideBySide.rawMedianUs} µs/req (${report.sideBySide.ratio}×)`);
+        log(`  side by side: router b ${routerUs} µs/req (${report.sideBySide.imageFlagsMedianUs} with the image's flags) vs raw proxy ${report.sideBySide.rawMedianUs} µs/req (${report.sideBySide.ratio}×)`);
         for (const p of report.sideBySide.peers) log(`  side by side: ${p.name} ${p.medianUs} µs/req, ${p.medianRps} req/s (router b: ${p.capacityRatio}× its capacity per core)`);
       } finally {
         for (const e of entrants) await e.served.stop();

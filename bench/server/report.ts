@@ -1,6 +1,7 @@
 // The server benchmark's tables: every latency in ms, CPU in µs per request,
 // "added" = this target minus direct-to-simulator in the same run.
 import type { ServerReport } from './index.js';
+import { DEPLOY_NODE_OPTIONS } from './procs.js';
 
 function table(head: string[], rows: string[][]): void {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((l) => l[i]!.length)));
@@ -39,6 +40,9 @@ export function printServerReport(r: ServerReport): void {
     console.log(
       `\nSide by side (alternating ${sbs.seconds} s windows, ${sbs.rounds} rounds): router b ${sbs.routerMedianUs} µs CPU/req [${sbs.routerUs.join(', ')}] ` +
         `vs raw proxy ${sbs.rawMedianUs} µs [${sbs.rawUs.join(', ')}]: ${sbs.ratio}× (target ≤ 3×)` +
+        `\n  router b with the image's flags (${DEPLOY_NODE_OPTIONS}): ${sbs.imageFlagsMedianUs} µs CPU/req [${sbs.imageFlagsUs.join(', ')}]: ` +
+        `${(sbs.imageFlagsMedianUs / sbs.rawMedianUs).toFixed(2)}× the raw proxy` +
+        sbs.peers.map((p) => `, ${(p.medianUs / sbs.imageFlagsMedianUs).toFixed(2)}× ${p.name}'s capacity per core`).join('') +
         sbs.peers.map((p) => `\n  ${p.name}: ${p.medianUs} µs CPU/req [${p.us.join(', ')}], ${p.medianRps} req/s vs router b ${sbs.routerMedianRps}: router b serves ${p.capacityRatio}× its requests per core-second (target ≥ 5×)`).join('') +
         (r.peersMissing?.length ? `\n  not measured (npm run bench:peers installs them): ${r.peersMissing.join(', ')}` : '') +
         (r.quick ? '\n(--quick warms for 0.5 s: the router and the peers are still settling, so these ratios are rough; the full run is the measurement)' : ''),
