@@ -109,7 +109,7 @@ export function scoreCandidates<T extends C>(
     scored.push({ candidate: pool[i]!, terms, i });
   }
   scored.sort((a, b) => b.terms.score - a.terms.score || a.i - b.i);
-  return scored.map(({ candidate, terms }) => ({ candidate, terms }));
+  return scored; // `i` (catalog position) rides along: callers read candidate and terms
 }
 
 /** [min, max] of a term across the candidates. */

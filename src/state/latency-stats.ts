@@ -170,8 +170,13 @@ export class LatencyStats {
   }
 }
 
+const KEYS = new WeakMap<Readonly<ModelSpec>, string>();
+/** provider/model, kept per catalog entry: the scorer asks for every candidate on every request. */
 function keyOf(t: Target): string {
-  return `${t.provider.name}/${t.model.name}`;
+  let key = KEYS.get(t.model);
+  // A catalog entry belongs to one provider (its `provider` field), so the entry alone fixes the key.
+  if (key === undefined) KEYS.set(t.model, (key = `${t.provider.name}/${t.model.name}`));
+  return key;
 }
 
 function prior(t: Target): { ttftMs: number; tokensPerSecond: number } {
