@@ -1,14 +1,14 @@
-// Counters and histograms cheap enough for the per-request path. prom-client's
-// own Counter and Histogram validate the label object, sort and hash it into a
+// Counters, gauges and histograms cheap enough for the per-request path.
+// prom-client's own types validate the label object, sort and hash it into a
 // string, and (histograms) turn the bucket bound into a property name on every
 // call: with ~14 updates per request that was 12% of the router's CPU per
 // request (README, Performance). These find each series through one Map per
 // label (no key string is built), check a label set only when it makes a new
-// series, and count histogram buckets in a Float64Array. Gauges share the
-// series handling (providers' in-flight counts are set twice per request). prom-client
-// still owns the registry and the exposition format: each metric registers
-// itself and answers `get()` / `getForPromString()` in prom-client's metric
-// object shape, so /metrics reads exactly as before.
+// series, and count histogram buckets in a Float64Array. prom-client still
+// owns the registry and the exposition format: each metric registers itself
+// and answers `get()` / `getForPromString()` in prom-client's metric object
+// shape, so /metrics reads exactly as before. (`le` is refused as a label name
+// on every type, not only histograms: it is reserved there and unused here.)
 import type { Registry } from 'prom-client';
 
 type LabelValue = string | number;
