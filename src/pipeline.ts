@@ -17,7 +17,7 @@ import { RequestFirewall } from './firewall/request.js';
 import { firewallReporter } from './firewall/telemetry.js';
 import { decide } from './routing/decide.js';
 import type { Candidate } from './routing/select.js';
-import { RouterError } from './server/errors.js';
+import { RouterError } from './errors/registry.js';
 import { withConversation } from './state/conversations.js';
 import { modelLabel, providerLabel } from './telemetry/labels.js';
 import { hasCredentials } from './upstream/credentials.js';

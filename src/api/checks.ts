@@ -2,7 +2,7 @@
 // not validated against the raw OpenAI spec (it rejects ordinary SDK traffic);
 // instead each field we read is checked as we read it, with the OpenAI error
 // shape and the offending `param`.
-import { RouterError } from '../server/errors.js';
+import { RouterError } from '../errors/registry.js';
 
 export function fail(param: string, message: string): never {
   throw new RouterError('invalid_parameter', message, param);

@@ -8,8 +8,8 @@
 import { readFile } from 'node:fs/promises';
 import { formatProblem, loadPolicyDirectory } from '../policy/load.js';
 import type { PolicySet } from '../policy/types.js';
-import { diffPolicies, parseTraffic } from '../routing/policy-diff.js';
-import { DIFF_FORMATS, formatDiff, type DiffFormat } from '../routing/policy-diff-format.js';
+import { diffPolicies, parseTraffic } from '../authoring/policy-diff.js';
+import { DIFF_FORMATS, formatDiff, type DiffFormat } from '../authoring/policy-diff-format.js';
 import { hasCredentials } from '../upstream/credentials.js';
 
 export const DIFF_EXIT = { ok: 0, usage: 2, invalid: 3 } as const;

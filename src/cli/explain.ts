@@ -7,8 +7,8 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { formatProblem, loadPolicyDirectory } from '../policy/load.js';
-import { explainRequest, normalizeAnyRequest, type Explanation } from '../routing/explain.js';
-import { RouterError, wireError } from '../server/errors.js';
+import { explainRequest, normalizeAnyRequest, type Explanation } from '../authoring/explain.js';
+import { RouterError, wireError } from '../errors/registry.js';
 import { hasCredentials } from '../upstream/credentials.js';
 
 export const EXPLAIN_EXIT = { ok: 0, rejected: 1, usage: 2, invalid: 3 } as const;

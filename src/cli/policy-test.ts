@@ -4,8 +4,8 @@
 // Exit 0 every case passed; 3 the policy set or a test file is invalid
 // (problems as file:line:col); 4 a case failed, or no case ran at all.
 import { formatProblem } from '../policy/load.js';
-import { loadPolicyTests } from '../routing/policy-test-load.js';
-import { runPolicyTests, type TestRun } from '../routing/policy-tests.js';
+import { loadPolicyTests } from '../authoring/policy-test-load.js';
+import { runPolicyTests, type TestRun } from '../authoring/policy-tests.js';
 
 export const TEST_EXIT = { ok: 0, invalid: 3, failed: 4 } as const;
 

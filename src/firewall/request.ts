@@ -7,7 +7,7 @@
 import type { CanonicalRequest, CanonicalResult } from '../canonical/types.js';
 import type { PolicySet } from '../policy/types.js';
 import type { RoutingFacts } from '../routing/facts.js';
-import { RouterError } from '../server/errors.js';
+import { RouterError } from '../errors/registry.js';
 import { screenPrompt } from './prompt.js';
 import { screenResult } from './response.js';
 import { ResponseStreamScreen } from './response-stream.js';

@@ -9,7 +9,7 @@
 // Every exclusion is recorded with its reason, so an empty result explains itself.
 import type { CanonicalRequest } from '../canonical/types.js';
 import type { ModelSpec, PolicySet, ProviderSpec, RoutingMode } from '../policy/types.js';
-import { RouterError } from '../server/errors.js';
+import { RouterError } from '../errors/registry.js';
 import type { CombinedActions } from './actions.js';
 import { MODES, parseMode, parseModelString, providerAlias } from './model-string.js';
 import { scoreCandidates, type ScoreTerms, type LatencyEstimate, type Pricing } from './score.js';

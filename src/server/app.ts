@@ -13,7 +13,7 @@ import { maskSecrets, type Logger } from '../telemetry/log.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { authMiddleware } from './auth.js';
 import { jsonBody } from './body.js';
-import { RouterError, sendError, sendUpstreamError } from './errors.js';
+import { RouterError, sendError, sendUpstreamError } from '../errors/registry.js';
 import type { Lifecycle } from './lifecycle.js';
 import { healthRoutes } from './routes/health.js';
 import { policyRoutes } from './routes/policies.js';

@@ -6,7 +6,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import type { CompiledApiKey, PolicySet } from '../policy/types.js';
-import { RouterError } from './errors.js';
+import { RouterError } from '../errors/registry.js';
 
 export interface Caller {
   /** The ApiKeys entry name, or "anonymous". */

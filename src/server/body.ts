@@ -7,7 +7,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
-import { RouterError } from './errors.js';
+import { RouterError } from '../errors/registry.js';
 
 declare module 'express-serve-static-core' {
   interface Request {

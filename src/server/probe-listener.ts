@@ -7,7 +7,7 @@ import type { Server } from 'node:http';
 import type { AppDeps } from './app.js';
 import { listen } from './listen.js';
 import { healthRoutes } from './routes/health.js';
-import { RouterError, sendError } from './errors.js';
+import { RouterError, sendError } from '../errors/registry.js';
 
 export async function listenProbes(deps: AppDeps, port: number, host: string): Promise<Server> {
   const app = express();

@@ -1,6 +1,6 @@
 // The account stage: always runs, success or not — metrics, usage, the key's
 // limits settled, latency samples, and one decision log line per request.
-import { RouterError } from '../server/errors.js';
+import { RouterError } from '../errors/registry.js';
 import { modelLabel, providerLabel } from '../telemetry/labels.js';
 import { ClientGoneError } from '../upstream/dispatch.js';
 import { UpstreamHttpError } from '../upstream/errors.js';

@@ -6,7 +6,7 @@
 // shared by every replica, so a conversation started on one continues on
 // another; entries expire and have a size cap).
 import type { CanonicalRequest, CanonicalResult, InputItem } from '../canonical/types.js';
-import { RouterError } from '../server/errors.js';
+import { RouterError } from '../errors/registry.js';
 
 export interface StoredResponse {
   id: string;

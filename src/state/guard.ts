@@ -11,7 +11,7 @@
 //          continue or replay): 503 state_unavailable in both modes.
 // Every failure increments tokenrouter_state_backend_errors_total{op,handling}
 // and is logged at most once per op and 10 s, so an outage cannot flood logs.
-import { RouterError } from '../server/errors.js';
+import { RouterError } from '../errors/registry.js';
 import type { Logger } from '../telemetry/log.js';
 import type { Metrics } from '../telemetry/metrics.js';
 

@@ -11,7 +11,7 @@
 // admit() refuses every request (503 state_unavailable): nothing is served
 // that the limits and the ledger cannot count.
 import type { KeyLimits, PolicySet } from '../policy/types.js';
-import { RouterError } from '../server/errors.js';
+import { RouterError } from '../errors/registry.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import type { Budgets, BudgetTicket } from './budgets.js';
 import type { StateGuard } from './guard.js';

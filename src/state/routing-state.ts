@@ -16,7 +16,7 @@ import type { PolicyStore } from '../policy/store.js';
 import { providerLabel } from '../telemetry/labels.js';
 import type { DispatchHooks } from '../upstream/dispatch.js';
 import { UpstreamHttpError } from '../upstream/errors.js';
-import { RouterError } from '../server/errors.js';
+import { RouterError } from '../errors/registry.js';
 import type { Logger } from '../telemetry/log.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { LatencyStats, type LatencyOptions, type LiveLatency } from './latency-stats.js';

@@ -8,9 +8,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { startDemoStack, type DemoStack } from '../../src/cli/demo-stack.js';
 import { loadPolicyDirectory } from '../../src/policy/load.js';
-import type { Explanation } from '../../src/routing/explain.js';
+import type { Explanation } from '../../src/authoring/explain.js';
 import { buildFacts } from '../../src/routing/facts.js';
-import { completeTrace } from '../../src/routing/full-trace.js';
+import { completeTrace } from '../../src/authoring/full-trace.js';
 import { REPO_ROOT, SHIPPED_POLICIES } from '../helpers/paths.js';
 import { startTestRouter, type TestRouter } from '../helpers/router.js';
 

@@ -11,7 +11,7 @@ import { gzipSync } from 'node:zlib';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { authenticate } from '../../src/server/auth.js';
-import { RouterError } from '../../src/server/errors.js';
+import { RouterError } from '../../src/errors/registry.js';
 import { StartupError } from '../../src/server/start.js';
 import { loadPolicyDirectory } from '../../src/policy/load.js';
 import type { PolicySet } from '../../src/policy/types.js';
@@ -90,7 +90,7 @@ function raw(base: string, opts: RawOptions): Promise<Reply> {
   });
 }
 
-/** The OpenAI `type` each status maps to (kept here, independent of src/server/errors.ts). */
+/** The OpenAI `type` each status maps to (kept here, independent of src/errors/registry.ts). */
 const TYPE_FOR_STATUS: Record<number, string> = {
   400: 'invalid_request_error',
   401: 'authentication_error',

@@ -5,7 +5,7 @@ import { Router, type Request, type Response } from 'express';
 import type { Api } from '../../canonical/types.js';
 import { runPipeline, type PipelineDeps } from '../../pipeline.js';
 import { hasCredentials } from '../../upstream/credentials.js';
-import { RouterError } from '../errors.js';
+import { RouterError } from '../../errors/registry.js';
 import { SseWriter } from '../sse.js';
 import { wireId } from '../../api/ids.js';
 import { accumulateReplay } from './replay.js';
@@ -13,7 +13,7 @@ import { previousResponse } from '../../state/conversations.js';
 import type { Lifecycle } from '../lifecycle.js';
 import type { ServerResponse } from 'node:http';
 import type { PolicySet } from '../../policy/types.js';
-import { sendJson } from '../json-response.js';
+import { sendJson } from '../../errors/json-response.js';
 import { RequestAbort } from '../../upstream/abort.js';
 
 export type DataPlaneDeps = PipelineDeps & { lifecycle: Lifecycle };

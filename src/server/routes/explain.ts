@@ -5,10 +5,10 @@
 import { Router } from 'express';
 import type { CanonicalRequest } from '../../canonical/types.js';
 import { optBoolean } from '../../api/checks.js';
-import { ASSUME_CREDENTIALS_FIELD, explainRequest, normalizeAnyRequest } from '../../routing/explain.js';
+import { ASSUME_CREDENTIALS_FIELD, explainRequest, normalizeAnyRequest } from '../../authoring/explain.js';
 import { withConversation, type ConversationStore } from '../../state/conversations.js';
 import { hasCredentials } from '../../upstream/credentials.js';
-import { RouterError } from '../errors.js';
+import { RouterError } from '../../errors/registry.js';
 import type { RoutingState } from '../../state/routing-state.js';
 
 export function explainRoutes(deps: { conversations: ConversationStore; routing: RoutingState }): Router {

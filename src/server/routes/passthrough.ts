@@ -16,7 +16,7 @@ import { evaluateRules } from '../../routing/evaluate.js';
 import { buildFacts } from '../../routing/facts.js';
 import { providerAlias } from '../../routing/model-string.js';
 import { providerKey } from '../../upstream/credentials.js';
-import { RouterError } from '../errors.js';
+import { RouterError } from '../../errors/registry.js';
 
 interface Passthrough {
   origin: string;

@@ -4,7 +4,7 @@
 import { Router, type Request, type Response } from 'express';
 import type { AppDeps } from '../app.js';
 import type { CompiledFirewallRule, CompiledRoutingRule } from '../../policy/types.js';
-import { RouterError } from '../errors.js';
+import { RouterError } from '../../errors/registry.js';
 
 export function routingRuleView(r: CompiledRoutingRule) {
   return {

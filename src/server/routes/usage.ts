@@ -4,7 +4,7 @@
 // ApiKeys sees every key's. Dates are UTC days, both inclusive; both default
 // to today; a span is at most 366 days.
 import { Router } from 'express';
-import { RouterError } from '../errors.js';
+import { RouterError } from '../../errors/registry.js';
 import type { SharedState } from '../../state/backend.js';
 import { groupUsage, MAX_QUERY_DAYS, wire, zero, USAGE_FIELDS, type UsageDimension } from '../../state/usage-ledger.js';
 

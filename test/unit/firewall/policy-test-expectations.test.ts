@@ -8,8 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { formatProblem } from '../../../src/policy/load.js';
 import type { PolicyTestCase } from '../../../src/policy/types.js';
-import { loadPolicyTests } from '../../../src/routing/policy-test-load.js';
-import { compare, runCase } from '../../../src/routing/policy-tests.js';
+import { loadPolicyTests } from '../../../src/authoring/policy-test-load.js';
+import { compare, runCase } from '../../../src/authoring/policy-tests.js';
 import { modelsYaml, providersYaml } from '../../helpers/policy-dir.js';
 import { firewallPolicy } from './helpers.js';
 

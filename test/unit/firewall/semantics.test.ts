@@ -10,7 +10,7 @@ import { ScanBudget } from '../../../src/firewall/scan.js';
 import { warningFor, type RuleHit } from '../../../src/firewall/screen.js';
 import type { FirewallSettingsSpec, PolicySet } from '../../../src/policy/types.js';
 import { requestText } from '../../../src/routing/decide.js';
-import { normalizeAnyRequest } from '../../../src/routing/explain.js';
+import { normalizeAnyRequest } from '../../../src/authoring/explain.js';
 import { buildFacts } from '../../../src/routing/facts.js';
 import { firewallPolicy, readFixture, type RuleSpec } from './helpers.js';
 

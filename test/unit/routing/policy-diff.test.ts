@@ -9,8 +9,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadPolicyDirectory } from '../../../src/policy/load.js';
 import type { PolicySet } from '../../../src/policy/types.js';
-import { compareOutcomes, diffPolicies, parseTraffic, type Outcome } from '../../../src/routing/policy-diff.js';
-import { formatDiff } from '../../../src/routing/policy-diff-format.js';
+import { compareOutcomes, diffPolicies, parseTraffic, type Outcome } from '../../../src/authoring/policy-diff.js';
+import { formatDiff } from '../../../src/authoring/policy-diff-format.js';
 import { FIXTURES, REPO_ROOT, UPDATE_FIXTURES } from '../../helpers/paths.js';
 
 const DIR = path.join(FIXTURES, 'diff');

@@ -8,8 +8,8 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { formatProblem, loadPolicyDirectory } from '../../../src/policy/load.js';
-import { loadPolicyTests, type LoadedSuite } from '../../../src/routing/policy-test-load.js';
-import { compare, runPolicyTests, type TestRun } from '../../../src/routing/policy-tests.js';
+import { loadPolicyTests, type LoadedSuite } from '../../../src/authoring/policy-test-load.js';
+import { compare, runPolicyTests, type TestRun } from '../../../src/authoring/policy-tests.js';
 import { FIXTURES, REPO_ROOT, SHIPPED_POLICIES } from '../../helpers/paths.js';
 
 const ROOT = path.join(FIXTURES, 'policy-tests');

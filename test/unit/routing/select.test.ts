@@ -7,7 +7,7 @@ import { loadPolicyDirectory } from '../../../src/policy/load.js';
 import type { PolicySet } from '../../../src/policy/types.js';
 import { decide, type DecideContext, type RouteDecision } from '../../../src/routing/decide.js';
 import { parseModelString } from '../../../src/routing/model-string.js';
-import { RouterError } from '../../../src/server/errors.js';
+import { RouterError } from '../../../src/errors/registry.js';
 import { FIXTURES } from '../../helpers/paths.js';
 
 function req(over: Partial<CanonicalRequest> & { text?: string } = {}): CanonicalRequest {

@@ -4,7 +4,7 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ERRORS, RouterError, wireError } from '../../../src/server/errors.js';
+import { ERRORS, RouterError, wireError } from '../../../src/errors/registry.js';
 import { UPSTREAM_ERROR_CODES } from '../../../src/upstream/errors.js';
 import { REPO_ROOT } from '../../helpers/paths.js';
 

@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import type { CanonicalResult } from '../../../src/canonical/types.js';
 import { MemoryConversationStore, previousResponse, withConversation, type ConversationStore, type StoredResponse } from '../../../src/state/conversations.js';
 import { RedisConversationStore } from '../../../src/state/conversations-redis.js';
-import { RouterError } from '../../../src/server/errors.js';
+import { RouterError } from '../../../src/errors/registry.js';
 import { describeBackends } from './backends.js';
 
 const result: CanonicalResult = {

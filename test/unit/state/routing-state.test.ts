@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import type { Usage } from '../../../src/canonical/types.js';
 import type { ModelSpec, PolicySet, ProviderSpec } from '../../../src/policy/types.js';
 import { RoutingState } from '../../../src/state/routing-state.js';
-import { RouterError } from '../../../src/server/errors.js';
+import { RouterError } from '../../../src/errors/registry.js';
 import { UpstreamHttpError } from '../../../src/upstream/errors.js';
 
 const provider: ProviderSpec = { name: 'p', type: 'openai', baseUrl: 'http://127.0.0.1:1', limits: { maxConcurrency: 1 } };

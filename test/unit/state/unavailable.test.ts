@@ -9,7 +9,7 @@ import net from 'node:net';
 import type { PolicySet } from '../../../src/policy/types.js';
 import { createSharedState, type SharedState } from '../../../src/state/backend.js';
 import type { OnUnavailable } from '../../../src/state/guard.js';
-import { RouterError } from '../../../src/server/errors.js';
+import { RouterError } from '../../../src/errors/registry.js';
 import { createMetrics, type Metrics } from '../../../src/telemetry/metrics.js';
 
 async function deadPort(): Promise<number> {

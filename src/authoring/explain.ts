@@ -10,12 +10,12 @@ import { normalizeResponsesRequest } from '../api/responses/normalize.js';
 import { screenPrompt, type PromptScreen } from '../firewall/prompt.js';
 import { activeRules } from '../firewall/rules.js';
 import type { PolicySet, ProviderSpec, RoutingMode } from '../policy/types.js';
-import { decide, type DecideContext } from './decide.js';
-import type { RuleTrace } from './evaluate.js';
-import type { RoutingFacts } from './facts.js';
+import { decide, type DecideContext } from '../routing/decide.js';
+import type { RuleTrace } from '../routing/evaluate.js';
+import type { RoutingFacts } from '../routing/facts.js';
 import { completeTrace } from './full-trace.js';
-import { parseMode, parseModelString } from './model-string.js';
-import { DEFAULT_WEIGHTS, type Weights } from './score.js';
+import { parseMode, parseModelString } from '../routing/model-string.js';
+import { DEFAULT_WEIGHTS, type Weights } from '../routing/score.js';
 
 /** The body field that makes every provider count as having credentials. */
 export const ASSUME_CREDENTIALS_FIELD = 'router_assume_credentials';

@@ -12,8 +12,8 @@ import { parsePolicyFiles } from '../policy/parse.js';
 import type { SourceFile } from '../policy/source.js';
 import type { PolicyProblem, PolicySet, PolicyTestCase, PolicyTestSpec } from '../policy/types.js';
 import { suggestion, validateDocuments, type TypedDocument } from '../policy/validate-schema.js';
-import { ERRORS } from '../server/errors.js';
-import { nameMatches } from './select.js';
+import { ERRORS } from '../errors/registry.js';
+import { nameMatches } from '../routing/select.js';
 
 export const TESTS_SUBDIRECTORY = 'tests';
 

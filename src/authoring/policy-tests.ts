@@ -3,12 +3,12 @@
 // compared with what the case expects. Also reports coverage: the enabled
 // routing rules and prompt-firewall rules that no case's decision matched.
 import type { PolicySet, PolicyTestCase } from '../policy/types.js';
-import { RouterError } from '../server/errors.js';
+import { RouterError } from '../errors/registry.js';
 import { hasCredentials } from '../upstream/credentials.js';
 import { promptTexts, type PromptScreen } from '../firewall/prompt.js';
 import { explainRequest, normalizeAnyRequest, type Explanation } from './explain.js';
 import type { LoadedSuite } from './policy-test-load.js';
-import { nameMatches } from './select.js';
+import { nameMatches } from '../routing/select.js';
 
 export interface Outcome {
   explanation?: Explanation;

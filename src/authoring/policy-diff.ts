@@ -6,7 +6,7 @@
 // `POST /v1/route/explain`, so a diff shows what serving would do; no
 // provider is called. Formatting lives in policy-diff-format.ts.
 import type { PolicySet, ProviderSpec } from '../policy/types.js';
-import { RouterError } from '../server/errors.js';
+import { RouterError } from '../errors/registry.js';
 import { explainRequest, normalizeAnyRequest, type FirewallAction } from './explain.js';
 
 /** One replayable request from a traffic line: the body, who sent it, and where it was. */

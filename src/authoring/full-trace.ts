@@ -7,9 +7,9 @@
 // dropped a rule that should have matched.
 import { Engine, type RuleResult } from 'json-rules-engine';
 import type { CompiledRoutingRule } from '../policy/types.js';
-import type { RuleTrace } from './evaluate.js';
-import type { RoutingFacts } from './facts.js';
-import { CUSTOM_OPERATORS, plainPathResolver } from './operators.js';
+import type { RuleTrace } from '../routing/evaluate.js';
+import type { RoutingFacts } from '../routing/facts.js';
+import { CUSTOM_OPERATORS, plainPathResolver } from '../routing/operators.js';
 
 export interface CompletedTrace {
   name: string;
