@@ -1,9 +1,13 @@
 // One request, in order. This file is the only place the order is written:
 //
-//   normalize → continue conversation → route → screen → admit (key limits) → dispatch → render → account
+//   admit rate (key rpm/tpm) → normalize → continue conversation → route → screen
+//   → reserve budget → dispatch → render → account
 //
 // Each stage is a plain function over plain data; the request keeps the policy
-// snapshot it started with (ex.policy) to the end.
+// snapshot it started with (ex.policy) to the end. The cheap refusal comes
+// first: a key over its rpm is refused before any text is counted or scanned.
+// Work that grows with the prompt (token count, firewall scan) runs in slices
+// that give the event loop back (event-loop/slicer.ts).
 import { Accumulator } from './canonical/accumulate.js';
 import type { Api, CanonicalEvent, CanonicalRequest } from './canonical/types.js';
 import { normalizeChatRequest } from './api/chat/normalize.js';
@@ -16,6 +20,7 @@ import { ResponsesStreamRenderer } from './api/responses/stream.js';
 import { RequestFirewall } from './firewall/request.js';
 import { firewallReporter } from './firewall/telemetry.js';
 import { decide } from './routing/decide.js';
+import { Slicer } from './event-loop/slicer.js';
 import type { Candidate } from './routing/select.js';
 import { RouterError } from './errors/registry.js';
 import { withConversation } from './state/conversations.js';
@@ -37,11 +42,17 @@ export async function runPipeline(deps: PipelineDeps, ex: Exchange): Promise<voi
   let outcome = 'error';
   deps.resilience.budget.begin();
   try {
+    decision.keyTicket = await deps.state.keys.admitRate(ex.policy, ex.caller);
+    const slicer = new Slicer();
     let req = normalize(ex.api, ex.body);
     req = await withConversation(deps.conversations, req);
-    await route(deps, ex, req, decision);
-    req = await screen(deps, ex, req, decision);
-    await admit(deps, ex, req, decision);
+    if (slicer.due()) await slicer.pace();
+    await route(deps, ex, req, decision, slicer);
+    if (slicer.due()) await slicer.pace();
+    req = await screen(deps, ex, req, decision, slicer);
+    await reserveBudget(deps, req, decision);
+    ex.workDone();
+    if (slicer.due()) await slicer.pace();
     if (req.stream) await streamed(deps, ex, req, decision);
     else await unary(deps, ex, req, decision);
     // A stream cut or failed after it started is never a success (it was billed, but broken).
@@ -73,10 +84,10 @@ function normalize(api: Api, body: Record<string, any>): CanonicalRequest {
   return api === 'responses' ? normalizeResponsesRequest(body) : normalizeChatRequest(body);
 }
 
-async function route(deps: PipelineDeps, ex: Exchange, req: CanonicalRequest, d: Decision): Promise<void> {
+async function route(deps: PipelineDeps, ex: Exchange, req: CanonicalRequest, d: Decision, slicer: Slicer): Promise<void> {
   const live = deps.routing.decideHooks(ex.policy, ex.caller);
   const { filters, latency, price } = live.context;
-  const decision = await decide(ex.policy, req, { caller: ex.caller, hasCredentials: credentialsOncePerProvider(), filters, latency, price }).catch((err: unknown) => {
+  const decision = await decide(ex.policy, req, { caller: ex.caller, hasCredentials: credentialsOncePerProvider(), filters, latency, price, slicer }).catch((err: unknown) => {
     throw live.settle(err);
   });
   d.selection = decision;
@@ -96,21 +107,21 @@ function credentialsOncePerProvider(): (p: Readonly<ProviderSpec>) => boolean {
   };
 }
 
-async function screen(deps: PipelineDeps, ex: Exchange, req: CanonicalRequest, d: Decision): Promise<CanonicalRequest> {
+async function screen(deps: PipelineDeps, ex: Exchange, req: CanonicalRequest, d: Decision, slicer: Slicer): Promise<CanonicalRequest> {
   const report = firewallReporter(deps.metrics, deps.logger, ex.policy, ex.requestId);
   d.firewall = await RequestFirewall.create(ex.policy, d.facts!, (scope, hits) => {
     for (const h of hits) d.firewallHits.push({ rule: h.rule, action: h.action, scope });
     report(scope, hits);
   });
-  const s = d.firewall.prompt(req); // throws firewall_blocked
+  const s = await d.firewall.prompt(req, slicer); // throws firewall_blocked
   d.warnings.push(...s.warnings);
   return s.request;
 }
 
-/** The caller's key limits: rpm/tpm, then a budget reservation of the routing estimate (throws 429 / 503). */
-async function admit(deps: PipelineDeps, ex: Exchange, req: CanonicalRequest, d: Decision): Promise<void> {
+/** The key's budget: a reservation of the routing estimate (throws 429 insufficient_quota). */
+async function reserveBudget(deps: PipelineDeps, req: CanonicalRequest, d: Decision): Promise<void> {
   d.estimateUsd = estimateUsd(deps, req, d);
-  d.keyTicket = await deps.state.keys.admit(ex.policy, ex.caller, d.estimateUsd);
+  await deps.state.keys.reserve(d.keyTicket, d.estimateUsd);
 }
 
 async function unary(deps: PipelineDeps, ex: Exchange, req: CanonicalRequest, d: Decision): Promise<void> {

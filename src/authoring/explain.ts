@@ -7,7 +7,8 @@
 import type { CanonicalRequest } from '../canonical/types.js';
 import { normalizeChatRequest } from '../api/chat/normalize.js';
 import { normalizeResponsesRequest } from '../api/responses/normalize.js';
-import { screenPrompt, type PromptScreen } from '../firewall/prompt.js';
+import { screenPromptSteps, type PromptScreen } from '../firewall/prompt.js';
+import { runToEnd, type Slicer } from '../event-loop/slicer.js';
 import { activeRules } from '../firewall/rules.js';
 import type { PolicySet, ProviderSpec, RoutingMode } from '../policy/types.js';
 import { decide, type DecideContext } from '../routing/decide.js';
@@ -33,6 +34,8 @@ export interface ExplainOptions {
   live?: Pick<DecideContext, 'filters' | 'latency' | 'price'>;
   /** Receives the prompt screen itself (policy tests check the masked prompt; the JSON carries only the verdict). */
   onScreen?: (screen: PromptScreen) => void;
+  /** Count and scan a long prompt in slices that give the event loop back (the HTTP route). */
+  slicer?: Slicer;
 }
 
 export interface ExplainedRule {
@@ -96,9 +99,10 @@ export function normalizeAnyRequest(body: Record<string, any>): CanonicalRequest
 /** Throws the same RouterError serving would (unknown model 400, no candidates 422). */
 export async function explainRequest(set: PolicySet, req: CanonicalRequest, opts: ExplainOptions): Promise<Explanation> {
   const hasCredentials = opts.assumeCredentials ? () => true : opts.hasCredentials;
-  const d = await decide(set, req, { caller: opts.caller, hasCredentials, trace: true, ...(opts.live ?? {}) });
+  const d = await decide(set, req, { caller: opts.caller, hasCredentials, trace: true, ...(opts.live ?? {}), ...(opts.slicer ? { slicer: opts.slicer } : {}) });
   // The prompt rules whose `when` holds for this request's facts, as serving picks them.
-  const screen = screenPrompt(set, req, (await activeRules(set, d.facts)).prompt);
+  const steps = screenPromptSteps(set, req, (await activeRules(set, d.facts)).prompt);
+  const screen = opts.slicer ? await opts.slicer.drive(steps) : runToEnd(steps);
   opts.onScreen?.(screen);
   const firewall = firewallVerdict(set, screen);
   const chosen = d.candidates[0]!; // decide() throws no_candidates rather than return none

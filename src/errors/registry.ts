@@ -62,6 +62,7 @@ export const ERRORS = {
     type: 'service_unavailable_error',
     message: 'The shared state backend (Redis) is unavailable and Settings.state.onUnavailable is fail_closed; retry shortly.',
   },
+  server_overloaded: { status: 503, type: 'service_unavailable_error', message: 'Too many large requests are waiting for a turn; retry shortly.' },
   server_draining: { status: 503, type: 'service_unavailable_error', message: 'The router is shutting down; retry on another instance.' },
 } as const satisfies Record<string, ErrorDefinition>;
 

@@ -9,8 +9,9 @@
 import type { CanonicalRequest, ContentPart, InputItem } from '../canonical/types.js';
 import type { PolicySet } from '../policy/types.js';
 import { firewallSettings, type ActiveRule } from './rules.js';
-import { ScanBudget } from './scan.js';
-import { applyRules, warningFor, type RuleHit, type Slot } from './screen.js';
+import { runToEnd } from '../event-loop/slicer.js';
+import { budgeted, ScanBudget } from './scan.js';
+import { applySteps, warningFor, type RuleHit, type ScreenOutcome, type Slot } from './screen.js';
 
 export interface PromptScreen {
   /** The rule that blocked the prompt (a block rule, or one that ran out of scan budget). */
@@ -25,13 +26,19 @@ export interface PromptScreen {
 }
 
 export function screenPrompt(set: PolicySet, req: CanonicalRequest, rules: readonly ActiveRule[]): PromptScreen {
+  return runToEnd(screenPromptSteps(set, req, rules));
+}
+
+/** screenPrompt as steps: the serving path and explain drive it in slices (event-loop/slicer.ts). */
+export function* screenPromptSteps(set: PolicySet, req: CanonicalRequest, rules: readonly ActiveRule[]): Generator<void, PromptScreen, undefined> {
   const slots: Slot[] = [];
   mapText(req, (text, json) => {
     slots.push(json ? { text, json } : { text });
     return text;
   });
-  const outcome = applyRules(rules, slots, new ScanBudget(firewallSettings(set).scanBudgetMs));
-  const hits = outcome.hits;
+  const budget = new ScanBudget(firewallSettings(set).scanBudgetMs);
+  const outcome: ScreenOutcome = rules.length === 0 ? { texts: [], hits: [] } : yield* budgeted(budget, applySteps(rules, slots, budget));
+  const hits: RuleHit[] = outcome.hits;
   const out: PromptScreen = {
     masked: hits.filter((h) => h.action === 'mask').map((h) => h.rule),
     warnings: hits.filter((h) => h.action === 'warn').map((h) => ({ rule: h.rule, message: warningFor(h.rule, 'prompt') })),

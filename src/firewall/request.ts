@@ -8,7 +8,8 @@ import type { CanonicalRequest, CanonicalResult } from '../canonical/types.js';
 import type { PolicySet } from '../policy/types.js';
 import type { RoutingFacts } from '../routing/facts.js';
 import { RouterError } from '../errors/registry.js';
-import { screenPrompt } from './prompt.js';
+import type { Slicer } from '../event-loop/slicer.js';
+import { screenPromptSteps } from './prompt.js';
 import { screenResult } from './response.js';
 import { ResponseStreamScreen } from './response-stream.js';
 import { activeRules, firewallSettings, type ActiveRules, type FirewallScope, type FirewallSettings } from './rules.js';
@@ -31,9 +32,9 @@ export class RequestFirewall {
     return new RequestFirewall(set, await activeRules(set, facts), report);
   }
 
-  /** The request as the provider may see it, and the warnings to add; throws firewall_blocked. */
-  prompt(req: CanonicalRequest): { request: CanonicalRequest; warnings: string[] } {
-    const s = screenPrompt(this.set, req, this.rules.prompt);
+  /** The request as the provider may see it, and the warnings to add; throws firewall_blocked. Long texts are scanned in slices. */
+  async prompt(req: CanonicalRequest, slicer: Slicer): Promise<{ request: CanonicalRequest; warnings: string[] }> {
+    const s = await slicer.drive(screenPromptSteps(this.set, req, this.rules.prompt));
     this.report('prompt', s.hits);
     if (s.blocked) throw this.#error(s.blocked, 'prompt');
     return { request: s.request, warnings: s.warnings.map((w) => w.message) };

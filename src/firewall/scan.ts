@@ -6,8 +6,11 @@
 // worst case is small (validation probes each regex at this window length:
 // src/policy/checks/regex-cost.ts), so the budget holds to within one window.
 // A match is never longer than maxLength characters; a longer run (possible
-// only for a regex rule) is matched in pieces.
+// only for a regex rule) is matched in pieces. Each window is a step
+// (scanSteps), so a long text can be scanned in slices that give the event
+// loop back between them (event-loop/slicer.ts).
 import { scanStepChars } from '../policy/checks/regex-cost.js';
+import { runToEnd } from '../event-loop/slicer.js';
 import type { Matcher, Span } from './matcher.js';
 
 export class ScanLimitExceeded extends Error {
@@ -52,6 +55,16 @@ export class ScanBudget {
 /** Every match of `m` in `text`, left to right, non-overlapping. Throws ScanLimitExceeded past the budget. */
 export function scanText(m: Matcher, text: string, budget: ScanBudget, rule: string): Span[] {
   const out: Span[] = [];
+  if (text.length <= scanStepChars(m.maxLength) + m.maxLength) {
+    // One window (almost every text): no step machinery.
+    budget.check(rule);
+    m.find(text, 0, text.length, out);
+  } else runToEnd(scanSteps(m, text, budget, rule, out));
+  return out;
+}
+
+/** scanText as steps, one window each, appending to `out`: the caller may give the event loop back between them. */
+export function* scanSteps(m: Matcher, text: string, budget: ScanBudget, rule: string, out: Span[]): Generator<void, void, undefined> {
   const n = text.length;
   const step = scanStepChars(m.maxLength);
   for (let pos = 0; pos < n; ) {
@@ -62,8 +75,17 @@ export function scanText(m: Matcher, text: string, budget: ScanBudget, rule: str
     const before = out.length;
     m.find(end === n ? text : text.slice(0, end), pos, limit, out);
     pos = out.length > before ? Math.max(limit, out[out.length - 1]!.end) : limit;
+    if (pos < n) yield;
   }
-  return out;
+}
+
+/** `steps` with the time of each step counted in `budget`; the time between steps (other work) is not. */
+export function* budgeted<T>(budget: ScanBudget, steps: Generator<void, T, undefined>): Generator<void, T, undefined> {
+  for (;;) {
+    const r = budget.run(() => steps.next());
+    if (r.done) return r.value;
+    yield;
+  }
 }
 
 /** `text` with every span replaced by `replacement` (spans sorted and disjoint). */

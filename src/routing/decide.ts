@@ -9,7 +9,8 @@ import { evaluateRules, type RuleTrace } from './evaluate.js';
 import { buildFacts, type RoutingFacts } from './facts.js';
 import type { LatencyEstimate, Pricing } from './score.js';
 import { selectCandidates, type Candidate, type CandidateFilter, type Selection } from './select.js';
-import { estimateTokens } from './tokens.js';
+import { CHUNK_CHARS, estimateTokens, tokenSteps } from './tokens.js';
+import type { Slicer } from '../event-loop/slicer.js';
 
 export interface DecideContext {
   caller: string;
@@ -19,6 +20,8 @@ export interface DecideContext {
   price?: (c: Candidate) => Pricing | undefined;
   /** Keep the per-rule condition trace (explain); off on the serving path. */
   trace?: boolean;
+  /** Count the tokens of a long prompt in slices that give the event loop back (serving, explain). */
+  slicer?: Slicer;
 }
 
 export interface RouteDecision extends Selection {
@@ -46,9 +49,12 @@ export async function decide(set: PolicySet, req: CanonicalRequest, ctx: DecideC
     hasImages: images > 0,
     apiKey: ctx.caller,
   });
+  // Lower-casing and matching a long prompt are the costly steps here: the event loop gets a turn around them.
+  if (ctx.slicer?.due()) await ctx.slicer.pace();
   const { matched, trace } = await evaluateRules(set, facts, { trace: ctx.trace === true });
+  if (ctx.slicer?.due()) await ctx.slicer.pace();
   const actions = combineActions(matched);
-  const estimatedInputTokens = estimateTokens(text, images);
+  const estimatedInputTokens = ctx.slicer && text.length > CHUNK_CHARS ? await ctx.slicer.drive(tokenSteps(text, images)) : estimateTokens(text, images);
   const selection = selectCandidates(set, req, actions, {
     hasCredentials: ctx.hasCredentials,
     estimatedInputTokens,

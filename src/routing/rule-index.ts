@@ -14,6 +14,7 @@
 // evaluation order.
 import type { CompiledRoutingRule, PolicySet } from '../policy/types.js';
 import { AhoCorasick } from './aho-corasick.js';
+import { lowerCased } from './operators.js';
 import { reader, type Reader } from './fact-reader.js';
 import { ENGINE_OPERATORS, ruleGuard, type Accessor, type Atom, type Clause, type EngineOperator } from './rule-guard.js';
 
@@ -187,7 +188,7 @@ export class RuleIndex {
     }
     for (const g of this.needles) {
       // Exactly what containsText compares against: String(fact).toLowerCase().
-      const haystack = String(g.read(facts)).toLowerCase();
+      const haystack = lowerCased(String(g.read(facts)));
       g.ac.forEachMatch(haystack, (id) => this.mark(g.postings[id]!, facts, out));
     }
     for (const t of this.tests) if (holds(t, facts)) this.mark(t.postings, facts, out);

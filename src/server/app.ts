@@ -13,6 +13,7 @@ import { maskSecrets, type Logger } from '../telemetry/log.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { authMiddleware } from './auth.js';
 import { jsonBody } from './body.js';
+import type { LargeBodyGate } from './large-body-gate.js';
 import { RouterError, sendError, sendUpstreamError } from '../errors/registry.js';
 import type { Lifecycle } from './lifecycle.js';
 import { healthRoutes } from './routes/health.js';
@@ -45,6 +46,8 @@ export interface AppDeps {
   routing: RoutingState;
   /** Key limits, budgets, the usage ledger (memory or Redis). */
   state: SharedState;
+  /** Turns for large request bodies: at most a few are read and worked on at once (large-body-gate.ts). */
+  largeBodies: LargeBodyGate;
   /** Largest number of request headers accepted (Node silently drops past its own cap). */
   maxHeaders?: number;
 }
@@ -61,7 +64,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(healthRoutes(deps));
   app.use(gate(deps));
   app.use(authMiddleware(deps.loopbackOnly));
-  app.use(jsonBody(() => deps.store.current()?.settings.maxBodyBytes ?? 20 * 1024 * 1024));
+  app.use(jsonBody(deps.largeBodies, () => deps.store.current()?.settings.maxBodyBytes ?? 20 * 1024 * 1024));
   app.use(policyRoutes(deps));
   app.use(ruleRoutes(deps));
   app.use(dataPlaneRoutes(deps));

@@ -8,6 +8,7 @@ import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
 import { RouterError } from '../errors/registry.js';
+import { LARGE_BODY_BYTES, type LargeBodyGate } from './large-body-gate.js';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -18,10 +19,12 @@ declare module 'express-serve-static-core' {
 const BODYLESS = new Set(['GET', 'HEAD', 'OPTIONS', 'DELETE']);
 const JSON_TYPE = /^application\/([a-z0-9.+-]*\+)?json\s*(;|$)/i;
 
-export function jsonBody(limitBytes: () => number) {
-  return async (req: Request, _res: Response, next: NextFunction): Promise<void> => {
+export function jsonBody(largeBodies: LargeBodyGate, limitBytes: () => number) {
+  return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     let read: JsonBody | undefined;
     try {
+      // A large body waits for its turn before it is read; the turn ends with the response.
+      res.once('close', await largeBodies.enter(req));
       read = await readJsonBody(req, limitBytes());
     } catch (err) {
       return next(err);
@@ -54,6 +57,8 @@ export async function readJsonBody(req: IncomingMessage, limit: number): Promise
   }
   const raw = await readLimited(decoder(req), limit);
   const text = raw.toString('utf8');
+  // Decoding and parsing a large body are two long steps (≈ 15 ms each per MB): other work gets a turn between them.
+  if (raw.length > LARGE_BODY_BYTES) await new Promise((resolve) => setImmediate(resolve));
   let value: unknown;
   try {
     value = JSON.parse(text);

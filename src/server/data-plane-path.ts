@@ -46,9 +46,13 @@ async function serve(deps: AppDeps, api: Api, path: string, req: IncomingMessage
   try {
     const policy = admitRequest(deps, req);
     const caller = authenticate(policy, req.headers.authorization, deps.loopbackOnly);
+    // A large body waits for its turn before it is read (large-body-gate.ts); the pipeline ends the turn
+    // once the prompt is screened, and the response's end ends it in any case.
+    const release = await deps.largeBodies.enter(req);
+    res.once('close', release);
     const body = await readJsonBody(req, policy.settings.maxBodyBytes);
     route = path;
-    await serveExchange(deps, api, body?.value, policy, caller.name, res);
+    await serveExchange(deps, api, body?.value, policy, caller.name, res, release);
   } catch (err) {
     answerError(deps, err, res, route);
   }

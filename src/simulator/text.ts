@@ -8,7 +8,8 @@ export function countWords(text: string): number {
 
 /** First n code points (never splits a surrogate pair). */
 export function firstChars(text: string, n: number): string {
-  return Array.from(text).slice(0, n).join('');
+  // Only the first 2n UTF-16 units can hold n code points: a megabyte prompt is not split whole.
+  return Array.from(text.slice(0, 2 * n)).slice(0, n).join('');
 }
 
 /** Split text into word chunks, each keeping its leading whitespace; concatenation gives the text back. */

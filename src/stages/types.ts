@@ -46,6 +46,8 @@ export interface Exchange {
   onDrainTimeout(hook: () => void): () => void;
   /** Headers set on any answer, success or error. */
   setHeaders(headers: Record<string, string>): void;
+  /** The work that grows with the body (count, scan) is over: a large body's turn may pass on. */
+  workDone(): void;
 }
 
 export interface Decision {

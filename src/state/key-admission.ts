@@ -1,10 +1,11 @@
-// Client key limits (ApiKeys rpm, tpm, budgetUsd), as the pipeline applies
-// them between routing and dispatch:
-//   admit()   rpm/tpm check-and-take, then the budget reservation of the
-//             routing estimate; refusals are 429s in the OpenAI shape —
-//             rate_limit_exceeded with retry-after, insufficient_quota with
-//             x-should-retry: false. A request refused for budget has still
-//             used its rpm slot: it was a request.
+// Client key limits (ApiKeys rpm, tpm, budgetUsd), in two halves the
+// pipeline applies at two points:
+//   admitRate()  first of all, before any scan or token count: rpm/tpm
+//                check-and-take (429 rate_limit_exceeded with retry-after);
+//   reserve()    after routing, before dispatch: the budget reservation of
+//                the routing estimate (429 insufficient_quota with
+//                x-should-retry: false). A request refused for budget has
+//                still used its rpm slot: it was a request.
 //   settle()  after the answer: the reported tokens count towards tpm and the
 //             reservation becomes the real cost (0 when nothing was served).
 // With Settings.state.onUnavailable fail_closed and the shared backend down,
@@ -47,8 +48,12 @@ export function keyLimits(set: PolicySet, key: string): KeyLimits | undefined {
 export class KeyAdmission {
   constructor(readonly deps: KeyAdmissionDeps) {}
 
-  /** Throws 429 (limits, budget) or 503 (fail_closed, backend down); the ticket to settle when admitted with limits. */
-  async admit(set: PolicySet, key: string, estimateUsd: number): Promise<KeyTicket | undefined> {
+  /**
+   * The cheap half, first in the pipeline: fail_closed with the backend down
+   * (503), then rpm/tpm check-and-take (429). Nothing has been scanned or
+   * counted yet, so a refused request costs parsing plus this.
+   */
+  async admitRate(set: PolicySet, key: string): Promise<KeyTicket | undefined> {
     const { guard } = this.deps;
     if (guard.mode() === 'fail_closed' && !this.deps.up()) {
       guard.failed('key_rate', 'fail_closed', new Error('the state backend is not connected'));
@@ -64,22 +69,32 @@ export class KeyAdmission {
         throw rateLimited(key, d);
       }
     }
-    const ticket: KeyTicket = { key, limits };
-    if (limits.budget) {
-      const budget = limits.budget;
-      const r = await guard.admit('key_budget', () => this.deps.budgets.reserve(key, budget, estimateUsd), () => undefined);
-      if (r && !r.ok) {
-        this.deps.metrics?.keyLimitRejections.inc({ key, limit: 'budget' });
-        this.deps.metrics?.keyBudgetUsed.set({ key }, r.spentUsd / budget.amountUsd);
-        throw new RouterError(
-          'insufficient_quota',
-          `API key "${key}" has used its budget of $${budget.amountUsd} per ${budget.period}: $${r.spentUsd.toFixed(6)} spent, $${r.reservedUsd.toFixed(6)} reserved by requests in flight, and this request is estimated at $${estimateUsd.toFixed(6)}. The budget resets at ${new Date(r.resetsAt).toISOString()}.`,
-          null,
-          { 'x-should-retry': 'false' },
-        );
-      }
-      if (r) ticket.budget = r.ticket;
+    return { key, limits };
+  }
+
+  /** After routing: the budget reservation of the routing estimate (429 insufficient_quota past the budget). */
+  async reserve(ticket: KeyTicket | undefined, estimateUsd: number): Promise<void> {
+    const budget = ticket?.limits.budget;
+    if (!ticket || !budget) return;
+    const key = ticket.key;
+    const r = await this.deps.guard.admit('key_budget', () => this.deps.budgets.reserve(key, budget, estimateUsd), () => undefined);
+    if (r && !r.ok) {
+      this.deps.metrics?.keyLimitRejections.inc({ key, limit: 'budget' });
+      this.deps.metrics?.keyBudgetUsed.set({ key }, r.spentUsd / budget.amountUsd);
+      throw new RouterError(
+        'insufficient_quota',
+        `API key "${key}" has used its budget of $${budget.amountUsd} per ${budget.period}: $${r.spentUsd.toFixed(6)} spent, $${r.reservedUsd.toFixed(6)} reserved by requests in flight, and this request is estimated at $${estimateUsd.toFixed(6)}. The budget resets at ${new Date(r.resetsAt).toISOString()}.`,
+        null,
+        { 'x-should-retry': 'false' },
+      );
     }
+    if (r) ticket.budget = r.ticket;
+  }
+
+  /** Both halves at once (callers that route nothing in between). */
+  async admit(set: PolicySet, key: string, estimateUsd: number): Promise<KeyTicket | undefined> {
+    const ticket = await this.admitRate(set, key);
+    await this.reserve(ticket, estimateUsd);
     return ticket;
   }
 

@@ -22,7 +22,7 @@ export type DataPlaneDeps = PipelineDeps & { lifecycle: Lifecycle };
  * One POST /v1/responses or /v1/chat/completions, over plain Node objects: the
  * Express route below and the lean path (../data-plane-path.ts) both call it.
  */
-export async function serveExchange(deps: DataPlaneDeps, api: Api, body: unknown, policy: PolicySet, caller: string, res: ServerResponse): Promise<void> {
+export async function serveExchange(deps: DataPlaneDeps, api: Api, body: unknown, policy: PolicySet, caller: string, res: ServerResponse, workDone: () => void = () => {}): Promise<void> {
   if (body === undefined) throw new RouterError('invalid_body', 'A JSON request body is required.');
   const requestId = wireId('req_');
   res.setHeader('x-request-id', requestId);
@@ -43,6 +43,7 @@ export async function serveExchange(deps: DataPlaneDeps, api: Api, body: unknown
       sendJson(res, 200, answer, headers);
     },
     onDrainTimeout: (hook) => deps.lifecycle.onDrainTimeout(hook),
+    workDone,
     abortUpstream: () => abort.abort(),
     setHeaders(headers) {
       if (res.headersSent) return;

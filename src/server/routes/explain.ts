@@ -10,12 +10,17 @@ import { withConversation, type ConversationStore } from '../../state/conversati
 import { hasCredentials } from '../../upstream/credentials.js';
 import { RouterError } from '../../errors/registry.js';
 import type { RoutingState } from '../../state/routing-state.js';
+import type { SharedState } from '../../state/backend.js';
+import { Slicer } from '../../event-loop/slicer.js';
 
-export function explainRoutes(deps: { conversations: ConversationStore; routing: RoutingState }): Router {
+export function explainRoutes(deps: { conversations: ConversationStore; routing: RoutingState; state: SharedState }): Router {
   const r = Router();
   r.post('/v1/route/explain', async (req, res) => {
     const body = req.body as Record<string, any> | undefined;
     if (body === undefined) throw new RouterError('invalid_body', 'A JSON request body is required.');
+    // An explanation costs what routing and screening cost: it counts against the key's rpm like any
+    // request, and is refused before that work when over it. (Not tokens or budget: no provider is called.)
+    await deps.state.keys.admitRate(req.policy!, req.caller?.name ?? 'anonymous');
     const assumeCredentials = optBoolean(body[ASSUME_CREDENTIALS_FIELD], ASSUME_CREDENTIALS_FIELD) ?? false;
     // A continuation is routed on the whole conversation, as serving routes it.
     const canonical = await withConversation(deps.conversations, normalizeAnyRequest(body));
@@ -24,6 +29,7 @@ export function explainRoutes(deps: { conversations: ConversationStore; routing:
       hasCredentials,
       assumeCredentials,
       live: deps.routing.decideHooks(req.policy!, req.caller?.name ?? 'anonymous', { count: false }).context,
+      slicer: new Slicer(),
     });
     res.json(explanation);
   });
