@@ -18,7 +18,8 @@ export type PolicyKind = (typeof POLICY_KINDS)[number];
 
 export type RoutingMode = 'balance' | 'cost' | 'quality' | 'latency';
 export type ProviderType = 'openai' | 'anthropic' | 'gemini' | 'openai-compatible';
-export type Capability = 'tools' | 'vision' | 'json_schema' | 'reasoning' | 'streaming';
+/** `embeddings`: an embedding model, priced for POST /v1/embeddings and never a candidate for Responses or Chat. */
+export type Capability = 'tools' | 'vision' | 'json_schema' | 'reasoning' | 'streaming' | 'embeddings';
 
 export interface ProviderSpec {
   name: string;

@@ -21,7 +21,7 @@ export interface FactsInput {
   metadata?: Record<string, string>;
   mode: RoutingMode;
   model?: string;
-  api?: 'responses' | 'chat';
+  api?: 'responses' | 'chat' | 'embeddings';
   stream?: boolean;
   hasTools?: boolean;
   hasImages?: boolean;

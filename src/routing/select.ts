@@ -152,6 +152,7 @@ function exclusionReason(c: Candidate, needs: Needs, opts: SelectOptions): [stri
   if (c.model.enabled === false) return ['enabled', 'model disabled'];
   if (!opts.hasCredentials(c.provider)) return ['credentials', `no credentials (set ${c.provider.apiKeyEnv ?? c.provider.apiKeyFile ?? 'apiKeyEnv'})`];
   const caps = c.model.capabilities;
+  if (caps.includes('embeddings')) return ['capabilities', 'an embedding model'];
   if (needs.tools && !caps.includes('tools')) return ['capabilities', 'no tools capability'];
   if (needs.vision && !caps.includes('vision')) return ['capabilities', 'no vision capability'];
   if (needs.jsonSchema && !caps.includes('json_schema')) return ['capabilities', 'no json_schema capability'];
