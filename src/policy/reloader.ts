@@ -6,6 +6,7 @@
 import { buildFromSnapshot } from './load.js';
 import { readPolicySource, SourceError } from './source.js';
 import type { PolicyStore } from './store.js';
+import type { PolicyProblem, PolicySet } from './types.js';
 
 export interface ReloaderOptions {
   directory: string;
@@ -13,6 +14,12 @@ export interface ReloaderOptions {
   maxBytes?: number;
   /** Called with each failed load's problems (for logging). */
   onProblems?: (problems: readonly import('./types.js').PolicyProblem[]) => void;
+  /**
+   * Checks a valid new set against what is deployed (the listener's address)
+   * before it replaces `live`; problems reject it like a validation error and
+   * the last good set keeps serving.
+   */
+  admit?: (next: PolicySet, live: PolicySet | undefined) => PolicyProblem[];
 }
 
 export class Reloader {
@@ -65,7 +72,9 @@ export class Reloader {
     // reported and counted once; rebuilding and re-logging it helps nobody.
     if (snapshot.hash === this.#rejectedHash) return;
     this.builds++;
-    const result = buildFromSnapshot(snapshot);
+    const built = buildFromSnapshot(snapshot);
+    const refused = built.ok ? (this.options.admit?.(built.set, store.current()) ?? []) : [];
+    const result = built.ok && refused.length > 0 ? { ok: false as const, problems: refused } : built;
     if (result.ok) {
       this.#rejectedHash = undefined;
       store.swap(result.set);

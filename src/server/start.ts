@@ -7,9 +7,11 @@ import { formatProblem } from '../policy/load.js';
 import { Reloader } from '../policy/reloader.js';
 import { PolicyStore } from '../policy/store.js';
 import { PolicyWatcher } from '../policy/watch.js';
+import type { PolicyProblem, PolicySet } from '../policy/types.js';
 import { createLogger, type Logger } from '../telemetry/log.js';
 import { createMetrics, type Metrics } from '../telemetry/metrics.js';
 import { createApp } from './app.js';
+import { LargeBodyGate } from './large-body-gate.js';
 import { withDataPlanePath } from './data-plane-path.js';
 import { Lifecycle } from './lifecycle.js';
 import { boundPort, isLoopbackHost, listen, shutdown } from './listen.js';
@@ -70,6 +72,7 @@ export async function startRouter(opts: StartOptions): Promise<RunningRouter> {
   const resilience = new ResilienceState();
   wireReloadTelemetry(store, metrics, logger, resilience);
 
+  let started = false;
   const reloader = new Reloader({
     directory,
     store,
@@ -77,6 +80,8 @@ export async function startRouter(opts: StartOptions): Promise<RunningRouter> {
     onProblems: (problems) => {
       logger.error({ errors: problems.map(formatProblem) }, `policy load failed with ${problems.length} problem(s); keeping the last good set`);
     },
+    // Until the start checks below have run, they decide (and refuse to start); after, reloads are checked.
+    admit: (next, live) => (started ? reloadAdmission(next, live, host, loopbackOnly, logger) : []),
   });
   // Watch before the first load, so a change made while it runs still triggers a reload.
   const watcher = new PolicyWatcher(directory, reloader, {
@@ -96,6 +101,7 @@ export async function startRouter(opts: StartOptions): Promise<RunningRouter> {
       `refusing to listen on ${host} without API keys: add an ApiKeys document, listen on 127.0.0.1, or set Settings.allowAnonymous: true`,
     );
   }
+  started = true;
   if (first && first.apiKeys.length === 0) {
     logger.warn(
       first.settings.allowAnonymous ? 'no API keys configured: anonymous access allowed by Settings.allowAnonymous' : `no API keys configured: serving anonymous callers on loopback (${host}) only`,
@@ -121,7 +127,7 @@ export async function startRouter(opts: StartOptions): Promise<RunningRouter> {
     metrics.circuitState.set({ provider: provider!, model: model.join('/') }, state === 'open' ? 2 : state === 'half_open' ? 1 : 0);
     logger.warn({ target: key, state }, `circuit ${state}`);
   });
-  const deps = { store, metrics, logger, lifecycle, loopbackOnly, client, conversations, resilience, routing, state };
+  const deps = { store, metrics, logger, lifecycle, loopbackOnly, client, conversations, resilience, routing, state, largeBodies: new LargeBodyGate() };
   const app = createApp(deps);
   let server: Server;
   let probes: Server | undefined;
@@ -196,6 +202,27 @@ function startState(store: PolicyStore, envRedisUrl: string | undefined, metrics
     }
   });
   return state;
+}
+
+/**
+ * What a reload may not do to a running router: leave a non-loopback listener
+ * without client keys (the start refuses that too), or silently open anonymous
+ * access on loopback (allowed, but said out loud).
+ */
+function reloadAdmission(next: PolicySet, live: PolicySet | undefined, host: string, loopbackOnly: boolean, logger: Logger): PolicyProblem[] {
+  if (next.apiKeys.length > 0) return [];
+  if (!loopbackOnly && !next.settings.allowAnonymous) {
+    return [{ file: '', line: 0, col: 0, pointer: '', message: `rejected: the new set has no API keys and the router listens on ${host}; add an ApiKeys document or set Settings.allowAnonymous: true` }];
+  }
+  if (live && live.apiKeys.length > 0) {
+    logger.warn(
+      { version: next.version },
+      next.settings.allowAnonymous
+        ? 'the reload removed every client key: anonymous access is now on (Settings.allowAnonymous)'
+        : `the reload removed every client key: anonymous access is now on for loopback callers (${host})`,
+    );
+  }
+  return [];
 }
 
 function wireReloadTelemetry(store: PolicyStore, metrics: Metrics, logger: Logger, resilience: ResilienceState): void {
