@@ -2,11 +2,12 @@
 // from the same machine state. `--quick` runs fewer iterations (a smoke run).
 // Each benchmark prints its table; the server benchmark (bench/server/) and
 // the micro-benchmarks each write their JSON under bench/results/.
-//   --only=server|decision|firewall|outage   run one of them
+//   --only=server|decision|firewall|outage|hostile   run one of them
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { runDecisionBenchmark } from './decision.js';
 import { runFirewallBenchmark } from './firewall.js';
+import { printHostileReport, runHostileBenchmark } from './hostile-bench.js';
 import { runOutageBench } from './outage.js';
 import { runServerBenchmark } from './server/index.js';
 import { printServerReport } from './server/report.js';
@@ -38,5 +39,13 @@ if (!only || only === 'outage') {
   const dir = path.join(REPO_ROOT, 'bench', 'results');
   await mkdir(dir, { recursive: true });
   await writeFile(path.join(dir, `outage-${new Date(started).toISOString().replace(/[:.]/g, '-')}.json`), JSON.stringify(r, null, 2) + '\n');
+}
+if (!only || only === 'hostile') {
+  // 8 × 1 MB hostile prompts in flight: /healthz and small-request p99 (targets 50 ms and 500 ms).
+  const rows = await runHostileBenchmark({ quick });
+  printHostileReport(rows);
+  const dir = path.join(REPO_ROOT, 'bench', 'results');
+  await mkdir(dir, { recursive: true });
+  await writeFile(path.join(dir, `hostile-${new Date(started).toISOString().replace(/[:.]/g, '-')}.json`), JSON.stringify(rows, null, 2) + '\n');
 }
 console.log(`\nbench finished in ${((Date.now() - started) / 1000).toFixed(1)} s${quick ? ' (quick)' : ''}`);

@@ -15,10 +15,16 @@
 import { runToEnd } from '../event-loop/slicer.js';
 import { o200kCounter } from './bpe-count.js';
 
-const EXACT_LIMIT = 200_000; // characters counted (≈ 2 ms of prose, ≈ 180 ms of CJK)
+export const EXACT_LIMIT = 200_000; // characters counted (≈ 2 ms of prose, ≈ 180 ms of CJK)
 const PER_IMAGE_TOKENS = 765; // a high-detail 512px tile budget, as OpenAI prices images
-/** Characters counted in one step (≈ 2 ms of the slowest script). */
+/** Characters of prose counted in one step (≈ 2 ms of the slowest script). */
 export const CHUNK_CHARS = 2048;
+/**
+ * Characters of an unbroken run (no space to cut before) counted in one step:
+ * a run is one o200k piece, merged 128 bytes at a time at ≈ 1 ms each, so a
+ * 2,048-letter step would take ≈ 16 ms.
+ */
+export const RUN_CHUNK_CHARS = 256;
 /** How far back from a chunk's end a space is looked for. */
 const SPACE_LOOKBACK = 128;
 
@@ -26,7 +32,7 @@ export function estimateTokens(text: string, images = 0): number {
   return runToEnd(tokenSteps(text, images));
 }
 
-/** The estimate as steps of at most CHUNK_CHARS characters each; returns the count. */
+/** The estimate as steps of at most CHUNK_CHARS characters each (RUN_CHUNK_CHARS in an unbroken run); returns the count. */
 export function* tokenSteps(text: string, images = 0): Generator<void, number, undefined> {
   const counted = text.length <= EXACT_LIMIT ? text : text.slice(0, EXACT_LIMIT);
   const counter = o200kCounter();
@@ -41,14 +47,15 @@ export function* tokenSteps(text: string, images = 0): Generator<void, number, u
   return n + images * PER_IMAGE_TOKENS;
 }
 
-/** Where the chunk starting at `from` ends: before a nearby space, else on a code-point boundary. */
+/** Where the chunk starting at `from` ends: before a nearby space, else RUN_CHUNK_CHARS on, on a code-point boundary. */
 function chunkEnd(text: string, from: number): number {
-  const limit = from + CHUNK_CHARS;
-  if (limit >= text.length) return text.length;
-  for (let i = limit; i > limit - SPACE_LOOKBACK; i--) {
+  if (from + CHUNK_CHARS >= text.length) return text.length;
+  const prose = from + CHUNK_CHARS;
+  for (let i = prose; i > prose - SPACE_LOOKBACK; i--) {
     // A single space between two non-space characters: the piece after it starts with it.
     if (text.charCodeAt(i) === 0x20 && !isSpace(text.charCodeAt(i - 1)) && !isSpace(text.charCodeAt(i + 1))) return i;
   }
+  const limit = from + RUN_CHUNK_CHARS;
   const before = text.charCodeAt(limit - 1);
   return before >= 0xd800 && before <= 0xdbff ? limit - 1 : limit;
 }
