@@ -9,7 +9,8 @@ import { expect } from 'chai';
 import OpenAI from 'openai';
 import type { DemoStack } from '../../src/cli/demo-stack.js';
 import { startDemoStack } from '../../src/cli/demo-stack.js';
-import { call, keysYaml, startStack, type KeyDef } from '../integration/shared-state-stack.js';
+import { call, keysYaml, settingsYaml, startStack, waitFor, type KeyDef } from '../integration/shared-state-stack.js';
+import { deletePrefix, requireRedis, TEST_REDIS_URL, testPrefix } from '../unit/state/backends.js';
 
 const KEYS = {
   plain: { name: 'plain-key', key: 'sk-emb-plain-1' },
@@ -38,14 +39,24 @@ function embed(stack: DemoStack, key: string, body: unknown, headers: Record<str
   });
 }
 
-describe('security: /v1/embeddings passes every stage of the pipeline', function () {
+for (const backend of ['memory', 'redis'] as const) describe(`security: /v1/embeddings passes every stage of the pipeline (${backend} state)`, function () {
   this.timeout(30_000);
   let stack: DemoStack;
+  const prefix = testPrefix();
 
-  before(async () => {
-    stack = await startDemoStack({ extraFiles: { 'keys.yaml': keysYaml(Object.values(KEYS)), 'firewall.yaml': FIREWALL } });
+  before(async function () {
+    const files: Record<string, string> = { 'keys.yaml': keysYaml(Object.values(KEYS)), 'firewall.yaml': FIREWALL };
+    if (backend === 'redis') {
+      await requireRedis(this, 'embeddings limits and usage on Redis');
+      files['settings.yaml'] = settingsYaml({ backend: 'redis', redisUrl: TEST_REDIS_URL, keyPrefix: prefix });
+    }
+    stack = await startDemoStack({ extraFiles: files });
+    if (backend === 'redis') await waitFor('the router to connect to Redis', () => stack.router.state.up());
   });
-  after(async () => stack?.stop());
+  after(async () => {
+    await stack?.stop();
+    if (backend === 'redis' && stack) await deletePrefix(TEST_REDIS_URL, prefix);
+  });
   beforeEach(() => stack.sim.reset());
 
   it('the official SDK gets its embeddings through the router', async () => {
