@@ -45,7 +45,7 @@ export async function runPipeline(deps: PipelineDeps, ex: Exchange): Promise<voi
     decision.keyTicket = await deps.state.keys.admitRate(ex.policy, ex.caller);
     const slicer = new Slicer();
     let req = normalize(ex.api, ex.body);
-    req = await withConversation(deps.conversations, req);
+    req = await withConversation(deps.conversations, req, { name: ex.caller, admin: ex.admin });
     if (slicer.due()) await slicer.pace();
     await route(deps, ex, req, decision, slicer);
     if (slicer.due()) await slicer.pace();
@@ -140,7 +140,7 @@ async function unary(deps: PipelineDeps, ex: Exchange, req: CanonicalRequest, d:
     const ctx = responseContext(ex, req, candidate, d);
     const body = renderResponse(ctx, result);
     // Stored before answering: a follow-up sent at once to another replica must find it.
-    await store(deps, req, ctx.id, result, body, candidate);
+    await store(deps, ex, req, ctx.id, result, body, candidate);
     ex.json(body, headers);
   } else {
     if (result.finish === 'error') {
@@ -222,7 +222,7 @@ async function streamed(deps: PipelineDeps, ex: Exchange, req: CanonicalRequest,
   const result = acc.result();
   d.usage = result.usage;
   // Stored before the terminal event: a follow-up sent at once (to any replica) must find it.
-  if (req.api === 'responses' && responseId) await store(deps, req, responseId, result, undefined, candidate);
+  if (req.api === 'responses' && responseId) await store(deps, ex, req, responseId, result, undefined, candidate);
   finish!();
   ex.sse.end();
 }

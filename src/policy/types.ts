@@ -183,10 +183,12 @@ export interface StateSettingsSpec {
   keyPrefix?: string;
   /** Redis unreachable: serve without shared limits (fail_open, the default) or refuse with 503 (fail_closed). */
   onUnavailable?: 'fail_open' | 'fail_closed';
-  /** How long a stored response stays continuable (Redis). Default 30 days. */
+  /** How long a stored response stays continuable (both backends). Default 30 days. */
   conversationTtlSeconds?: number;
-  /** Largest stored response (JSON bytes) the shared store keeps. Default 1 MiB. */
+  /** Largest stored response (JSON bytes) the shared (Redis) store keeps. Default 1 MiB. */
   maxConversationBytes?: number;
+  /** The memory backend's bound on stored responses, in (estimated) bytes; least recently used go first. Default 64 MiB. */
+  memoryMaxBytes?: number;
 }
 
 export interface PriceSourceSpec {

@@ -12,7 +12,7 @@ export interface Caller {
   /** The ApiKeys entry name, or "anonymous". */
   name: string;
   anonymous: boolean;
-  /** ApiKeys `admin: true`: may read every key's usage. */
+  /** ApiKeys `admin: true`: may read every key's usage and stored responses. */
   admin: boolean;
 }
 
@@ -23,7 +23,7 @@ declare module 'express-serve-static-core' {
   }
 }
 
-const ANONYMOUS: Caller = Object.freeze({ name: 'anonymous', anonymous: true, admin: false });
+export const ANONYMOUS: Caller = Object.freeze({ name: 'anonymous', anonymous: true, admin: false });
 
 export function authenticate(set: PolicySet, authorization: string | undefined, loopbackOnly: boolean): Caller {
   if (set.apiKeys.length === 0) {

@@ -52,7 +52,7 @@ async function serve(deps: AppDeps, api: Api, path: string, req: IncomingMessage
     res.once('close', release);
     const body = await readJsonBody(req, policy.settings.maxBodyBytes);
     route = path;
-    await serveExchange(deps, api, body?.value, policy, caller.name, res, release);
+    await serveExchange(deps, api, body?.value, policy, caller, res, release);
   } catch (err) {
     answerError(deps, err, res, route);
   }

@@ -32,13 +32,23 @@ export function chatContext(c: Candidate): ChatContext {
   return { id: wireId('chatcmpl-'), created: Math.floor(Date.now() / 1000), model: c.model.name };
 }
 
-export async function store(deps: PipelineDeps, req: CanonicalRequest, id: string, result: CanonicalResult, response: Record<string, unknown> | undefined, c: Candidate): Promise<void> {
+/** Keeps the response for replay and previous_response_id, owned by the calling key (even a store:false marker). */
+export async function store(
+  deps: PipelineDeps,
+  ex: Exchange,
+  req: CanonicalRequest,
+  id: string,
+  result: CanonicalResult,
+  response: Record<string, unknown> | undefined,
+  c: Candidate,
+): Promise<void> {
   if (req.store === false) {
-    await deps.conversations.put({ id, stored: false, createdAt: Date.now() });
+    await deps.conversations.put({ id, owner: ex.caller, stored: false, createdAt: Date.now() });
     return;
   }
   await deps.conversations.put({
     id,
+    owner: ex.caller,
     stored: true,
     items: req.items,
     result,

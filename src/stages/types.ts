@@ -34,7 +34,10 @@ export interface Exchange {
   api: Api;
   body: Record<string, any>;
   policy: PolicySet;
+  /** The caller's ApiKeys name ("anonymous" without keys): it owns the responses this request stores. */
   caller: string;
+  /** ApiKeys `admin: true`: may read (replay, continue) every key's stored responses. */
+  admin: boolean;
   requestId: string;
   signal: AbortLike;
   /** Send a JSON answer (status 200) with headers. */

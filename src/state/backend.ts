@@ -14,7 +14,8 @@ import type { Logger } from '../telemetry/log.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { MemoryBudgets } from './budgets.js';
 import { RedisBudgets } from './budgets-redis.js';
-import { MemoryConversationStore, type ConversationStore, type StoredResponse } from './conversations.js';
+import type { ConversationStore, StoredResponse } from './conversations.js';
+import { DEFAULT_MEMORY_MAX_BYTES, MemoryConversationStore } from './conversations-memory.js';
 import { DEFAULT_CONVERSATION_TTL_SECONDS, DEFAULT_MAX_CONVERSATION_BYTES, RedisConversationStore } from './conversations-redis.js';
 import { StateGuard, type OnUnavailable } from './guard.js';
 import { KeyAdmission } from './key-admission.js';
@@ -47,7 +48,7 @@ export function resolveStateConfig(settings: Readonly<StateSettingsSpec> | undef
 export interface SharedStateOptions {
   metrics?: Metrics;
   logger?: Logger;
-  /** The live Settings.state (onUnavailable and the conversation limits follow reloads). */
+  /** The live Settings.state (onUnavailable and the conversation limits, memoryMaxBytes included, follow reloads). */
   settings?: () => Readonly<StateSettingsSpec> | undefined;
   now?: () => number;
 }
@@ -81,7 +82,12 @@ export function createSharedState(cfg: StateConfig, opts: SharedStateOptions = {
     return assemble('memory', 'memory', guard, () => true, {
       limits: new MemoryLimits(clock),
       keys: new KeyAdmission({ windows: new MemoryKeyWindows(clock), budgets: new MemoryBudgets(clock), guard, up: () => true, ...(metrics ? { metrics } : {}) }),
-      conversations: new MemoryConversationStore(),
+      conversations: new MemoryConversationStore({
+        maxBytes: () => opts.settings?.()?.memoryMaxBytes ?? DEFAULT_MEMORY_MAX_BYTES,
+        ttlSeconds: () => opts.settings?.()?.conversationTtlSeconds ?? DEFAULT_CONVERSATION_TTL_SECONDS,
+        ...clock,
+        ...(metrics ? { metrics } : {}),
+      }),
       usage,
       close: async () => {},
     });

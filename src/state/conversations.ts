@@ -1,18 +1,30 @@
 // The router's conversation memory: what `previous_response_id` continues and
 // what `POST /v1/responses/{id}` replays. Only OpenAI keeps conversations
 // server-side, so the router keeps them for every provider. Two backends:
-// MemoryConversationStore here (bounded, least recently used entries go
-// first; one process) and RedisConversationStore (conversations-redis.ts:
-// shared by every replica, so a conversation started on one continues on
-// another; entries expire and have a size cap).
+// MemoryConversationStore (conversations-memory.ts: one process, bounded in
+// bytes, least recently used entries go first, entries expire) and
+// RedisConversationStore (conversations-redis.ts: shared by every replica, so
+// a conversation started on one continues on another; entries expire and
+// have a size cap).
+//
+// Tenancy: a stored response belongs to the key that created it (`owner`).
+// previousResponse() below is the one door every reader goes through
+// (replay, previous_response_id, explain), and it answers another key exactly
+// as it answers an unknown id, so the answer does not reveal that the id
+// exists. Admin keys read any.
 import type { CanonicalRequest, CanonicalResult, InputItem } from '../canonical/types.js';
 import { RouterError } from '../errors/registry.js';
 
 export interface StoredResponse {
   id: string;
+  /**
+   * The name of the ApiKeys entry that created it ("anonymous" when the router runs without keys) —
+   * never the secret. Entries written before ownership existed have none: only an admin key reads those.
+   */
+  owner?: string;
   /** False when the caller sent store: false — the id is known but nothing is kept. */
   stored: boolean;
-  /** Why a response the caller wanted stored was not (the shared store's size cap). */
+  /** Why a response the caller wanted stored was not (the store's size cap). */
   dropped?: 'too_large';
   /** Input items as actually sent (after previous_response_id expansion), minus system text. */
   items?: InputItem[];
@@ -30,50 +42,42 @@ export interface ConversationStore {
   put(entry: StoredResponse): Promise<void>;
 }
 
-export class MemoryConversationStore implements ConversationStore {
-  readonly #map = new Map<string, StoredResponse>();
-
-  constructor(readonly maxEntries = 10_000) {}
-
-  async get(id: string): Promise<StoredResponse | undefined> {
-    const v = this.#map.get(id);
-    if (v) {
-      // refresh recency
-      this.#map.delete(id);
-      this.#map.set(id, v);
-    }
-    return v;
-  }
-
-  async put(entry: StoredResponse): Promise<void> {
-    this.#map.delete(entry.id);
-    this.#map.set(entry.id, entry);
-    while (this.#map.size > this.maxEntries) {
-      const oldest = this.#map.keys().next().value as string;
-      this.#map.delete(oldest);
-    }
-  }
-
-  get size(): number {
-    return this.#map.size;
-  }
+/** Who asks for a stored response: the caller's key name ("anonymous" without keys) and whether it is an admin key. */
+export interface ResponseReader {
+  readonly name: string;
+  readonly admin: boolean;
 }
 
-/** The stored response a request continues, or the error serving (and explain) answers. */
-export async function previousResponse(store: ConversationStore, id: string, param: string): Promise<StoredResponse> {
+/** Whether `reader` may see `entry` at all (its own, or any for an admin key). */
+export function readableBy(entry: StoredResponse, reader: ResponseReader): boolean {
+  return reader.admin || (entry.owner !== undefined && entry.owner === reader.name);
+}
+
+/**
+ * The stored response a request continues (or replays), or the error serving (and explain) answers.
+ * Another key's response — stored, store:false or dropped alike — is not found, with the very error an
+ * unknown id gets: which 404 it was is visible to no one.
+ */
+export async function previousResponse(store: ConversationStore, id: string, param: string, reader: ResponseReader): Promise<StoredResponse> {
   const prev = await store.get(id);
-  if (!prev) throw new RouterError('response_not_found', param === 'previous_response_id' ? `No stored response "${id}" to continue from.` : undefined, param);
+  if (!prev || !readableBy(prev, reader)) {
+    throw new RouterError('response_not_found', param === 'previous_response_id' ? `No stored response "${id}" to continue from.` : undefined, param);
+  }
   if (prev.dropped === 'too_large') {
-    throw new RouterError('response_not_stored', `Response "${id}" was too large for the shared response store (Settings.state.maxConversationBytes), so it was not kept.`, param);
+    throw new RouterError(
+      'response_not_stored',
+      `Response "${id}" was too large for the response store (Settings.state.maxConversationBytes with Redis, a quarter of Settings.state.memoryMaxBytes in memory), so it was not kept.`,
+      param,
+    );
   }
   if (!prev.stored || (param === 'id' && !prev.result)) throw new RouterError('response_not_stored', undefined, param);
   return prev;
 }
 
 /** A request with previous_response_id, with the earlier conversation prepended. */
-export async function withConversation(store: ConversationStore, req: CanonicalRequest): Promise<CanonicalRequest> {
+export async function withConversation(store: ConversationStore, req: CanonicalRequest, reader: ResponseReader): Promise<CanonicalRequest> {
   if (!req.previousResponseId) return req;
-  const prev = await previousResponse(store, req.previousResponseId, 'previous_response_id');
+  const prev = await previousResponse(store, req.previousResponseId, 'previous_response_id', reader);
   return { ...req, items: [...conversationItems(prev), ...req.items] };
 }
 

@@ -40,6 +40,8 @@ export interface Metrics {
   stateUp: Gauge;
   keyLimitRejections: Counter<'key' | 'limit'>;
   keyBudgetUsed: Gauge<'key'>;
+  responseStoreEvictions: Counter<'reason'>;
+  responseStoreBytes: Gauge;
 }
 
 /** Latency buckets reach 300 s: LLM calls run far beyond prom-client's 10 s default. */
@@ -246,6 +248,18 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
       labelNames: ['key'] as const,
       registers: [registry],
     }),
+    responseStoreEvictions: new Counter({
+      name: 'tokenrouter_response_store_evictions_total',
+      help: 'Stored responses the in-memory store removed, by reason: bytes (least recently used, to stay within Settings.state.memoryMaxBytes) or ttl (older than Settings.state.conversationTtlSeconds).',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
+    responseStoreBytes: new Gauge({
+      name: 'tokenrouter_response_store_bytes',
+      help: 'Estimated bytes the in-memory response store holds (bounded by Settings.state.memoryMaxBytes); 0 with the Redis backend.',
+      registers: [registry],
+    }),
   };
+  for (const reason of ['bytes', 'ttl']) metrics.responseStoreEvictions.inc({ reason }, 0);
   return metrics;
 }

@@ -15,6 +15,7 @@ import type { ServerResponse } from 'node:http';
 import type { PolicySet } from '../../policy/types.js';
 import { sendJson } from '../../errors/json-response.js';
 import { RequestAbort } from '../../upstream/abort.js';
+import { ANONYMOUS, type Caller } from '../auth.js';
 
 export type DataPlaneDeps = PipelineDeps & { lifecycle: Lifecycle };
 
@@ -22,7 +23,7 @@ export type DataPlaneDeps = PipelineDeps & { lifecycle: Lifecycle };
  * One POST /v1/responses or /v1/chat/completions, over plain Node objects: the
  * Express route below and the lean path (../data-plane-path.ts) both call it.
  */
-export async function serveExchange(deps: DataPlaneDeps, api: Api, body: unknown, policy: PolicySet, caller: string, res: ServerResponse, workDone: () => void = () => {}): Promise<void> {
+export async function serveExchange(deps: DataPlaneDeps, api: Api, body: unknown, policy: PolicySet, caller: Caller, res: ServerResponse, workDone: () => void = () => {}): Promise<void> {
   if (body === undefined) throw new RouterError('invalid_body', 'A JSON request body is required.');
   const requestId = wireId('req_');
   res.setHeader('x-request-id', requestId);
@@ -35,7 +36,8 @@ export async function serveExchange(deps: DataPlaneDeps, api: Api, body: unknown
     api,
     body: body as Record<string, any>,
     policy,
-    caller,
+    caller: caller.name,
+    admin: caller.admin,
     requestId,
     signal: abort,
     sse: new SseWriter(res),
@@ -54,7 +56,7 @@ export async function serveExchange(deps: DataPlaneDeps, api: Api, body: unknown
 
 export function dataPlaneRoutes(deps: DataPlaneDeps): Router {
   const r = Router();
-  const handle = (api: Api) => (req: Request, res: Response) => serveExchange(deps, api, req.body, req.policy!, req.caller?.name ?? 'anonymous', res);
+  const handle = (api: Api) => (req: Request, res: Response) => serveExchange(deps, api, req.body, req.policy!, req.caller ?? ANONYMOUS, res);
   r.post('/v1/responses', handle('responses'));
   r.post('/v1/chat/completions', handle('chat'));
 
@@ -67,7 +69,7 @@ export function dataPlaneRoutes(deps: DataPlaneDeps): Router {
   });
 
   const replay = async (req: Request, res: Response) => {
-    const entry = await previousResponse(deps.conversations, String(req.params.id), 'id');
+    const entry = await previousResponse(deps.conversations, String(req.params.id), 'id', req.caller ?? ANONYMOUS);
     const stream = (req.body as { stream?: unknown } | undefined)?.stream === true || req.query.stream === 'true';
     accumulateReplay(entry, stream, res);
   };

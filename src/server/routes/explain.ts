@@ -12,6 +12,7 @@ import { RouterError } from '../../errors/registry.js';
 import type { RoutingState } from '../../state/routing-state.js';
 import type { SharedState } from '../../state/backend.js';
 import { Slicer } from '../../event-loop/slicer.js';
+import { ANONYMOUS } from '../auth.js';
 
 export function explainRoutes(deps: { conversations: ConversationStore; routing: RoutingState; state: SharedState }): Router {
   const r = Router();
@@ -23,7 +24,7 @@ export function explainRoutes(deps: { conversations: ConversationStore; routing:
     await deps.state.keys.admitRate(req.policy!, req.caller?.name ?? 'anonymous');
     const assumeCredentials = optBoolean(body[ASSUME_CREDENTIALS_FIELD], ASSUME_CREDENTIALS_FIELD) ?? false;
     // A continuation is routed on the whole conversation, as serving routes it.
-    const canonical = await withConversation(deps.conversations, normalizeAnyRequest(body));
+    const canonical = await withConversation(deps.conversations, normalizeAnyRequest(body), req.caller ?? ANONYMOUS);
     const explanation = await explainRequest(req.policy!, canonical, {
       caller: req.caller?.name ?? 'anonymous',
       hasCredentials,
