@@ -228,7 +228,8 @@ function guessMime(url: string): string {
     /* not a URL: guess from the raw string */
   }
   const ext = /\.([A-Za-z0-9]+)$/.exec(pathname)?.[1]?.toLowerCase();
-  return (ext && MIME_BY_EXT[ext]) || 'image/jpeg';
+  // Own properties only: the extension is the caller's (`cat.constructor` must not find Object).
+  return (ext && Object.hasOwn(MIME_BY_EXT, ext) && MIME_BY_EXT[ext]) || 'image/jpeg';
 }
 
 /** Tool-call arguments as an object; anything unparsable becomes {}. */
