@@ -3,6 +3,7 @@
 // so no schema sanitising is needed. The key only ever travels in
 // x-goog-api-key, never in the URL.
 import type { CanonicalRequest, ContentPart, InputItem } from '../../canonical/types.js';
+import { MAX_JSON_DEPTH, textNestsDeeperThan } from '../../canonical/json-depth.js';
 import type { Target, UpstreamRequest } from '../types.js';
 
 type Json = Record<string, unknown>;
@@ -234,13 +235,16 @@ function guessMime(url: string): string {
 
 /** Tool-call arguments as an object; anything unparsable becomes {}. */
 function parseArgs(args: string): unknown {
+  // Parsed arguments are re-serialised (recursively) into the body: a deeper value would overflow the stack there.
+  if (textNestsDeeperThan(args)) throw new Error(`Tool-call arguments nest objects and arrays deeper than ${MAX_JSON_DEPTH} levels (the limit).`);
   const v = tryParse(args);
   return isPlainObject(v) ? v : {};
 }
 
 /** functionResponse.response must be an object: JSON objects pass, anything else is wrapped. */
 function responseObject(output: string): Json {
-  const v = tryParse(output);
+  // Output nested deeper than the limit travels as the text it is (parsed, it would overflow the re-serialisation).
+  const v = textNestsDeeperThan(output) ? undefined : tryParse(output);
   return isPlainObject(v) ? v : { output };
 }
 
