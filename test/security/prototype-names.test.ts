@@ -4,7 +4,9 @@
 // `router_mode: "constructor"` answered 500 (parseMode returned Object, then
 // scoring read weights of a function: TypeError); `constructor/gpt-4o`
 // answered 400 naming `function Object() { [native code] }`; an image URL
-// ending `.constructor` sent Gemini a `fileData` without a mimeType. Each case
+// ending `.constructor` sent Gemini a `fileData` without a mimeType; an object
+// with an own non-function `toString` key, in a field an error message quotes,
+// made String() throw (500) — found by test/security/fuzz.test.ts. Each case
 // below failed on that code; every name now gets the ordinary 400 that names
 // the caller's own string (or, for the image, the default type).
 // Driven with the official openai SDK over real HTTP against the demo stack.
@@ -112,6 +114,23 @@ describe('security: prototype property names as model, mode and provider (findin
     });
     expect(res.status).to.equal('completed');
     expect(res.metadata).to.include({ toString: 'x', hasOwnProperty: 'y', valueOf: 'z', task: 'chat' });
+  });
+
+  it('a value whose own toString is not a function, in a field echoed in an error, is a 400 (was 500: String() threw)', async () => {
+    const evil = { toString: [], valueOf: {} };
+    const bodies: [string, unknown][] = [
+      ['/v1/responses', { model: 'auto', input: 'hi', tools: [{ type: evil, name: 'f' }] }],
+      ['/v1/responses', { model: 'auto', input: [{ type: [evil] }] }],
+      ['/v1/responses', { model: 'auto', input: [{ type: 'message', role: 'user', content: [{ type: evil }] }] }],
+      ['/v1/chat/completions', { model: 'auto', messages: [{ role: 'user', content: [{ type: evil }] }] }],
+    ];
+    for (const [path, body] of bodies) {
+      const r = await fetch(`${stack.router.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const e = ((await r.json()) as { error: { code: string; message: string } }).error;
+      expect(r.status, `${path} ${e.message}`).to.equal(400);
+      expect(e.code).to.equal('unsupported_parameter');
+      expect(e.message).to.match(/"an (object|array)"/);
+    }
   });
 
   it('an image URL ending in .constructor reaches Gemini with a real mime type', async () => {
