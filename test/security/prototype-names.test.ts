@@ -13,6 +13,8 @@
 import { expect } from 'chai';
 import OpenAI from 'openai';
 import { startDemoStack, type DemoStack } from '../../src/cli/demo-stack.js';
+import { lookupIds } from '../../src/catalog/price-match.js';
+import type { ModelSpec, ProviderSpec } from '../../src/policy/types.js';
 
 const PROTO_NAMES = ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf', '__defineGetter__', 'isPrototypeOf', 'propertyIsEnumerable', 'toLocaleString'];
 
@@ -143,6 +145,16 @@ describe('security: prototype property names as model, mode and provider (findin
       const body = stack.sim.calls[0]!.body as { contents: { parts: { fileData?: { mimeType?: unknown } }[] }[] };
       const file = body.contents.flatMap((c) => c.parts).find((p) => p.fileData)!;
       expect(file.fileData!.mimeType, ext).to.equal('image/jpeg');
+    }
+  });
+});
+
+describe('security: prototype property names in policy tables', () => {
+  it('a provider named constructor, toString or __proto__ gets its price-table ids (was TypeError: not iterable)', () => {
+    for (const name of PROTO_NAMES) {
+      const provider: ProviderSpec = { name, type: 'openai-compatible', baseUrl: 'http://127.0.0.1:1' };
+      const model: ModelSpec = { name: 'm', provider: name, pricing: { input: 1, output: 1 }, quality: 0.5, contextWindow: 1000, capabilities: [] };
+      expect(lookupIds({ provider, model }), name).to.deep.equal({ qualified: [`${name.toLowerCase()}/m`], bare: ['m'] });
     }
   });
 });
