@@ -37,6 +37,17 @@ export function optBoolean(v: unknown, param: string): boolean | undefined {
   return v;
 }
 
+/**
+ * A caller's value as error-message text: a string as it is, anything else by
+ * its kind. Never String(v) on an object: that calls the caller's own
+ * `toString` key, which need not be a function (TypeError, a 500).
+ */
+export function shown(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (v === null || typeof v !== 'object') return String(v);
+  return Array.isArray(v) ? 'an array' : 'an object';
+}
+
 export function isObject(v: unknown): v is Record<string, any> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

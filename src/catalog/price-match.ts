@@ -17,13 +17,16 @@
 import type { ModelSpec, ProviderSpec } from '../policy/types.js';
 import type { PriceEntry, PriceTable } from './price-formats.js';
 
-/** Provider spellings of the public tables (OpenRouter: google, mistralai; LiteLLM: together_ai). */
-const SYNONYMS: Readonly<Record<string, readonly string[]>> = {
-  gemini: ['google'],
-  google: ['gemini'],
-  mistral: ['mistralai'],
-  together: ['together_ai'],
-};
+/**
+ * Provider spellings of the public tables (OpenRouter: google, mistralai; LiteLLM: together_ai).
+ * A Map: a provider named `constructor` or `toString` in a policy must find nothing, not Object's members.
+ */
+const SYNONYMS: ReadonlyMap<string, readonly string[]> = new Map([
+  ['gemini', ['google']],
+  ['google', ['gemini']],
+  ['mistral', ['mistralai']],
+  ['together', ['together_ai']],
+]);
 
 export interface PricedModel {
   provider: Readonly<ProviderSpec>;
@@ -34,7 +37,7 @@ export interface PricedModel {
 export function lookupIds(c: PricedModel): { qualified: string[]; bare: string[] } {
   const names = unique([c.model.upstreamModel, c.model.name, ...(c.model.aliases ?? [])]);
   const providers = unique(
-    [c.provider.name, c.provider.type === 'openai-compatible' ? undefined : c.provider.type, c.provider.dialect].flatMap((p) => (p ? [p, ...(SYNONYMS[p.toLowerCase()] ?? [])] : [])),
+    [c.provider.name, c.provider.type === 'openai-compatible' ? undefined : c.provider.type, c.provider.dialect].flatMap((p) => (p ? [p, ...(SYNONYMS.get(p.toLowerCase()) ?? [])] : [])),
   );
   const qualified: string[] = [];
   for (const n of names) {

@@ -14,6 +14,8 @@ export interface ErrorDefinition {
 
 export const ERRORS = {
   invalid_json: { status: 400, type: 'invalid_request_error', message: 'The request body is not valid JSON.' },
+  // Also a body nested deeper than 64 levels of objects and arrays (MAX_JSON_DEPTH, src/canonical/json-depth.ts),
+  // refused before it is parsed, with a message naming the limit.
   invalid_body: { status: 400, type: 'invalid_request_error', message: 'The request body must be a JSON object.' },
   forbidden_key: { status: 400, type: 'invalid_request_error', message: 'The request body contains a forbidden key (__proto__, constructor or prototype).' },
   invalid_path: { status: 400, type: 'invalid_request_error', message: 'The request path could not be decoded.' },

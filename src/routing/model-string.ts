@@ -1,11 +1,17 @@
 // The `model` grammar: auto | auto:MODE | MODEL | MODEL:MODE | provider/MODEL,
 // plus router_mode / router_model / router_provider. Aliases: balanced →
 // balance, fast → latency, google → gemini.
+// The alias tables are Maps: the strings looked up are the caller's, and a
+// plain object would answer `constructor` or `__proto__` with an inherited
+// value (Object, Object.prototype) instead of "no such alias".
 import type { RoutingMode } from '../policy/types.js';
 
 export const MODES: readonly RoutingMode[] = ['balance', 'cost', 'quality', 'latency'];
-const MODE_ALIASES: Record<string, RoutingMode> = { balanced: 'balance', fast: 'latency' };
-const PROVIDER_ALIASES: Record<string, string> = { google: 'gemini' };
+const MODE_ALIASES: ReadonlyMap<string, RoutingMode> = new Map([
+  ['balanced', 'balance'],
+  ['fast', 'latency'],
+]);
+const PROVIDER_ALIASES: ReadonlyMap<string, string> = new Map([['google', 'gemini']]);
 
 export interface ModelRequest {
   mode?: RoutingMode;
@@ -17,11 +23,11 @@ export interface ModelRequest {
 export function parseMode(s: string): RoutingMode | undefined {
   const m = s.trim().toLowerCase();
   if ((MODES as readonly string[]).includes(m)) return m as RoutingMode;
-  return MODE_ALIASES[m];
+  return MODE_ALIASES.get(m);
 }
 
 export function providerAlias(p: string): string {
-  return PROVIDER_ALIASES[p.toLowerCase()] ?? p;
+  return PROVIDER_ALIASES.get(p.toLowerCase()) ?? p;
 }
 
 /** Parse the model string; returns undefined parts for what it does not say. Throws on an unknown mode. */

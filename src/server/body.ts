@@ -2,12 +2,15 @@
 // parser: the Content-Length is checked before reading, a chunked body stops
 // at the limit, compressed bodies are limited by their inflated size, and
 // prototype-polluting keys (__proto__, constructor, prototype) are rejected at
-// any depth. The raw bytes are kept for pass-through routes.
+// any depth, and a body nested deeper than MAX_JSON_DEPTH (64) levels is
+// refused before it is parsed (src/canonical/json-depth.ts: every later walk of
+// the body recurses). The raw bytes are kept for pass-through routes.
 import type { NextFunction, Request, Response } from 'express';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
 import { RouterError } from '../errors/registry.js';
+import { bytesNestDeeperThan, MAX_JSON_DEPTH } from '../canonical/json-depth.js';
 import { LARGE_BODY_BYTES, type LargeBodyGate } from './large-body-gate.js';
 
 declare module 'express-serve-static-core' {
@@ -43,7 +46,7 @@ export interface JsonBody {
 /**
  * The request's JSON object, or undefined for a bodyless request; throws a
  * RouterError for anything else (wrong type, too large, malformed, not an
- * object, a forbidden key).
+ * object, nested deeper than MAX_JSON_DEPTH, a forbidden key).
  */
 export async function readJsonBody(req: IncomingMessage, limit: number): Promise<JsonBody | undefined> {
   if (BODYLESS.has(req.method ?? '')) return undefined;
@@ -56,6 +59,9 @@ export async function readJsonBody(req: IncomingMessage, limit: number): Promise
     throw new RouterError('body_too_large', `The request body exceeds the limit of ${limit} bytes.`);
   }
   const raw = await readLimited(decoder(req), limit);
+  if (bytesNestDeeperThan(raw, MAX_JSON_DEPTH)) {
+    throw new RouterError('invalid_body', `The request body nests objects and arrays deeper than ${MAX_JSON_DEPTH} levels (the limit).`);
+  }
   const text = raw.toString('utf8');
   // Decoding and parsing a large body are two long steps (≈ 15 ms each per MB): other work gets a turn between them.
   if (raw.length > LARGE_BODY_BYTES) await new Promise((resolve) => setImmediate(resolve));

@@ -209,6 +209,9 @@ function build(ctx: DispatchContext, candidate: Candidate, adapter: ProviderAdap
   try {
     return adapter.buildRequest(ctx.request, { provider: candidate.provider, model: candidate.model, apiKey });
   } catch (err) {
+    // A RangeError (stack overflow, invalid length) is the router's fault, not the request's: it goes to the
+    // generic handler (500 internal_error, logged), and its message never reaches the client.
+    if (err instanceof RangeError) throw err;
     // The request cannot be expressed for this provider (e.g. an unsupported image type).
     throw new UpstreamHttpError({ status: 400, type: 'invalid_request_error', code: 'unsupported_for_provider', message: `${candidate.provider.name}: ${(err as Error).message}` }, candidate.provider.name);
   }

@@ -12,6 +12,7 @@ import {
   optNumber,
   optString,
   rejectSmuggling,
+  shown,
   withoutUndefined,
   unsupported,
 } from '../checks.js';
@@ -125,6 +126,6 @@ function content(raw: unknown, param: string): ContentPart[] {
       return { type: 'image' as const, url, ...(detail === 'low' || detail === 'high' || detail === 'auto' ? { detail } : {}) };
     }
     if (p.type === 'refusal') return { type: 'refusal' as const, refusal: optString(p.refusal, `${pp}.refusal`) ?? '' };
-    unsupported(`${pp}.type`, `content part type "${String(p.type)}" is not supported by the router`);
+    unsupported(`${pp}.type`, `content part type "${shown(p.type)}" is not supported by the router`);
   });
 }

@@ -10,6 +10,7 @@ import {
   optNumber,
   optString,
   rejectSmuggling,
+  shown,
   withoutUndefined,
   unsupported,
 } from '../checks.js';
@@ -61,7 +62,7 @@ export function normalizeResponsesRequest(body: Record<string, any>): CanonicalR
 
 function tool(raw: unknown, param: string) {
   if (!isObject(raw)) fail(param, 'each tool must be an object');
-  if (raw.type !== 'function') unsupported(`${param}.type`, `tool type "${String(raw.type)}" is not supported by the router; only function tools`);
+  if (raw.type !== 'function') unsupported(`${param}.type`, `tool type "${shown(raw.type)}" is not supported by the router; only function tools`);
   return functionTool(raw, param);
 }
 
@@ -99,7 +100,7 @@ function inputItem(raw: unknown, param: string): InputItem {
       return { type: 'reasoning', text: summary };
     }
     default:
-      unsupported(`${param}.type`, `input item type "${String(type)}" is not supported by the router`);
+      unsupported(`${param}.type`, `input item type "${shown(type)}" is not supported by the router`);
   }
 }
 
@@ -128,7 +129,7 @@ function contentPart(raw: unknown, param: string): ContentPart {
       return { type: 'image', url, ...(detail === 'low' || detail === 'high' || detail === 'auto' ? { detail } : {}) };
     }
     default:
-      unsupported(`${param}.type`, `content part type "${String(raw.type)}" is not supported by the router`);
+      unsupported(`${param}.type`, `content part type "${shown(raw.type)}" is not supported by the router`);
   }
 }
 

@@ -4,6 +4,7 @@
 // first in the user turn that follows the tool_use turn), and every parameter
 // Anthropic does not have (metadata, seed, penalties…) is dropped.
 import type { CanonicalRequest, ContentPart, FunctionTool, InputItem, TextFormat, ToolChoice } from '../../canonical/types.js';
+import { MAX_JSON_DEPTH, textNestsDeeperThan } from '../../canonical/json-depth.js';
 import type { ModelSpec } from '../../policy/types.js';
 import { safeToolId } from '../shared/ids.js';
 import type { Target, UpstreamRequest } from '../types.js';
@@ -217,6 +218,8 @@ function imageBlock(url: string): Block {
 }
 
 function parseArguments(args: string): Record<string, unknown> {
+  // Parsed arguments are re-serialised (recursively) into the body: a deeper value would overflow the stack there.
+  if (textNestsDeeperThan(args)) throw new Error(`Tool-call arguments nest objects and arrays deeper than ${MAX_JSON_DEPTH} levels (the limit).`);
   try {
     const v: unknown = JSON.parse(args);
     if (v !== null && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;

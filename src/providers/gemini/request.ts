@@ -3,6 +3,7 @@
 // so no schema sanitising is needed. The key only ever travels in
 // x-goog-api-key, never in the URL.
 import type { CanonicalRequest, ContentPart, InputItem } from '../../canonical/types.js';
+import { MAX_JSON_DEPTH, textNestsDeeperThan } from '../../canonical/json-depth.js';
 import type { Target, UpstreamRequest } from '../types.js';
 
 type Json = Record<string, unknown>;
@@ -228,18 +229,22 @@ function guessMime(url: string): string {
     /* not a URL: guess from the raw string */
   }
   const ext = /\.([A-Za-z0-9]+)$/.exec(pathname)?.[1]?.toLowerCase();
-  return (ext && MIME_BY_EXT[ext]) || 'image/jpeg';
+  // Own properties only: the extension is the caller's (`cat.constructor` must not find Object).
+  return (ext && Object.hasOwn(MIME_BY_EXT, ext) && MIME_BY_EXT[ext]) || 'image/jpeg';
 }
 
 /** Tool-call arguments as an object; anything unparsable becomes {}. */
 function parseArgs(args: string): unknown {
+  // Parsed arguments are re-serialised (recursively) into the body: a deeper value would overflow the stack there.
+  if (textNestsDeeperThan(args)) throw new Error(`Tool-call arguments nest objects and arrays deeper than ${MAX_JSON_DEPTH} levels (the limit).`);
   const v = tryParse(args);
   return isPlainObject(v) ? v : {};
 }
 
 /** functionResponse.response must be an object: JSON objects pass, anything else is wrapped. */
 function responseObject(output: string): Json {
-  const v = tryParse(output);
+  // Output nested deeper than the limit travels as the text it is (parsed, it would overflow the re-serialisation).
+  const v = textNestsDeeperThan(output) ? undefined : tryParse(output);
   return isPlainObject(v) ? v : { output };
 }
 
