@@ -13,6 +13,8 @@ import { settingsYaml } from '../helpers/router.js';
 import { deletePrefix, requireRedis, TEST_REDIS_URL, testPrefix } from '../unit/state/backends.js';
 import { errorText, startErrorsStack, type ErrorsStack } from './errors-stack.js';
 import type { Behaviour } from '../../src/simulator/types.js';
+import { maskSecrets, SecretScrubber } from '../../src/telemetry/secrets.js';
+import { sha256Hex } from '../helpers/router.js';
 
 const PROVIDERS = [
   { name: 'openai', model: 'gpt-4o-mini' },
@@ -108,6 +110,22 @@ describe('provider error text is scrubbed of secrets (finding 7)', function () {
     expect(streamed).not.to.include(stack.secrets.caller);
   });
 
+  it('an embeddings error (forwarded, not translated) quoting the key is masked too', async () => {
+    stack.sim.setScript({ models: { 'text-embedding-3-small': { fail: { status: 400, kind: 'invalid_request', echoCredentials: true } } } });
+    stack.sim.reset();
+    let text = '';
+    try {
+      await stack.sdk({ maxRetries: 0 }).embeddings.create({ model: 'openai/text-embedding-3-small', input: 'hello there' });
+      text = 'no error';
+    } catch (err) {
+      text = errorText(err);
+    }
+    seen.push({ where: 'embeddings', text });
+    expect(JSON.stringify(stack.sim.calls[0]?.headers ?? {})).to.include(stack.secrets.providers.DEMO_OPENAI_KEY!);
+    expect(text).to.include('[redacted]');
+    expect(text).not.to.include(stack.secrets.providers.DEMO_OPENAI_KEY!);
+  });
+
   it('follows a key rotation: a changed provider key is masked from the next error on', async () => {
     const env = 'DEMO_OPENAI_KEY';
     const before = process.env[env];
@@ -166,5 +184,40 @@ describe('the Redis password is scrubbed from provider messages and logs (findin
     expect(text).to.include('[redacted]');
     expect(text).not.to.include(pw);
     expect(stack!.logs.join('\n')).not.to.include(pw);
+  });
+});
+
+describe('maskSecrets and SecretScrubber (finding 7)', () => {
+  it('masks credential shapes and leaves ordinary text alone', () => {
+    const cases: Array<[string, string]> = [
+      ['Incorrect API key provided: sk-proj-abc123DEF456.', 'Incorrect API key provided: sk-[redacted].'],
+      ['got Authorization: Bearer abcdefgh12345678', 'got Authorization: Bearer [redacted]'],
+      ['x-api-key: k3y-value-123', 'x-api-key: [redacted]'],
+      ['"x-goog-api-key":"zzzzzzzz"', '"x-goog-api-key":"[redacted]"'],
+      ['consumer api_key:AIzaSyA1234567890123456789012 denied', 'consumer api_key:[redacted] denied'],
+      ['GET /v1/models?key=0123456789abcdef0123&alt=sse', 'GET /v1/models?key=[redacted]&alt=sse'],
+      ['token=deadbeefdeadbeefdeadbeef; path=/', 'token=[redacted]; path=/'],
+      ['redis://default:hunter2hunter2@cache:6379/0', 'redis://default:[redacted]@cache:6379/0'],
+      ['bearer tokens expire; the tokenrouter key rotation ran', 'bearer tokens expire; the tokenrouter key rotation ran'],
+      ['Rate limit reached for gpt-4o-mini in organization org-x on tokens per min.', 'Rate limit reached for gpt-4o-mini in organization org-x on tokens per min.'],
+    ];
+    for (const [input, want] of cases) expect(maskSecrets(input), input).to.equal(want);
+  });
+
+  it('keeps a JSON log line valid JSON', () => {
+    const line = JSON.stringify({ msg: 'x', error: { message: 'key=abcdefghijkl, "authorization":"Bearer abcdefghijkl" x-api-key: QQQQQQQQQQ' } });
+    const out = maskSecrets(line);
+    expect(() => JSON.parse(out)).not.to.throw();
+    expect(out).not.to.match(/abcdefghijkl|QQQQQQQQQQ/);
+  });
+
+  it('masks known secrets literally (also URL-encoded and base64) and client keys by their sha256', () => {
+    const s = new SecretScrubber(['PROVKEY0123456789', 'short'], [sha256Hex('CALLERKEY0123456789ab')]);
+    expect(s.scrub('got PROVKEY0123456789.')).to.equal('got [redacted].');
+    expect(s.scrub(`b64 ${Buffer.from('PROVKEY0123456789').toString('base64')}`)).to.equal('b64 [redacted]');
+    expect(s.scrub('near CALLERKEY0123456789ab.')).to.equal('near [redacted].');
+    // Secrets shorter than MIN_LITERAL_CHARS are not matched literally (they would mask words).
+    expect(s.scrub('a short answer')).to.equal('a short answer');
+    expect(s.scrubLine('got PROVKEY0123456789')).to.equal('got [redacted]');
   });
 });
