@@ -147,7 +147,10 @@ async function unary(deps: PipelineDeps, ex: Exchange, req: CanonicalRequest, d:
     ex.json(body, headers);
   } else {
     if (result.finish === 'error') {
-      throw new UpstreamHttpError({ status: 502, type: 'server_error', code: 'upstream_error', message: result.error?.message ?? 'The provider failed.' }, candidate.provider.name);
+      // A quota, rate-limit or request error keeps its HTTP meaning (detail); anything else is a broken upstream.
+      const detail = result.error?.detail;
+      const message = result.error?.message ?? 'The provider failed.';
+      throw new UpstreamHttpError(detail ? { ...detail, message } : { status: 502, type: 'server_error', code: 'upstream_error', message }, candidate.provider.name);
     }
     ex.json(renderChatCompletion(chatContext(candidate), result), headers);
   }
