@@ -255,7 +255,7 @@ function dispatchContext(deps: PipelineDeps, ex: Exchange, req: CanonicalRequest
     resilience: deps.resilience,
     settings,
     deadline: d.startedAt + settings.requestTimeoutMs,
-    secrets: secretsFor(set),
+    secrets: () => secretsFor(set),
     hooks: {
       retry: (c, reason) => m.retries.inc({ provider: providerLabel(set, c.provider.name), model: modelLabel(set, c.provider.name, c.model.name), reason }),
       failover: (reason) => {

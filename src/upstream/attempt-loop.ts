@@ -57,11 +57,11 @@ export interface DispatchContext {
   /** Why the loop stopped failing over, when it stopped early (for headers and logs). */
   stopReason?: string;
   /**
-   * The policy set's secret scrubber (upstream/secrets.ts): every provider
-   * message passes it before it can reach the client, a log or the store.
-   * Shapes only when absent.
+   * The policy set's secret scrubber (upstream/secrets.ts), asked for only
+   * when a provider error arrives: every provider message passes it before it
+   * can reach the client, a log or the store. Shapes only when absent.
    */
-  secrets?: SecretScrubber;
+  secrets?: () => SecretScrubber;
 }
 
 export class ClientGoneError extends Error {
@@ -235,13 +235,14 @@ export async function send(ctx: DispatchContext, candidate: Candidate, adapter: 
   const text = await res.body.text().catch(() => '');
   const mapped = adapter.mapError(res.status, res.headers, text);
   // The provider's words go to the client: never with a key it echoed (ours, a caller's, Redis's).
-  mapped.message = scrubber(ctx).scrub(mapped.message);
-  if (mapped.param) mapped.param = scrubber(ctx).scrub(mapped.param);
+  const secrets = scrubber(ctx);
+  mapped.message = secrets.scrub(mapped.message);
+  if (mapped.param) mapped.param = secrets.scrub(mapped.param);
   throw Object.assign(new UpstreamHttpError(mapped, candidate.provider.name), { upstreamStatus: res.status });
 }
 
 export function scrubber(ctx: Pick<DispatchContext, 'secrets'>): SecretScrubber {
-  return ctx.secrets ?? SHAPES_ONLY;
+  return ctx.secrets?.() ?? SHAPES_ONLY;
 }
 
 /**

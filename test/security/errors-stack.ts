@@ -27,6 +27,8 @@ export function makeSecrets(): { providers: Record<string, string>; caller: stri
 export interface ErrorsStack {
   sim: Simulator;
   router: RunningRouter;
+  /** The policy directory the router watches. */
+  dir: string;
   secrets: ReturnType<typeof makeSecrets>;
   logs: string[];
   /** Requests that reached the router (through sdk()'s fetch). */
@@ -78,6 +80,7 @@ export async function startErrorsStack(opts: { start?: Partial<StartOptions>; fi
   return {
     sim,
     router,
+    dir,
     secrets,
     logs,
     routerRequests,

@@ -8,6 +8,8 @@
 // caller's key or the Redis password. The official SDK is the client; no key
 // may appear in anything it sees, nor in any router log line (level trace).
 import { expect } from 'chai';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import type OpenAI from 'openai';
 import { settingsYaml } from '../helpers/router.js';
 import { deletePrefix, requireRedis, TEST_REDIS_URL, testPrefix } from '../unit/state/backends.js';
@@ -124,6 +126,28 @@ describe('provider error text is scrubbed of secrets (finding 7)', function () {
     expect(JSON.stringify(stack.sim.calls[0]?.headers ?? {})).to.include(stack.secrets.providers.DEMO_OPENAI_KEY!);
     expect(text).to.include('[redacted]');
     expect(text).not.to.include(stack.secrets.providers.DEMO_OPENAI_KEY!);
+  });
+
+  it('follows a policy reload: a provider now configured with another key env has that key masked', async () => {
+    const file = path.join(stack.dir, 'providers.yaml');
+    const original = await readFile(file, 'utf8');
+    const next = `NEXTKEY${Date.now()}0123456789`;
+    process.env.DEMO_OPENAI_KEY_NEXT = next;
+    try {
+      await writeFile(file, original.replace('apiKeyEnv: DEMO_OPENAI_KEY }', 'apiKeyEnv: DEMO_OPENAI_KEY_NEXT }'));
+      await stack.router.reloader.reload();
+      stack.sim.setScript({ models: { 'gpt-4o-mini': { fail: { status: 400, kind: 'invalid_request', echoCredentials: true } } } });
+      stack.sim.reset();
+      const text = await chat(stack.sdk({ maxRetries: 0 }), 'openai/gpt-4o-mini', false);
+      expect(JSON.stringify(stack.sim.calls[0]?.headers ?? {}), 'the new key was used').to.include(next);
+      expect(text).to.include('[redacted]');
+      expect(text).not.to.include(next);
+      expect(stack.logs.join('\n')).not.to.include(next);
+    } finally {
+      await writeFile(file, original);
+      await stack.router.reloader.reload();
+      delete process.env.DEMO_OPENAI_KEY_NEXT;
+    }
   });
 
   it('follows a key rotation: a changed provider key is masked from the next error on', async () => {
