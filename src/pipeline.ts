@@ -28,6 +28,7 @@ import { modelLabel, providerLabel } from './telemetry/labels.js';
 import { hasCredentials } from './upstream/credentials.js';
 import { dispatchOnce, dispatchStream, ClientGoneError, type DispatchContext } from './upstream/dispatch.js';
 import { resilienceSettings } from './upstream/resilience.js';
+import { secretsFor } from './upstream/secrets.js';
 import { UpstreamHttpError } from './upstream/errors.js';
 import type { Decision, Exchange, PipelineDeps } from './stages/types.js';
 import type { ProviderSpec } from './policy/types.js';
@@ -60,6 +61,7 @@ export async function runPipeline(deps: PipelineDeps, ex: Exchange): Promise<voi
     decision.status = 200;
   } catch (err) {
     decision.status = errorStatus(err, ex.sse.isOpen);
+    decision.error ??= errorSummary(err);
     if (decision.drained) {
       outcome = 'drained';
       // Not committed yet: a clean 503 the client can retry elsewhere; committed: already failed in-band.
@@ -131,6 +133,7 @@ async function unary(deps: PipelineDeps, ex: Exchange, req: CanonicalRequest, d:
   for (const e of events) acc.push(e);
   const raw = acc.result();
   d.usage = raw.usage;
+  if (raw.error) d.error = { code: raw.error.detail?.code ?? raw.error.code, message: raw.error.message };
   d.costUsd = costUsd(deps, candidate, raw.usage);
   // Response firewall: masks apply before rendering and storing; a block answers the error instead.
   const { result, warnings } = d.firewall!.response(raw);
@@ -144,7 +147,10 @@ async function unary(deps: PipelineDeps, ex: Exchange, req: CanonicalRequest, d:
     ex.json(body, headers);
   } else {
     if (result.finish === 'error') {
-      throw new UpstreamHttpError({ status: 502, type: 'server_error', code: 'upstream_error', message: result.error?.message ?? 'The provider failed.' }, candidate.provider.name);
+      // A quota, rate-limit or request error keeps its HTTP meaning (detail); anything else is a broken upstream.
+      const detail = result.error?.detail;
+      const message = result.error?.message ?? 'The provider failed.';
+      throw new UpstreamHttpError(detail ? { ...detail, message } : { status: 502, type: 'server_error', code: 'upstream_error', message }, candidate.provider.name);
     }
     ex.json(renderChatCompletion(chatContext(candidate), result), headers);
   }
@@ -221,10 +227,18 @@ async function streamed(deps: PipelineDeps, ex: Exchange, req: CanonicalRequest,
   }
   const result = acc.result();
   d.usage = result.usage;
+  if (result.error) d.error = { code: result.error.detail?.code ?? result.error.code, message: result.error.message };
   // Stored before the terminal event: a follow-up sent at once (to any replica) must find it.
   if (req.api === 'responses' && responseId) await store(deps, ex, req, responseId, result, undefined, candidate);
   finish!();
   ex.sse.end();
+}
+
+/** An error's code and message for the log (provider text was scrubbed on its way in, dispatch.ts). */
+function errorSummary(err: unknown): Decision['error'] {
+  if (err instanceof UpstreamHttpError) return { code: err.mapped.code, message: err.mapped.message };
+  if (err instanceof RouterError) return { code: err.code, message: err.message };
+  return undefined;
 }
 
 function dispatchContext(deps: PipelineDeps, ex: Exchange, req: CanonicalRequest, d: Decision): DispatchContext {
@@ -241,6 +255,7 @@ function dispatchContext(deps: PipelineDeps, ex: Exchange, req: CanonicalRequest
     resilience: deps.resilience,
     settings,
     deadline: d.startedAt + settings.requestTimeoutMs,
+    secrets: () => secretsFor(set),
     hooks: {
       retry: (c, reason) => m.retries.inc({ provider: providerLabel(set, c.provider.name), model: modelLabel(set, c.provider.name, c.model.name), reason }),
       failover: (reason) => {

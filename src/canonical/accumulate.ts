@@ -1,14 +1,14 @@
 // Folds a canonical event sequence into a CanonicalResult: the output items in
 // order (text after a tool call opens a new message item), the last usage, the
 // finish reason. Used for non-stream responses and for the conversation store.
-import type { CanonicalEvent, CanonicalResult, FinishReason, OutputItem, StreamErrorCode, Usage } from './types.js';
+import type { CanonicalEvent, CanonicalResult, FinishReason, OutputItem, StreamErrorCode, StreamErrorDetail, Usage } from './types.js';
 import { ZERO_USAGE } from './types.js';
 
 export class Accumulator {
   readonly output: OutputItem[] = [];
   usage: Usage = ZERO_USAGE;
   finish: FinishReason | undefined;
-  error: { code: StreamErrorCode; message: string } | undefined;
+  error: { code: StreamErrorCode; message: string; detail?: StreamErrorDetail } | undefined;
   #message: Extract<OutputItem, { type: 'message' }> | undefined;
   #reasoning: Extract<OutputItem, { type: 'reasoning' }> | undefined;
   readonly #calls = new Map<string, Extract<OutputItem, { type: 'function_call' }>>();
@@ -54,7 +54,7 @@ export class Accumulator {
         this.finish = e.reason;
         break;
       case 'error':
-        this.error = { code: e.code, message: e.message };
+        this.error = { code: e.code, message: e.message, ...(e.detail ? { detail: e.detail } : {}) };
         this.finish = 'error';
         break;
       case 'start':

@@ -99,8 +99,27 @@ export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter' |
  * Codes of in-band failures: ResponseErrorCode values, plus firewall_blocked
  * (a response-scope firewall rule ended the stream), which the Responses
  * renderers report as `invalid_prompt` where the schema allows only its enum.
+ * A provider's in-band quota error is rate_limit_exceeded here (the enum has
+ * no quota code) and a request error invalid_prompt; the exact code is in
+ * the event's `detail`.
  */
-export type StreamErrorCode = 'server_error' | 'rate_limit_exceeded' | 'firewall_blocked';
+export type StreamErrorCode = 'server_error' | 'rate_limit_exceeded' | 'invalid_prompt' | 'firewall_blocked';
+
+/**
+ * How an in-band provider error would have been answered had the provider
+ * sent it as an HTTP error: the adapter's own HTTP mapping (mapError) of the
+ * same payload, so a quota, rate-limit or request error means the same with
+ * and without a stream. Absent for server-side failures (overload, 5xx,
+ * broken streams), which keep their retry/failover treatment.
+ */
+export interface StreamErrorDetail {
+  status: number;
+  type: string;
+  code: string | null;
+  param?: string | null;
+  retryAfterSeconds?: number;
+  shouldRetry?: boolean;
+}
 
 export type CanonicalEvent =
   /** Provider-side ids (informational). */
@@ -116,14 +135,14 @@ export type CanonicalEvent =
   | { type: 'usage'; usage: Usage }
   | { type: 'finish'; reason: FinishReason }
   /** The provider failed in-band after accepting the request. */
-  | { type: 'error'; code: StreamErrorCode; message: string };
+  | { type: 'error'; code: StreamErrorCode; message: string; detail?: StreamErrorDetail };
 
 /** A completed generation, accumulated from events (non-stream responses, replay store). */
 export interface CanonicalResult {
   output: OutputItem[];
   usage: Usage;
   finish: FinishReason;
-  error?: { code: StreamErrorCode; message: string };
+  error?: { code: StreamErrorCode; message: string; detail?: StreamErrorDetail };
 }
 
 export type OutputItem =

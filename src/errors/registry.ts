@@ -98,12 +98,24 @@ export function wireError(err: RouterError): WireError {
   return { error: { message: err.message, type: err.type, param: err.param, code: err.code } };
 }
 
+/**
+ * An error no retry of the same request can fix: every 4xx except 408 (a
+ * timeout) and 429 rate limits — and any quota error, whatever its status.
+ * These answers carry `x-should-retry: false`: the official SDKs otherwise
+ * retry 409 (and 429) on their own, up to maxRetries times.
+ */
+export function isPermanent(status: number, code: string | null): boolean {
+  if (code === 'insufficient_quota') return true;
+  return status >= 400 && status < 500 && status !== 408 && status !== 429;
+}
+
 export function sendError(res: ServerResponse, err: RouterError): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
-  sendJson(res, err.status, wireError(err), err.headers);
+  const headers = isPermanent(err.status, err.code) ? { 'x-should-retry': 'false', ...err.headers } : err.headers;
+  sendJson(res, err.status, wireError(err), headers);
 }
 
 /** A provider failure, mapped (PROVIDERS.md §6): status, retry hints, the OpenAI shape. */
@@ -114,6 +126,6 @@ export function sendUpstreamError(res: ServerResponse, err: UpstreamHttpError): 
   }
   const m = err.mapped;
   if (m.retryAfterSeconds !== undefined) res.setHeader('retry-after', String(m.retryAfterSeconds));
-  if (m.shouldRetry === false) res.setHeader('x-should-retry', 'false');
+  if (m.shouldRetry === false || isPermanent(m.status, m.code)) res.setHeader('x-should-retry', 'false');
   sendJson(res, m.status, { error: { message: m.message, type: m.type, param: m.param ?? null, code: m.code } });
 }

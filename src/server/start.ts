@@ -8,7 +8,7 @@ import { Reloader } from '../policy/reloader.js';
 import { PolicyStore } from '../policy/store.js';
 import { PolicyWatcher } from '../policy/watch.js';
 import type { PolicyProblem, PolicySet } from '../policy/types.js';
-import { createLogger, type Logger } from '../telemetry/log.js';
+import { createLogger, setLogSecrets, type Logger } from '../telemetry/log.js';
 import { createMetrics, type Metrics } from '../telemetry/metrics.js';
 import { createApp } from './app.js';
 import { LargeBodyGate } from './large-body-gate.js';
@@ -21,6 +21,7 @@ import { createSharedState, resolveStateConfig, StateConfigError, type SharedSta
 import { RoutingState } from '../state/routing-state.js';
 import { UpstreamClient } from '../upstream/client.js';
 import { ResilienceState } from '../upstream/resilience.js';
+import { registerProcessSecret, secretsFor, urlPassword } from '../upstream/secrets.js';
 import { ruleIndexFor } from '../routing/rule-index.js';
 import { o200kCounter } from '../routing/bpe-count.js';
 
@@ -69,6 +70,9 @@ export async function startRouter(opts: StartOptions): Promise<RunningRouter> {
   const directory = path.resolve(opts.policies);
   const loopbackOnly = isLoopbackHost(host);
   const store = new PolicyStore();
+  // Every log line passes the live set's secret scrubber (provider keys, client-key hashes, the Redis password).
+  registerProcessSecret(urlPassword(opts.redisUrl));
+  setLogSecrets(logger, () => secretsFor(store.current()));
   const resilience = new ResilienceState();
   wireReloadTelemetry(store, metrics, logger, resilience);
 

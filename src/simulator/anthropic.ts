@@ -1,7 +1,7 @@
 // Anthropic Messages API (POST /anthropic/v1/messages): request reading and
 // validation, the Message object, and the message_start … message_stop stream.
 
-import { IN_BAND, nativeError, type NativeError } from './errors.js';
+import { IN_BAND, inBandPayload, nativeError, type NativeError } from './errors.js';
 import { emptyConversation, outputText, type Answer, type Conversation, type OutputFormat, type ToolChoice } from './plan.js';
 import { isObject, type ProtocolContext, type WireProtocol } from './protocol.js';
 import { argumentChunks, textChunks } from './text.js';
@@ -173,7 +173,7 @@ function stream(answer: Answer, ctx: ProtocolContext): StreamPlan {
   delete u.service_tier;
   add('message_delta', { delta: { stop_reason: stopReason(answer), stop_sequence: null }, usage: u });
   add('message_stop', {});
-  return { frames, inBandError: () => [sseEvent('error', IN_BAND.anthropic).text] };
+  return { frames, inBandError: (_sent, spec) => [sseEvent('error', spec ? inBandPayload('anthropic', spec) : IN_BAND.anthropic).text] };
 }
 
 export const anthropic: WireProtocol = { validate, parse, render, stream };

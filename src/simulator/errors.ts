@@ -5,6 +5,8 @@
 //   gemini:    {error:{code, message, status}} (+ details for a bad API key)
 //   mistral:   top-level {object:"error", message, type, param, code}; 422 {detail:[{type, loc, msg, input}]}
 
+import type { SimErrorKind } from './types.js';
+
 export type ErrorFamily = 'openai' | 'anthropic' | 'gemini' | 'mistral';
 
 export interface NativeError {
@@ -113,6 +115,55 @@ export function mistralExtraField(field: string, value: unknown): NativeError {
     status: 422,
     body: { detail: [{ type: 'extra_forbidden', loc: ['body', field], msg: 'Extra inputs are not permitted', input: value }] },
   };
+}
+
+/** A scripted error by meaning (types.ts SimErrorKind), resolved for one request. */
+export interface KindSpec {
+  kind: SimErrorKind;
+  message?: string;
+  retryAfter?: number;
+}
+
+const QUOTA_MESSAGE = 'You exceeded your current quota, please check your plan and billing details.';
+
+/**
+ * The provider's own HTTP error for a kind: OpenAI-style 429 insufficient_quota, Anthropic 402
+ * billing_error, Gemini 429 RESOURCE_EXHAUSTED (its quota and rate errors look alike); rate
+ * limits carry the wait in the provider's way when retryAfter is given.
+ */
+export function kindError(family: ErrorFamily, spec: KindSpec, requestId?: string): NativeError {
+  const hint = spec.retryAfter !== undefined ? ` Please try again in ${spec.retryAfter}s.` : '';
+  switch (spec.kind) {
+    case 'server_error':
+      return nativeError(family, 500, spec.message, requestId);
+    case 'invalid_request': {
+      const e = nativeError(family, 400, spec.message ?? "Invalid value for 'temperature': must be between 0 and 2.", requestId);
+      if (family === 'openai') (e.body as any).error = { ...(e.body as any).error, code: 'invalid_value', param: 'temperature' };
+      return e;
+    }
+    case 'rate_limit': {
+      if (family !== 'gemini') return nativeError(family, 429, `${spec.message ?? pick(family === 'anthropic' ? ANTHROPIC : family === 'mistral' ? MISTRAL : OPENAI, 429).message}${hint}`, requestId);
+      const e = nativeError(family, 429, spec.message, requestId);
+      if (spec.retryAfter !== undefined) (e.body as any).error.details = [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: `${spec.retryAfter}s` }];
+      return e;
+    }
+    case 'quota':
+      if (family === 'anthropic') return nativeError(family, 402, spec.message, requestId);
+      if (family === 'gemini') return nativeError(family, 429, spec.message ?? QUOTA_MESSAGE, requestId);
+      if (family === 'mistral') return nativeError(family, 429, spec.message ?? QUOTA_MESSAGE, requestId);
+      return { status: 429, body: { error: { message: spec.message ?? QUOTA_MESSAGE, type: 'insufficient_quota', param: null, code: 'insufficient_quota' } } };
+  }
+}
+
+/**
+ * The in-band (after a 200) payload of a scripted kind: Chat-style `{error:{message, type, param,
+ * code}}` (every OpenAI-compatible host, Mistral included), Anthropic's `error` event data,
+ * Gemini's `{error:{code, message, status, details}}`.
+ */
+export function inBandPayload(family: ErrorFamily, spec: KindSpec): any {
+  const body = kindError(family, spec).body as any;
+  if (family === 'mistral') return { error: { message: body.message, type: body.type, param: body.param ?? null, code: body.code } };
+  return body;
 }
 
 /** In-band (after 200) error payloads. */

@@ -7,7 +7,7 @@
 // Models whose name contains "gemini-3" require the thoughtSignature back on function-call
 // parts of the current turn (400 otherwise).
 
-import { IN_BAND, nativeError, type NativeError } from './errors.js';
+import { IN_BAND, inBandPayload, nativeError, type NativeError } from './errors.js';
 import { emptyConversation, outputText, type Answer, type Conversation, type OutputFormat, type ToolChoice } from './plan.js';
 import { isObject, type ProtocolContext, type WireProtocol } from './protocol.js';
 import { textChunks } from './text.js';
@@ -238,7 +238,7 @@ function stream(answer: Answer, ctx: ProtocolContext): StreamPlan {
   if (ctx.sse) {
     return {
       frames: fragments.map(([f, tokens]) => withTokens(sseData(f, '\r\n'), tokens)),
-      inBandError: () => [sseData(IN_BAND.gemini, '\r\n').text],
+      inBandError: (_sent, spec) => [sseData(spec ? inBandPayload('gemini', spec) : IN_BAND.gemini, '\r\n').text],
     };
   }
   // Without alt=sse: one JSON array, written element by element.
@@ -247,7 +247,7 @@ function stream(answer: Answer, ctx: ProtocolContext): StreamPlan {
   return {
     frames,
     contentType: 'application/json; charset=UTF-8',
-    inBandError: (sent) => [`${sent === 0 ? '[' : ',\r\n'}${JSON.stringify(IN_BAND.gemini)}]`],
+    inBandError: (sent, spec) => [`${sent === 0 ? '[' : ',\r\n'}${JSON.stringify(spec ? inBandPayload('gemini', spec) : IN_BAND.gemini)}]`],
   };
 }
 

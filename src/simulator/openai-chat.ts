@@ -9,7 +9,7 @@
 //              sent on the final (finish_reason) chunk; 422 for max_completion_tokens / seed /
 //              reasoning_content, 400 for non-9-char tool ids or a user message right after a tool message.
 
-import { IN_BAND, mistralExtraField, nativeError, type NativeError } from './errors.js';
+import { IN_BAND, inBandPayload, mistralExtraField, nativeError, type NativeError } from './errors.js';
 import { emptyConversation, outputText, type Answer, type Conversation, type OutputFormat, type ToolChoice } from './plan.js';
 import { isObject, type ProtocolContext, type WireProtocol } from './protocol.js';
 import { argumentChunks, textChunks } from './text.js';
@@ -191,7 +191,7 @@ function stream(answer: Answer, ctx: ProtocolContext): StreamPlan {
   frames.push(sseData('[DONE]'));
   return {
     frames,
-    inBandError: () => [sseData(IN_BAND.chat).text],
+    inBandError: (_sent, spec) => [sseData(spec ? inBandPayload(ctx.provider === 'mistral' ? 'mistral' : 'openai', spec) : IN_BAND.chat).text],
   };
 }
 

@@ -1,7 +1,7 @@
 // OpenAI Responses API (POST /openai/v1/responses): request reading, the Response
 // object and the event stream exactly as in spec/examples/responses-*.sse.
 
-import { IN_BAND } from './errors.js';
+import { IN_BAND, inBandPayload, type KindSpec } from './errors.js';
 import { emptyConversation, outputText, type Answer, type Conversation, type OutputFormat, type ToolChoice } from './plan.js';
 import { isObject, type ProtocolContext, type WireProtocol } from './protocol.js';
 import { argumentChunks, textChunks } from './text.js';
@@ -176,8 +176,8 @@ function stream(answer: Answer, ctx: ProtocolContext): StreamPlan {
   const frames: Frame[] = events.map(([type, data, tokens], seq) => withTokens(sseEvent(type, { ...data, sequence_number: seq }), tokens));
   return {
     frames,
-    inBandError: (sent) => [
-      sseEvent('error', { type: 'error', code: 'server_error', message: IN_BAND.openaiMessage, param: null, sequence_number: sent }).text,
+    inBandError: (sent, spec) => [
+      sseEvent('error', spec ? responsesErrorEvent(spec, sent) : { type: 'error', code: 'server_error', message: IN_BAND.openaiMessage, param: null, sequence_number: sent }).text,
       sseEvent('response.failed', { type: 'response.failed', response: responseObject(ctx, answer, i, 'failed'), sequence_number: sent + 1 }).text,
     ],
   };
@@ -188,3 +188,9 @@ export const openaiResponses: WireProtocol = {
   render: (answer, ctx) => responseObject(ctx, answer, ids(ctx, answer), 'final'),
   stream,
 };
+
+/** A scripted in-band error as a Responses `error` event: the Chat-style error's code (or type), message and param. */
+function responsesErrorEvent(spec: KindSpec, sent: number): unknown {
+  const e = inBandPayload('openai', spec).error;
+  return { type: 'error', code: e.code ?? e.type, message: e.message, param: e.param ?? null, sequence_number: sent };
+}

@@ -4,7 +4,7 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { anthropic } from './anthropic.js';
-import { authError, nativeError, type ErrorFamily, type NativeError } from './errors.js';
+import { authError, kindError, nativeError, type ErrorFamily, type NativeError } from './errors.js';
 import { gemini } from './gemini.js';
 import { openaiChat } from './openai-chat.js';
 import { openaiResponses } from './openai-responses.js';
@@ -56,6 +56,19 @@ function authorized(provider: SimProvider, headers: Record<string, string>, url:
   if (provider === 'anthropic') return headers['x-api-key'] === key;
   if (provider === 'gemini') return headers['x-goog-api-key'] === key || url.searchParams.get('key') === key;
   return headers['authorization'] === `Bearer ${key}`;
+}
+
+/** The key the request carried, wherever its protocol puts it (for echoCredentials). */
+function credentialOf(provider: SimProvider, headers: Record<string, string>, url: URL): string {
+  if (provider === 'anthropic') return headers['x-api-key'] ?? '';
+  if (provider === 'gemini') return headers['x-goog-api-key'] ?? url.searchParams.get('key') ?? '';
+  return (headers['authorization'] ?? '').replace(/^Bearer\s+/i, '');
+}
+
+/** A message that quotes the request's key, bare, as a careless upstream would. */
+function echoed(message: string | undefined, echo: boolean | undefined, credential: string): string | undefined {
+  if (!echo) return message;
+  return `${message ?? 'The request was rejected.'} (the request carried ${credential})`;
 }
 
 function lowerHeaders(req: IncomingMessage): Record<string, string> {
@@ -219,14 +232,24 @@ export class SimulatorServer implements Simulator {
       else socket.destroy();
       return;
     }
+    const credential = credentialOf(r.provider, headers, url);
     if (this.script.takeFail(sel)) {
       const f = sel.behaviour.fail!;
-      const e = nativeError(fam, f.status, undefined, requestId);
+      const message = echoed(f.message, f.echoCredentials, credential);
+      const e = f.kind ? kindError(fam, { kind: f.kind, ...(message !== undefined ? { message } : {}) }, requestId) : nativeError(fam, f.status, message, requestId);
       const extra: Record<string, string> = f.retryAfter !== undefined ? { 'retry-after': String(f.retryAfter) } : {};
       return sendJson(res, e.status, f.body !== undefined ? f.body : e.body, { ...replyHeaders, ...extra });
     }
 
-    const ex: Exchange = { res, behaviour: sel.behaviour, signal, headers: replyHeaders };
+    const ib = sel.behaviour.inBandError;
+    const ibMessage = echoed(ib?.message, ib?.echoCredentials, credential);
+    const ex: Exchange = {
+      res,
+      behaviour: sel.behaviour,
+      signal,
+      headers: replyHeaders,
+      ...(ib ? { inBand: { kind: ib.kind ?? 'server_error', ...(ibMessage !== undefined ? { message: ibMessage } : {}), ...(ib.retryAfter !== undefined ? { retryAfter: ib.retryAfter } : {}) } } : {}),
+    };
     if (!proto) {
       const { body: out, tokens } = embeddings(body, model);
       return sendAnswerJson(ex, out, tokens);

@@ -16,8 +16,12 @@ export interface Behaviour {
    * responses wait outputTokens/tokensPerSecond before answering.
    */
   tokensPerSecond?: number;
-  /** Answer with an HTTP error in the provider's native shape. */
-  fail?: { status: number; retryAfter?: number; times?: number; body?: unknown };
+  /**
+   * Answer with an HTTP error in the provider's native shape. `kind` picks the provider's own
+   * error for a quota, rate limit, bad request or server error (its status wins over `status`);
+   * `echoCredentials` makes the message quote the key the request carried, as some upstreams do.
+   */
+  fail?: { status: number; retryAfter?: number; times?: number; body?: unknown; kind?: SimErrorKind; message?: string; echoCredentials?: boolean };
   /** Reset the TCP connection before any response byte is sent. */
   resetBeforeHeaders?: boolean | { times?: number };
   /** Streams: destroy the socket after N SSE events. Non-stream: after half of the body. */
@@ -26,7 +30,16 @@ export interface Behaviour {
   stallAfterChunks?: number;
   /** Streams: send the provider's in-band error after N SSE events, then end. Ignored for non-stream calls. */
   inBandErrorAfterChunks?: number;
+  /**
+   * What that in-band error is (default: the provider's overload / server error), its message,
+   * a retry hint (seconds, in the provider's own way: "try again in Ns", Gemini RetryInfo) and
+   * whether the message quotes the request's key.
+   */
+  inBandError?: { kind?: SimErrorKind; message?: string; retryAfter?: number; echoCredentials?: boolean };
 }
+
+/** Provider errors the simulator can script by meaning, in each provider's native shape (errors.ts). */
+export type SimErrorKind = 'server_error' | 'rate_limit' | 'quota' | 'invalid_request';
 
 export interface SimScript {
   default?: Behaviour;

@@ -3,6 +3,7 @@
 
 import type { ServerResponse } from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
+import type { KindSpec } from './errors.js';
 import type { Behaviour } from './types.js';
 
 /** One piece of a streamed body. `event` frames count as chunks for drop/stall/in-band scripting. */
@@ -15,8 +16,8 @@ export interface Frame {
 
 export interface StreamPlan {
   frames: Frame[];
-  /** Frames of the provider's in-band error, given the number of events already sent. */
-  inBandError(sent: number): string[];
+  /** Frames of the provider's in-band error, given the number of events already sent (and a scripted kind). */
+  inBandError(sent: number, spec?: KindSpec): string[];
   contentType?: string;
 }
 
@@ -26,6 +27,8 @@ export interface Exchange {
   /** Aborted when the client goes away or the simulator closes. */
   signal: AbortSignal;
   headers: Record<string, string>;
+  /** The scripted in-band error's kind and message (Behaviour.inBandError, credentials echoed already). */
+  inBand?: KindSpec;
 }
 
 export function sseEvent(event: string, data: unknown): Frame {
@@ -104,7 +107,7 @@ export async function sendStream(ex: Exchange, plan: StreamPlan): Promise<void> 
       await flushed;
       res.socket?.destroy();
     } else if (what === 'error') {
-      for (const t of plan.inBandError(sent)) res.write(t);
+      for (const t of plan.inBandError(sent, ex.inBand)) res.write(t);
       res.end();
     }
     // stall: leave the response open; close() or the client ends it.

@@ -76,6 +76,7 @@ export function account(deps: PipelineDeps, ex: Exchange, d: Decision, outcome: 
       attempts: d.attempts.map((a) => `${a.provider}/${a.model}:${a.outcome}${a.reason ? `:${a.reason}` : ''}${a.status ? `:${a.status}` : ''}`),
       firewall: d.firewallHits.length ? d.firewallHits : undefined,
       outcome,
+      error: d.error,
       // 499 (nginx's "client closed request") for a client that left.
       status: outcome === 'client_gone' ? 499 : d.status,
       usage: d.usage ? { input: d.usage.inputTokens, output: d.usage.outputTokens, cached: d.usage.cachedTokens, reasoning: d.usage.reasoningTokens } : undefined,

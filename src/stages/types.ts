@@ -84,4 +84,6 @@ export interface Decision {
   inputTokens?: number;
   /** HTTP status of the answer (errors: the error's). */
   status?: number;
+  /** What the request failed with (an error answer, or an in-band stream error), for the decision log line. */
+  error?: { code: string | null; message: string };
 }

@@ -1,9 +1,17 @@
 // Structured JSON logs (pino: fast, asynchronous-friendly, with path-based
-// redaction). Secrets are redacted by path as a second line of defence; the
-// first is never putting them in a log object at all.
+// redaction). Secrets are kept out in three layers: never putting them in a
+// log object at all; redaction by path; and every finished line passes the
+// logger's secret scrubber (secrets.ts: credential shapes, plus the provider
+// keys, Redis password and client-key hashes of the live policy set, which
+// the composition root hands over with setLogSecrets).
 import { pino, type Logger } from 'pino';
+import { SHAPES_ONLY, type SecretScrubber } from './secrets.js';
 
 export type { Logger };
+export { maskSecrets, SecretScrubber } from './secrets.js';
+
+/** Per logger (children share their root's): where the scrubber for each line comes from. */
+const SCRUBBERS = new WeakMap<object, { current: () => SecretScrubber }>();
 
 export const REDACT_PATHS = [
   'authorization',
@@ -20,27 +28,34 @@ export const REDACT_PATHS = [
 
 export function createLogger(opts: { level?: string; destination?: NodeJS.WritableStream } = {}): Logger {
   const level = opts.level ?? process.env.TOKENROUTER_LOG_LEVEL ?? 'info';
-  return pino(
+  const source = { current: (): SecretScrubber => SHAPES_ONLY };
+  const logger = pino(
     {
       level,
       base: { service: 'tokenrouter' },
       redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
       timestamp: pino.stdTimeFunctions.isoTime,
+      // The serialised line, just before it is written: one pass of the scrubber per line written
+      // (lines below the level are never built, so a `warn` router pays nothing per request).
+      hooks: { streamWrite: (line: string) => source.current().scrubLine(line) },
     },
     (opts.destination ?? process.stdout) as pino.DestinationStream,
   );
+  SCRUBBERS.set(logger, source);
+  return logger;
+}
+
+/**
+ * Which scrubber this logger's lines pass (the live policy set's): asked per
+ * line, so it follows reloads. A logger not made by createLogger keeps only
+ * pino's path redaction.
+ */
+export function setLogSecrets(logger: Logger, current: () => SecretScrubber): void {
+  const source = SCRUBBERS.get(logger);
+  if (source) source.current = current;
 }
 
 /** A logger that drops everything (tests, CLI validate). */
 export function silentLogger(): Logger {
   return pino({ level: 'silent' });
-}
-
-/** Masks what looks like a credential: sk-… keys, bearer tokens, key/token query parameters and headers. */
-export function maskSecrets(text: string): string {
-  return text
-    .replace(/\b(sk|pk|rk)-[A-Za-z0-9_-]{6,}/g, '$1-[redacted]')
-    .replace(/\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]+/gi, '$1 [redacted]')
-    .replace(/([?&](?:key|api[_-]?key|token|access_token)=)[^&\s]+/gi, '$1[redacted]')
-    .replace(/((?:x-api-key|x-goog-api-key|authorization)\s*[:=]\s*)\S+/gi, '$1[redacted]');
 }

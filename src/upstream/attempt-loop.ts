@@ -15,6 +15,7 @@ import { UpstreamClient, UpstreamTransportError, type UpstreamResponse } from '.
 import { providerKey } from './credentials.js';
 import { UpstreamHttpError } from './errors.js';
 import type { ResilienceSettings, ResilienceState } from './resilience.js';
+import { SHAPES_ONLY, type SecretScrubber } from '../telemetry/secrets.js';
 
 export interface Attempt {
   provider: string;
@@ -55,6 +56,12 @@ export interface DispatchContext {
   deadline: number;
   /** Why the loop stopped failing over, when it stopped early (for headers and logs). */
   stopReason?: string;
+  /**
+   * The policy set's secret scrubber (upstream/secrets.ts), asked for only
+   * when a provider error arrives: every provider message passes it before it
+   * can reach the client, a log or the store. Shapes only when absent.
+   */
+  secrets?: () => SecretScrubber;
 }
 
 export class ClientGoneError extends Error {
@@ -70,6 +77,8 @@ const DEFAULT_PROVIDER_TIMEOUT_MS = 600_000;
 export interface AttemptState {
   committed: boolean;
   endedInError: boolean;
+  /** The in-band error that ended a committed stream was the caller's or the account's (quota, request), not a provider fault. */
+  notProviderFault?: boolean;
 }
 
 export type AttemptFn<T> = (candidate: Candidate, adapter: ProviderAdapter, upstream: UpstreamRequest, started: number, state: AttemptState) => Promise<T>;
@@ -107,8 +116,8 @@ export async function attemptLoop<T>(ctx: DispatchContext, attempt: AttemptFn<T>
         const state: AttemptState = { committed: false, endedInError: false };
         try {
           const result = await holdingSlot(ctx, candidate, () => attempt(candidate, adapter, upstream, started, state));
-          if (state.endedInError) breakers.failure(key);
-          else breakers.success(key);
+          if (!state.endedInError) breakers.success(key);
+          else if (!state.notProviderFault) breakers.failure(key);
           return result;
         } catch (err) {
           if (state.committed && !(err instanceof ClientGoneError)) throw err;
@@ -227,7 +236,16 @@ export async function send(ctx: DispatchContext, candidate: Candidate, adapter: 
   });
   if (res.status >= 200 && res.status < 300) return res;
   const text = await res.body.text().catch(() => '');
-  throw Object.assign(new UpstreamHttpError(adapter.mapError(res.status, res.headers, text), candidate.provider.name), { upstreamStatus: res.status });
+  const mapped = adapter.mapError(res.status, res.headers, text);
+  // The provider's words go to the client: never with a key it echoed (ours, a caller's, Redis's).
+  const secrets = scrubber(ctx);
+  mapped.message = secrets.scrub(mapped.message);
+  if (mapped.param) mapped.param = secrets.scrub(mapped.param);
+  throw Object.assign(new UpstreamHttpError(mapped, candidate.provider.name), { upstreamStatus: res.status });
+}
+
+export function scrubber(ctx: Pick<DispatchContext, 'secrets'>): SecretScrubber {
+  return ctx.secrets?.() ?? SHAPES_ONLY;
 }
 
 /**

@@ -9,7 +9,8 @@
 // client through the translator's terminal error event.
 import type { CanonicalEvent } from '../canonical/types.js';
 import type { Candidate } from '../routing/select.js';
-import { attemptLoop, ClientGoneError, record, send, type DispatchContext } from './attempt-loop.js';
+import { attemptLoop, ClientGoneError, record, scrubber, send, type DispatchContext } from './attempt-loop.js';
+import { classifyMapped } from './classify.js';
 import { UpstreamTransportError, type UpstreamResponse } from './client.js';
 import { UpstreamHttpError } from './errors.js';
 import { createSseDecoder } from './sse.js';
@@ -26,7 +27,7 @@ export async function dispatchOnce(ctx: DispatchContext): Promise<{ candidate: C
     } catch {
       throw new UpstreamHttpError({ status: 502, type: 'server_error', code: 'upstream_error', message: 'The provider returned a response that is not JSON.' }, candidate.provider.name);
     }
-    const events = adapter.parseResponse(body, ctx.request);
+    const events = adapter.parseResponse(body, ctx.request).map((e) => scrubbed(ctx, e));
     const inBand = events.find((e) => e.type === 'error');
     if (inBand && inBand.type === 'error' && !events.some((e) => e.type === 'text_delta' || e.type === 'tool_call_start')) {
       // Failed without any output: nothing reached the client, so it may still fail over.
@@ -49,8 +50,13 @@ export async function dispatchStream(ctx: DispatchContext, commit: (candidate: C
     const pending: CanonicalEvent[] = [];
     let ttftMs: number | undefined;
     const deliver = (events: CanonicalEvent[]): void => {
-      for (const e of events) {
-        if (e.type === 'error' && state.committed) state.endedInError = true;
+      for (const raw of events) {
+        const e = scrubbed(ctx, raw);
+        if (e.type === 'error' && state.committed) {
+          state.endedInError = true;
+          // A quota or request error after the first byte is not the provider failing (as over HTTP: no breaker count).
+          if (e.detail && !classifyMapped({ ...e.detail, message: e.message }).providerFault) state.notProviderFault = true;
+        }
         if (!state.committed) {
           if (e.type === 'start') {
             pending.push(e);
@@ -123,7 +129,14 @@ async function readBody(res: UpstreamResponse, ctx: DispatchContext): Promise<st
   }
 }
 
+/**
+ * An in-band error before anything reached the client, as the error the same
+ * payload would have been over HTTP: a quota, rate-limit or request error
+ * (detail) is retried, failed over or answered exactly like its HTTP twin;
+ * a server-side failure counts as overload (retry, then fail over).
+ */
 function inBandError(e: Extract<CanonicalEvent, { type: 'error' }>, candidate: Candidate): UpstreamHttpError {
+  if (e.detail) return new UpstreamHttpError({ ...e.detail, message: e.message }, candidate.provider.name);
   const limited = e.code === 'rate_limit_exceeded';
   return new UpstreamHttpError(
     limited
@@ -131,6 +144,11 @@ function inBandError(e: Extract<CanonicalEvent, { type: 'error' }>, candidate: C
       : { status: 503, type: 'service_unavailable_error', code: 'server_is_overloaded', message: e.message },
     candidate.provider.name,
   );
+}
+
+/** An error event's provider text, through the policy set's secret scrubber; other events as they are. */
+function scrubbed(ctx: DispatchContext, e: CanonicalEvent): CanonicalEvent {
+  return e.type === 'error' ? { ...e, message: scrubber(ctx).scrub(e.message) } : e;
 }
 
 /**

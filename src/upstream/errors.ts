@@ -1,14 +1,23 @@
 // An upstream failure as the client will see it: a mapped status, type, code
 // and retry hints (PROVIDERS.md §6). Raised by dispatch when no candidate is
 // left to try.
+//
+// Whatever path built it, the message it carries to the client has passed
+// maskSecrets (credential shapes); the known keys of the policy set were
+// already masked where provider text enters (attempt-loop send, dispatch).
 import type { MappedError } from '../providers/types.js';
+import { maskSecrets } from '../telemetry/secrets.js';
 
 export class UpstreamHttpError extends Error {
+  readonly mapped: MappedError;
+
   constructor(
-    readonly mapped: MappedError,
+    mapped: MappedError,
     readonly provider: string,
   ) {
-    super(mapped.message);
+    const message = maskSecrets(mapped.message);
+    super(message);
+    this.mapped = message === mapped.message ? mapped : { ...mapped, message };
     this.name = 'UpstreamHttpError';
   }
 }

@@ -3,7 +3,7 @@
 // indexes (the first fragment carries id, type and name), a last chunk with
 // finish_reason, a usage chunk when asked, then [DONE]. An in-band failure is
 // an {"error": …} chunk and the stream ends without [DONE].
-import type { CanonicalEvent, FinishReason, Usage } from '../../canonical/types.js';
+import type { CanonicalEvent, FinishReason, StreamErrorDetail, Usage } from '../../canonical/types.js';
 import { ZERO_USAGE } from '../../canonical/types.js';
 import { chatFinish, chatUsageWire, type ChatContext } from './render.js';
 
@@ -72,7 +72,7 @@ export class ChatStreamRenderer {
         else this.#finish = e.reason;
         break;
       case 'error':
-        this.fail(e.code, e.message);
+        this.fail(e.code, e.message, e.detail);
         break;
       default:
         break;
@@ -94,10 +94,15 @@ export class ChatStreamRenderer {
     this.#done = true;
   }
 
-  fail(code: string, message: string): void {
+  /** The in-band error chunk; a provider error with `detail` carries the same type, code and param as its HTTP answer would. */
+  fail(code: string, message: string, detail?: StreamErrorDetail): void {
     if (this.#done) return;
-    const type = code === 'rate_limit_exceeded' ? 'rate_limit_error' : code === 'firewall_blocked' ? 'permission_error' : 'server_error';
-    this.write({ error: { message, type, param: null, code } });
+    if (detail) {
+      this.write({ error: { message, type: detail.type, param: detail.param ?? null, code: detail.code } });
+    } else {
+      const type = code === 'rate_limit_exceeded' ? 'rate_limit_error' : code === 'firewall_blocked' ? 'permission_error' : code === 'invalid_prompt' ? 'invalid_request_error' : 'server_error';
+      this.write({ error: { message, type, param: null, code } });
+    }
     this.#done = true;
   }
 }

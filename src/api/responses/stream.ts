@@ -4,7 +4,7 @@
 // before the first delta; sequence_number from 0; exactly one terminal event
 // carrying the complete Response. An in-band failure becomes an `error` event
 // followed by response.failed, never a clean-looking end.
-import type { CanonicalEvent, FinishReason, StreamErrorCode, Usage } from '../../canonical/types.js';
+import type { CanonicalEvent, FinishReason, StreamErrorCode, StreamErrorDetail, Usage } from '../../canonical/types.js';
 import { ZERO_USAGE } from '../../canonical/types.js';
 import { wireId } from '../ids.js';
 import { responseEnvelope, type ResponseContext } from './shapes.js';
@@ -101,7 +101,7 @@ export class ResponsesStreamRenderer {
         else this.#finish = e.reason;
         break;
       case 'error':
-        this.fail(e.code, e.message);
+        this.fail(e.code, e.message, e.detail);
         break;
       case 'start':
         break;
@@ -122,12 +122,17 @@ export class ResponsesStreamRenderer {
     this.#done = true;
   }
 
-  /** An in-band failure after the stream started: `error`, then response.failed. */
-  fail(code: StreamErrorCode, message: string): void {
+  /**
+   * An in-band failure after the stream started: `error`, then response.failed.
+   * A provider error with `detail` puts its HTTP code (insufficient_quota,
+   * rate_limit_exceeded, a 400's own code) and param on the `error` event;
+   * response.failed keeps the ResponseErrorCode enum (`code`).
+   */
+  fail(code: StreamErrorCode, message: string, detail?: StreamErrorDetail): void {
     if (this.#done) return;
     this.begin();
     this.#closeAll();
-    this.#emit('error', { code, message, param: null });
+    this.#emit('error', detail ? { code: detail.code, message, param: detail.param ?? null } : { code, message, param: null });
     this.#emit('response.failed', { response: responseEnvelope(this.ctx, this.#output, 'error', this.#usage, { code, message }) });
     this.#done = true;
   }

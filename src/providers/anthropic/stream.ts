@@ -4,7 +4,8 @@
 // cumulative usage; only message_stop is a clean end. An in-band `error`
 // event (e.g. overloaded_error after a 200) ends the stream with an error.
 import type { CanonicalEvent, CanonicalRequest } from '../../canonical/types.js';
-import { tryJson } from '../shared/errors.js';
+import { inBandFromMapped, tryJson } from '../shared/errors.js';
+import { mapAnthropicError } from './errors.js';
 import type { SseMessage, StreamTranslator } from '../types.js';
 import { type AnthropicUsage, ids, mapStopReason, mapUsage } from './response.js';
 
@@ -146,7 +147,7 @@ export function createAnthropicStreamTranslator(_req: CanonicalRequest): StreamT
           const err = (data.error ?? {}) as { type?: unknown; message?: unknown };
           const errType = typeof err.type === 'string' ? err.type : 'api_error';
           const message = typeof err.message === 'string' && err.message !== '' ? err.message : `Anthropic stream error (${errType}).`;
-          out.push({ type: 'error', code: errType === 'rate_limit_error' ? 'rate_limit_exceeded' : 'server_error', message });
+          out.push(anthropicInBand(errType, data, message));
           done = true;
           break;
         }
@@ -166,4 +167,22 @@ export function createAnthropicStreamTranslator(_req: CanonicalRequest): StreamT
       return out;
     },
   };
+}
+
+/** Anthropic's error types and the HTTP status each is answered with when it is not in a stream. */
+const ERROR_STATUS: Record<string, number> = {
+  invalid_request_error: 400,
+  authentication_error: 401,
+  billing_error: 402,
+  permission_error: 403,
+  not_found_error: 404,
+  request_too_large: 413,
+  rate_limit_error: 429,
+};
+
+/** An in-band `error` event, mapped as its HTTP twin would be (mapAnthropicError on the same body). */
+function anthropicInBand(errType: string, data: unknown, message: string): CanonicalEvent {
+  const status = ERROR_STATUS[errType];
+  if (status === undefined) return { type: 'error', code: 'server_error', message };
+  return inBandFromMapped(mapAnthropicError(status, {}, JSON.stringify(data)), message);
 }

@@ -3,7 +3,7 @@
 // 400 INVALID_ARGUMENT with an ErrorInfo reason, so it is recognised before the
 // generic 400 row; rate limits carry RetryInfo.retryDelay ("7s").
 import type { MappedError } from '../types.js';
-import { mapByStatus, tryJson } from '../shared/errors.js';
+import { mapByStatus, providerText, tryJson } from '../shared/errors.js';
 
 type Json = Record<string, any>;
 
@@ -18,7 +18,7 @@ export function mapGeminiError(status: number, headers: Record<string, string>, 
   const rpcStatus = typeof err?.status === 'string' ? err.status : undefined;
   const details: Json[] = Array.isArray(err?.details) ? err.details.filter((d: unknown) => d && typeof d === 'object') : [];
   const reasons = details.map((d) => d.reason).filter((r): r is string => typeof r === 'string');
-  const message = scrub(typeof err?.message === 'string' && err.message.trim() !== '' ? err.message.trim() : `Gemini answered HTTP ${status}${rpcStatus ? ` ${rpcStatus}` : ''}.`);
+  const message = providerText(typeof err?.message === 'string' && err.message.trim() !== '' ? err.message.trim() : `Gemini answered HTTP ${status}${rpcStatus ? ` ${rpcStatus}` : ''}.`);
 
   // Our provider key was refused: never the caller's fault, and the provider's text is not passed on.
   if (status === 401 || rpcStatus === 'UNAUTHENTICATED' || reasons.some((r) => AUTH_REASONS.has(r) || r.startsWith('API_KEY_'))) {
@@ -50,9 +50,4 @@ function retryDelaySeconds(details: Json[]): number | undefined {
     }
   }
   return undefined;
-}
-
-/** Google messages can name the consumer ("api_key:AIza…"): never pass a key on. */
-function scrub(message: string): string {
-  return message.replace(/AIza[0-9A-Za-z_-]{20,}/g, '[redacted]').replace(/api_key:[^\s'"]+/gi, 'api_key:[redacted]');
 }

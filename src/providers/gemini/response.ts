@@ -1,7 +1,9 @@
 // Gemini GenerateContentResponse → canonical events (PROVIDERS.md §3). The same
 // per-fragment logic serves the stream translator: a non-stream body is just
 // one fragment that carries everything.
-import type { CanonicalEvent, CanonicalRequest, FinishReason, StreamErrorCode, Usage } from '../../canonical/types.js';
+import type { CanonicalEvent, CanonicalRequest, FinishReason, StreamErrorCode, StreamErrorDetail, Usage } from '../../canonical/types.js';
+import { inBandFromMapped } from '../shared/errors.js';
+import { mapGeminiError } from './errors.js';
 import { randomId } from '../shared/ids.js';
 import { makeUsage } from '../shared/usage.js';
 
@@ -124,12 +126,18 @@ export function geminiUsage(m: Json): Usage {
   });
 }
 
-/** A Gemini `{error:{code, message, status}}` object seen with a 200 (in a stream, or as a body). */
-export function inBandError(err: Json): { type: 'error'; code: StreamErrorCode; message: string } {
+/**
+ * A Gemini `{error:{code, message, status}}` object seen with a 200 (in a
+ * stream, or as a body). A 4xx one (quota/rate limit, invalid argument) is
+ * mapped as the same error over HTTP would be (mapGeminiError, RetryInfo
+ * included); others are server-side failures.
+ */
+export function inBandError(err: Json): { type: 'error'; code: StreamErrorCode; message: string; detail?: StreamErrorDetail } {
   const status = typeof err.status === 'string' ? err.status : '';
-  const code: StreamErrorCode = status === 'RESOURCE_EXHAUSTED' || err.code === 429 ? 'rate_limit_exceeded' : 'server_error';
   const message = typeof err.message === 'string' && err.message !== '' ? err.message : `Gemini reported an error${status ? ` (${status})` : ''}.`;
-  return { type: 'error', code, message };
+  const http = typeof err.code === 'number' ? err.code : status === 'RESOURCE_EXHAUSTED' ? 429 : status === 'INVALID_ARGUMENT' || status === 'FAILED_PRECONDITION' ? 400 : undefined;
+  if (http === undefined || http >= 500 || http < 400) return { type: 'error', code: status === 'RESOURCE_EXHAUSTED' ? 'rate_limit_exceeded' : 'server_error', message };
+  return inBandFromMapped(mapGeminiError(http, {}, JSON.stringify({ error: err })), message);
 }
 
 export function parseGeminiResponse(body: unknown, _req: CanonicalRequest): CanonicalEvent[] {

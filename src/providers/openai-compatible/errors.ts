@@ -23,7 +23,7 @@ export function mapChatError(status: number, rawHeaders: Record<string, string>,
   let mapped = mapByStatus({
     status,
     headers,
-    message: scrub(found.message),
+    message: found.message, // masked by mapByStatus
     providerCode: found.code ?? null,
     param: found.param ?? null,
   });
@@ -119,11 +119,6 @@ function codeText(c: unknown): string | null {
   if (typeof c === 'string' && c !== '') return c;
   if (typeof c === 'number') return String(c);
   return null;
-}
-
-/** Never pass on anything that looks like a key (OpenAI-style `sk-…`). */
-function scrub(message: string): string {
-  return message.replace(/\bsk-[A-Za-z0-9_*-]{6,}/g, 'sk-[redacted]');
 }
 
 function fallbackMessage(status: number): string {

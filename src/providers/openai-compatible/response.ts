@@ -1,8 +1,9 @@
 // Chat Completions JSON body → canonical events (PROVIDERS.md §3). Also the
 // pieces the stream translator shares: content flattening (Mistral chunk
 // arrays), usage (§3.3) and finish-reason mapping (§3.2).
-import type { CanonicalEvent, CanonicalRequest, FinishReason, StreamErrorCode, Usage } from '../../canonical/types.js';
-import { tryJson } from '../shared/errors.js';
+import type { CanonicalEvent, CanonicalRequest, FinishReason, StreamErrorCode, StreamErrorDetail, Usage } from '../../canonical/types.js';
+import { inBandFromMapped, tryJson } from '../shared/errors.js';
+import { mapChatError } from './errors.js';
 import { randomId } from '../shared/ids.js';
 import { makeUsage } from '../shared/usage.js';
 
@@ -91,17 +92,36 @@ export function argumentsText(args: unknown): string {
   return JSON.stringify(args);
 }
 
-/** An in-band error payload (`{"error":…}`) → stream error code + message. */
-export function inBandError(err: any): { code: StreamErrorCode; message: string } {
+/**
+ * An in-band error payload (`{"error":…}` in a 200 body or stream) → the
+ * canonical error: when the payload says what kind of error it is (quota,
+ * rate limit, a bad request), the same mapping as the HTTP error (mapChatError
+ * on the same body), so it is retried, failed over or answered exactly alike.
+ */
+export function inBandError(err: any): { code: StreamErrorCode; message: string; detail?: StreamErrorDetail } {
   const message =
     typeof err === 'string'
       ? err
       : typeof err?.message === 'string'
         ? err.message
         : JSON.stringify(err);
-  const marker = `${err?.code ?? ''} ${err?.type ?? ''}`.toLowerCase();
-  const rateLimited = err?.code === 429 || marker.includes('rate_limit') || marker.includes('too_many_requests');
-  return { code: rateLimited ? 'rate_limit_exceeded' : 'server_error', message: message || 'The provider reported an error.' };
+  const fallback = message || 'The provider reported an error.';
+  const status = inBandStatus(err);
+  if (status === undefined) return { code: 'server_error', message: fallback };
+  const e = inBandFromMapped(mapChatError(status, {}, JSON.stringify({ error: err })), fallback);
+  return { code: e.code, message: e.message, ...(e.detail ? { detail: e.detail } : {}) };
+}
+
+/** The HTTP status an in-band error stands for, from its code/type (numeric or OpenAI-style). */
+function inBandStatus(err: any): number | undefined {
+  if (!err || typeof err !== 'object') return undefined;
+  const numeric = typeof err.code === 'number' ? err.code : typeof err.status === 'number' ? err.status : undefined;
+  const marker = `${err.code ?? ''} ${err.type ?? ''}`.toLowerCase();
+  if (marker.includes('insufficient_quota')) return 429;
+  if (numeric === 429 || marker.includes('rate_limit') || marker.includes('too_many_requests')) return 429;
+  if (marker.includes('invalid_request') || marker.includes('context_length')) return 400;
+  if (numeric !== undefined && numeric >= 400 && numeric < 600) return numeric;
+  return undefined;
 }
 
 export function parseChatResponse(rawBody: unknown, _req: CanonicalRequest): CanonicalEvent[] {

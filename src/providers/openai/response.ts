@@ -1,7 +1,8 @@
 // OpenAI Responses JSON → canonical events, plus the usage and status mapping
 // the stream translator shares.
-import type { CanonicalEvent, CanonicalRequest, FinishReason, StreamErrorCode, Usage } from '../../canonical/types.js';
-import { tryJson } from '../shared/errors.js';
+import type { CanonicalEvent, CanonicalRequest, FinishReason, StreamErrorCode, StreamErrorDetail, Usage } from '../../canonical/types.js';
+import { inBandFromMapped, tryJson } from '../shared/errors.js';
+import { mapOpenAIError } from './errors.js';
 import { makeUsage } from '../shared/usage.js';
 
 export function responsesUsage(u: any): Usage | undefined {
@@ -15,7 +16,7 @@ export function responsesUsage(u: any): Usage | undefined {
   });
 }
 
-export type ResponseOutcome = { reason: FinishReason } | { error: { code: StreamErrorCode; message: string } };
+export type ResponseOutcome = { reason: FinishReason } | { error: { code: StreamErrorCode; message: string; detail?: StreamErrorDetail } };
 
 /** status + incomplete_details + error of a final Response → finish reason or failure. */
 export function responseOutcome(resp: any, sawCalls: boolean): ResponseOutcome {
@@ -33,11 +34,26 @@ export function responseOutcome(resp: any, sawCalls: boolean): ResponseOutcome {
   }
 }
 
-/** A ResponseError or an `error` stream event → canonical failure. */
-export function failure(err: any): { code: StreamErrorCode; message: string } {
+/**
+ * A ResponseError or an `error` stream event → canonical failure. A quota,
+ * rate-limit or request error carries the HTTP mapping of the same payload
+ * (mapOpenAIError), so it means the same as the HTTP error would.
+ */
+export function failure(err: any): { code: StreamErrorCode; message: string; detail?: StreamErrorDetail } {
   const code = typeof err?.code === 'string' ? err.code : '';
   const message = typeof err?.message === 'string' && err.message ? err.message : 'The provider failed to complete the response.';
-  return { code: code === 'rate_limit_exceeded' ? 'rate_limit_exceeded' : 'server_error', message };
+  const status = failureStatus(code, typeof err?.type === 'string' ? err.type : '');
+  if (status === undefined) return { code: code === 'rate_limit_exceeded' ? 'rate_limit_exceeded' : 'server_error', message };
+  const e = inBandFromMapped(mapOpenAIError(status, {}, JSON.stringify({ error: { ...err, message } })), message);
+  return { code: e.code, message: e.message, ...(e.detail ? { detail: e.detail } : {}) };
+}
+
+/** Server-side codes (server_error, vector_store_timeout, unknown) stay without a status. */
+function failureStatus(code: string, type: string): number | undefined {
+  if (code === 'insufficient_quota' || type === 'insufficient_quota') return 429;
+  if (code === 'rate_limit_exceeded' || type === 'rate_limit_error' || type === 'requests' || type === 'tokens') return 429;
+  if (type === 'invalid_request_error' || code.startsWith('invalid_') || code.startsWith('image_') || code.endsWith('_image') || code === 'context_length_exceeded') return 400;
+  return undefined;
 }
 
 /** Reasoning item text: the summary if there is one, else the raw reasoning text. */

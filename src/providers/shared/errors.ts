@@ -2,6 +2,8 @@
 // adapter extracts the provider's message and code from its own error body
 // shape and calls mapByStatus; special cases (Anthropic 529, Gemini
 // API_KEY_INVALID, spend caps) are decided by the adapter before or after.
+import type { StreamErrorCode, StreamErrorDetail } from '../../canonical/types.js';
+import { maskSecrets } from '../../telemetry/secrets.js';
 import type { MappedError } from '../types.js';
 
 /** retry-after-ms (ms) or retry-after (seconds or an HTTP date), in whole seconds ≥ 1. */
@@ -29,12 +31,14 @@ export interface StatusInput {
 
 export function mapByStatus(input: StatusInput): MappedError {
   const { status, headers } = input;
-  const retry = retryAfterSeconds(headers);
+  // Without a header, the wait the message names ("Please try again in 20s."): in-band errors have no headers.
+  const retry = retryAfterSeconds(headers) ?? (status === 429 || status === 503 || status === 529 ? retryHintSeconds(input.message) : undefined);
   const base = (s: number, type: string, code: string | null, message = input.message): MappedError => ({
     status: s,
     type,
     code,
-    message,
+    // Every mapper ends here: credential shapes never survive into a client's error.
+    message: providerText(message),
     param: input.param ?? null,
     ...(retry !== undefined ? { retryAfterSeconds: retry } : {}),
   });
@@ -52,6 +56,40 @@ export function mapByStatus(input: StatusInput): MappedError {
   if (status >= 500) return base(status === 500 ? 500 : 502, 'server_error', status === 500 ? null : 'upstream_error');
   if (status === 400 || status === 422) return base(400, 'invalid_request_error', input.providerCode ?? null);
   return base(502, 'server_error', 'upstream_error');
+}
+
+/** "try again in 20s" / "retry in 1.5s" / "in 250ms" / "in 2m" in a provider's message, in whole seconds ≥ 1. */
+export function retryHintSeconds(message: string): number | undefined {
+  const m = /\b(?:try again|retry)\s+in\s+(\d+(?:\.\d+)?)\s*(ms|s|m|seconds?|minutes?)\b/i.exec(message);
+  if (!m) return undefined;
+  const n = Number(m[1]);
+  const unit = m[2]!.toLowerCase();
+  const secs = unit === 'ms' ? n / 1000 : unit.startsWith('m') ? n * 60 : n;
+  return Number.isFinite(secs) ? Math.max(1, Math.ceil(secs)) : undefined;
+}
+
+/**
+ * An in-band error (inside a 200 stream or body) as the canonical event's
+ * code + detail, from the adapter's HTTP mapping of the same payload — so the
+ * attempt loop and the renderers treat it exactly like the HTTP error.
+ * Server-side failures (5xx and anything unmapped) carry no detail.
+ */
+export function inBandFromMapped(mapped: MappedError | undefined, message: string): { type: 'error'; code: StreamErrorCode; message: string; detail?: StreamErrorDetail } {
+  if (!mapped || mapped.status >= 500) return { type: 'error', code: 'server_error', message };
+  const detail: StreamErrorDetail = {
+    status: mapped.status,
+    type: mapped.type,
+    code: mapped.code,
+    ...(mapped.param !== undefined ? { param: mapped.param } : {}),
+    ...(mapped.retryAfterSeconds !== undefined ? { retryAfterSeconds: mapped.retryAfterSeconds } : {}),
+    ...(mapped.shouldRetry !== undefined ? { shouldRetry: mapped.shouldRetry } : {}),
+  };
+  return { type: 'error', code: mapped.status === 429 ? 'rate_limit_exceeded' : 'invalid_prompt', message: mapped.message || message, detail };
+}
+
+/** A provider's message, with anything shaped like a credential masked (the known keys are masked later, by dispatch). */
+export function providerText(message: string): string {
+  return maskSecrets(message);
 }
 
 /** Parse a body as JSON, or undefined. */

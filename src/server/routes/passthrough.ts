@@ -18,6 +18,8 @@ import { wireId } from '../../api/ids.js';
 import { RouterError } from '../../errors/registry.js';
 import { runForwardPipeline, type ForwardOutcome, type ForwardTarget } from '../../stages/forward.js';
 import type { PipelineDeps } from '../../stages/types.js';
+import type { SecretScrubber } from '../../telemetry/secrets.js';
+import { secretsFor } from '../../upstream/secrets.js';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -96,8 +98,9 @@ function makeProxy(createProxyMiddleware: typeof import('http-proxy-middleware')
         for (const [name, value] of Object.entries(target.headers)) proxyReq.setHeader(name, value);
         proxyReq.write(target.body);
       },
-      proxyRes: (proxyRes: IncomingMessage, _req: Request, res: Response) => {
+      proxyRes: (proxyRes: IncomingMessage, req: Request, res: Response) => {
         delete proxyRes.headers['set-cookie'];
+        if ((proxyRes.statusCode ?? 502) >= 400) scrubbedErrorBody(proxyRes, res, secretsFor(req.policy));
         // Keep only the last TAIL_BYTES of the answer: where an OpenAI-compatible provider puts `usage`.
         let tail = Buffer.alloc(0);
         proxyRes.on('data', (chunk: Buffer) => {
@@ -115,4 +118,35 @@ function makeProxy(createProxyMiddleware: typeof import('http-proxy-middleware')
       },
     },
   });
+}
+
+/** An upstream error body is read whole (up to this much) so it can be scrubbed before the client sees it. */
+const MAX_ERROR_BODY = 64 * 1024;
+
+/**
+ * A provider's error answer passes the policy set's secret scrubber (a
+ * provider may quote the key it was sent): its length header is dropped (the
+ * scrubbed body is sent chunked) and what http-proxy pipes into the response
+ * is held until the end, then written scrubbed. Success bodies stream as
+ * they are.
+ */
+function scrubbedErrorBody(proxyRes: IncomingMessage, res: Response, secrets: SecretScrubber): void {
+  delete proxyRes.headers['content-length'];
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const keep = (chunk: unknown): void => {
+    if (chunk === undefined || chunk === null || typeof chunk === 'function' || size >= MAX_ERROR_BODY) return;
+    const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
+    chunks.push(b);
+    size += b.length;
+  };
+  const end = res.end.bind(res) as (chunk?: unknown) => Response;
+  res.write = ((chunk: unknown) => {
+    keep(chunk);
+    return true;
+  }) as Response['write'];
+  res.end = ((chunk?: unknown) => {
+    keep(chunk);
+    return end(secrets.scrub(Buffer.concat(chunks).subarray(0, MAX_ERROR_BODY).toString('utf8')));
+  }) as Response['end'];
 }

@@ -41,6 +41,6 @@ function eventsOf(result: StoredResponse['result'] & object): CanonicalEvent[] {
     }
   });
   events.push({ type: 'usage', usage: result.usage });
-  events.push(result.error ? { type: 'error', code: result.error.code, message: result.error.message } : { type: 'finish', reason: result.finish });
+  events.push(result.error ? { type: 'error', code: result.error.code, message: result.error.message, ...(result.error.detail ? { detail: result.error.detail } : {}) } : { type: 'finish', reason: result.finish });
   return events;
 }
