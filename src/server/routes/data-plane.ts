@@ -68,8 +68,11 @@ export function dataPlaneRoutes(deps: DataPlaneDeps): Router {
     res.json({ object: 'list', data });
   });
 
+  // A replay is a request like any other: the key's rpm counts it (before the store is read).
   const replay = async (req: Request, res: Response) => {
-    const entry = await previousResponse(deps.conversations, String(req.params.id), 'id', req.caller ?? ANONYMOUS);
+    const caller = req.caller ?? ANONYMOUS;
+    await deps.state.keys.admitRate(req.policy!, caller.name);
+    const entry = await previousResponse(deps.conversations, String(req.params.id), 'id', caller);
     const stream = (req.body as { stream?: unknown } | undefined)?.stream === true || req.query.stream === 'true';
     accumulateReplay(entry, stream, res);
   };
