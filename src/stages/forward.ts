@@ -211,10 +211,12 @@ function account(deps: PipelineDeps, fx: ForwardExchange, r: Record_, outcome: s
     if (cost > 0) m.costUsd.inc({ provider, model }, cost);
   }
   deps.state.keys.settle(r.ticket, { tokens, costUsd: cost });
+  // The ledger keeps one row per model for USAGE_RETENTION_DAYS: a model name the catalog does not
+  // declare (forwarded as the caller sent it) is recorded as "other", so odd names cannot grow it.
   deps.state.recordUsage({
     key: fx.caller,
-    provider: r.provider ?? '',
-    model: r.model ?? '',
+    provider: r.provider === undefined ? '' : providerLabel(set, r.provider),
+    model: r.model === undefined ? '' : modelLabel(set, r.provider, r.model),
     inputTokens: tokens,
     outputTokens: 0,
     cachedTokens: 0,

@@ -124,6 +124,16 @@ for (const backend of ['memory', 'redis'] as const) describe(`security: /v1/embe
     expect(stack.sim.calls).to.have.length(0);
   });
 
+  it('a model name the catalog does not declare is recorded as "other": odd names cannot grow the ledger', async () => {
+    const odd = `made-up-${Math.random().toString(36).slice(2)}`;
+    await embed(stack, KEYS.plain.key, { model: `openai/${odd}`, input: 'hi' });
+    await stack.router.state.flush();
+    const usage = await call(stack.router.url, KEYS.admin.key, '/v1/usage?group_by=key,model', null);
+    const models = usage.body.data.map((r: any) => r.model);
+    expect(models).to.not.include(odd);
+    expect(models).to.include('other');
+  });
+
   it('usage and cost appear in /v1/usage and in the metrics', async () => {
     await embed(stack, KEYS.plain.key, { model: 'openai/text-embedding-3-small', input: 'count these tokens please' });
     await stack.router.state.flush();
