@@ -87,7 +87,7 @@ function normalize(api: Api, body: Record<string, any>): CanonicalRequest {
 }
 
 async function route(deps: PipelineDeps, ex: Exchange, req: CanonicalRequest, d: Decision, slicer: Slicer): Promise<void> {
-  const live = deps.routing.decideHooks(ex.policy, ex.caller);
+  const live = deps.liveInputs.decideHooks(ex.policy, ex.caller);
   const { filters, latency, price } = live.context;
   const decision = await decide(ex.policy, req, { caller: ex.caller, hasCredentials: credentialsOncePerProvider(), filters, latency, price, slicer }).catch((err: unknown) => {
     throw live.settle(err);
@@ -266,7 +266,7 @@ function dispatchContext(deps: PipelineDeps, ex: Exchange, req: CanonicalRequest
         m.upstreamAuthFailures.inc({ provider: providerLabel(set, c.provider.name) });
         deps.logger.error({ provider: c.provider.name }, 'the provider refused the router\'s credentials: check its key; the provider is ejected until then');
       },
-      ...deps.routing.dispatchHooks(set),
+      ...deps.liveInputs.dispatchHooks(set),
     },
   };
   d.dispatch = ctx;

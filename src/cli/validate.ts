@@ -1,6 +1,6 @@
 // `tokenrouter validate DIR`: every problem, sorted, as file:line:col.
 import { formatProblem, loadPolicyDirectory } from '../policy/load.js';
-import { checkPriceSources } from '../catalog/check-sources.js';
+import { checkPriceSources } from '../prices/check-sources.js';
 
 export async function validateCommand(directory: string, opts: { checkSources?: boolean } = {}): Promise<number> {
   const result = await loadPolicyDirectory(directory);

@@ -166,7 +166,7 @@ export interface SettingsSpec {
   allowAnonymous?: boolean;
   maxBodyBytes?: number;
   modeWeights?: Partial<Record<RoutingMode, ModeWeights>>;
-  /** Live price tables (src/catalog/price-sources.ts); catalog prices are the fallback. */
+  /** Live price tables (src/prices/price-sources.ts); catalog prices are the fallback. */
   priceSources?: PriceSourceSpec[];
   resilience?: ResilienceSpec;
   firewall?: FirewallSettingsSpec;

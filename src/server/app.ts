@@ -25,7 +25,7 @@ import { passthroughRoutes } from './routes/passthrough.js';
 import { explainRoutes } from './routes/explain.js';
 import { usageRoutes } from './routes/usage.js';
 import type { ConversationStore } from '../state/conversations.js';
-import type { RoutingState } from '../state/routing-state.js';
+import type { LiveInputs } from '../state/live-inputs.js';
 import type { SharedState } from '../state/backend.js';
 import type { UpstreamClient } from '../upstream/client.js';
 import type { ResilienceState } from '../upstream/resilience.js';
@@ -43,7 +43,7 @@ export interface AppDeps {
   conversations: ConversationStore;
   resilience: ResilienceState;
   /** Live routing inputs (price sources, latency statistics, limits, cool-downs). */
-  routing: RoutingState;
+  liveInputs: LiveInputs;
   /** Key limits, budgets, the usage ledger (memory or Redis). */
   state: SharedState;
   /** Turns for large request bodies: at most a few are read and worked on at once (large-body-gate.ts). */

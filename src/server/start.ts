@@ -18,7 +18,7 @@ import { boundPort, isLoopbackHost, listen, shutdown } from './listen.js';
 import { listenProbes } from './probe-listener.js';
 import { mountWarnings } from '../policy/mount-check.js';
 import { createSharedState, resolveStateConfig, StateConfigError, type SharedState, type StateConfig } from '../state/backend.js';
-import { RoutingState } from '../state/routing-state.js';
+import { LiveInputs } from '../state/live-inputs.js';
 import { UpstreamClient } from '../upstream/client.js';
 import { ResilienceState } from '../upstream/resilience.js';
 import { registerProcessSecret, secretsFor, urlPassword } from '../upstream/secrets.js';
@@ -53,7 +53,7 @@ export interface RunningRouter {
   metrics: Metrics;
   lifecycle: Lifecycle;
   resilience: ResilienceState;
-  routing: RoutingState;
+  liveInputs: LiveInputs;
   /** The probe/metrics listener's port, when one was asked for. */
   probePort?: number;
   /** Counters, budgets, usage and stored responses: memory or Redis (src/state/backend.ts). */
@@ -124,14 +124,14 @@ export async function startRouter(opts: StartOptions): Promise<RunningRouter> {
   }
   const conversations = state.conversations;
   // Price sources follow Settings.priceSources of every live set, from the first one on.
-  const routing = new RoutingState({ metrics, logger, limits: state.limits });
-  routing.follow(store);
+  const liveInputs = new LiveInputs({ metrics, logger, limits: state.limits });
+  liveInputs.follow(store);
   resilience.breakers.onChange((key, state) => {
     const [provider, ...model] = key.split('/');
     metrics.circuitState.set({ provider: provider!, model: model.join('/') }, state === 'open' ? 2 : state === 'half_open' ? 1 : 0);
     logger.warn({ target: key, state }, `circuit ${state}`);
   });
-  const deps = { store, metrics, logger, lifecycle, loopbackOnly, client, conversations, resilience, routing, state, largeBodies: new LargeBodyGate() };
+  const deps = { store, metrics, logger, lifecycle, loopbackOnly, client, conversations, resilience, liveInputs, state, largeBodies: new LargeBodyGate() };
   const app = createApp(deps);
   let server: Server;
   let probes: Server | undefined;
@@ -141,7 +141,7 @@ export async function startRouter(opts: StartOptions): Promise<RunningRouter> {
   } catch (err) {
     (server! as Server | undefined)?.close();
     await watcher.close();
-    await routing.stop();
+    await liveInputs.stop();
     await state.close();
     throw err;
   }
@@ -161,7 +161,7 @@ export async function startRouter(opts: StartOptions): Promise<RunningRouter> {
     metrics,
     lifecycle,
     resilience,
-    routing,
+    liveInputs,
     state,
     ...(probes ? { probePort: boundPort(probes) } : {}),
     stop() {
@@ -172,7 +172,7 @@ export async function startRouter(opts: StartOptions): Promise<RunningRouter> {
           probes.closeAllConnections();
           await new Promise<void>((resolve) => probes!.close(() => resolve()));
         }
-        await routing.stop();
+        await liveInputs.stop();
         await state.close();
         await client.close();
         return result;

@@ -38,7 +38,7 @@ export function account(deps: PipelineDeps, ex: Exchange, d: Decision, outcome: 
     m.tokens.inc({ provider, model, direction: 'reasoning' }, d.usage.reasoningTokens);
     if (cost! > 0) m.costUsd.inc({ provider, model }, cost!);
   }
-  deps.routing.record({
+  deps.liveInputs.record({
     attempts: d.attempts,
     ...(d.served ? { served: d.served } : {}),
     ...(d.usage ? { usage: d.usage } : {}),

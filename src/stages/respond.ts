@@ -79,7 +79,7 @@ export function estimateUsd(deps: PipelineDeps, req: CanonicalRequest, d: Decisi
   const inputTokens = d.inputTokens ?? 0;
   let worst = 0;
   for (const c of d.selection?.candidates ?? []) {
-    const p = deps.routing.priceOf(c);
+    const p = deps.liveInputs.priceOf(c);
     const output = req.maxOutputTokens ?? c.model.maxOutputTokens ?? 4096;
     worst = Math.max(worst, (inputTokens * p.input + output * p.output) / 1e6);
   }
@@ -90,7 +90,7 @@ export function estimateUsd(deps: PipelineDeps, req: CanonicalRequest, d: Decisi
 
 /** USD for reported usage at the live price (price sources), else the catalog's. */
 export function costUsd(deps: PipelineDeps, c: Candidate, u: Usage): number {
-  const p = deps.routing.priceOf(c);
+  const p = deps.liveInputs.priceOf(c);
   const cached = Math.min(u.cachedTokens, u.inputTokens);
   const input = (u.inputTokens - cached) * p.input + cached * (p.cachedInput ?? p.input);
   return (input + u.outputTokens * p.output) / 1e6;

@@ -10,7 +10,7 @@ import type { SseWriter } from '../server/sse.js';
 import { type ConversationStore } from '../state/conversations.js';
 import type { SharedState } from '../state/backend.js';
 import type { KeyTicket } from '../state/key-admission.js';
-import type { RoutingState } from '../state/routing-state.js';
+import type { LiveInputs } from '../state/live-inputs.js';
 import type { Logger } from '../telemetry/log.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import type { AbortLike } from '../upstream/abort.js';
@@ -21,7 +21,7 @@ import { type ResilienceState } from '../upstream/resilience.js';
 export interface PipelineDeps {
   resilience: ResilienceState;
   /** Live routing inputs: price sources, latency statistics, account limits and cool-downs. */
-  routing: RoutingState;
+  liveInputs: LiveInputs;
   client: UpstreamClient;
   conversations: ConversationStore;
   /** Client key limits and budgets, the usage ledger. */

@@ -9,7 +9,7 @@
 // staleness reset matters: latency mode stops sending traffic to a model it
 // measured as slow, so without it that model could never prove it recovered.
 //
-// Where samples come from (RoutingState.record):
+// Where samples come from (LiveInputs.record):
 //   streams      ttft = request sent → first event; tps = output tokens over
 //                first → last event (only when that lasted ≥ 50 ms: a burst
 //                delivered at once says nothing about generation speed)

@@ -118,7 +118,7 @@ describe('live routing inputs (limits, cool-downs, key scopes, latency, prices)'
     const s = await start();
     await limitOpenAi(s, '{ maxConcurrency: 1 }');
     const set = s.router.store.current()!;
-    const routing = s.router.routing;
+    const routing = s.router.liveInputs;
     const twin = (p: string) => ({ provider: set.providers.get(p)!, model: set.models.get(`${p}/twin`)! });
     // Another request takes openai's only slot after this one was routed.
     const held = await routing.admit(set, twin('openai'));
@@ -163,12 +163,12 @@ describe('live routing inputs (limits, cool-downs, key scopes, latency, prices)'
     expect(res.headers.get('x-tokenrouter-provider')).to.equal('openai');
     const reader = res.body!.getReader();
     await reader.read();
-    expect(s.router.routing.limits.usage('openai').inFlight, 'held while streaming').to.equal(1);
+    expect(s.router.liveInputs.limits.usage('openai').inFlight, 'held while streaming').to.equal(1);
     abort.abort();
     await reader.cancel().catch(() => undefined);
     const until = Date.now() + 3000;
-    while (s.router.routing.limits.usage('openai').inFlight !== 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
-    expect(s.router.routing.limits.usage('openai').inFlight).to.equal(0);
+    while (s.router.liveInputs.limits.usage('openai').inFlight !== 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    expect(s.router.liveInputs.limits.usage('openai').inFlight).to.equal(0);
     expect((await ask(s, { model: 'openai/twin' })).status, 'the slot is usable again').to.equal(200);
   });
 
@@ -215,7 +215,7 @@ describe('live routing inputs (limits, cool-downs, key scopes, latency, prices)'
     const warmup = await Promise.all([1, 2, 3, 4, 5].map(() => ask(s, { model: 'twin:latency', stream: true })));
     expect(warmup.map((a) => a.provider)).to.deep.equal(['openai', 'openai', 'openai', 'openai', 'openai']);
     const set = s.router.store.current()!;
-    const live = s.router.routing.latency.latency({ provider: set.providers.get('openai')!, model: set.models.get('openai/twin')! });
+    const live = s.router.liveInputs.latency.latency({ provider: set.providers.get('openai')!, model: set.models.get('openai/twin')! });
     expect(live?.ttftMs).to.be.within(550, 2000);
     expect(live?.ttftSamples).to.equal(5);
     // The anthropic twin still has its 300 ms prior: it is faster now.
@@ -240,12 +240,12 @@ describe('live routing inputs (limits, cool-downs, key scopes, latency, prices)'
       const s = await start({
         'settings.yaml': `apiVersion: tokenrouter/v1\nkind: Settings\nmetadata:\n  name: settings\nspec:\n  priceSources:\n    - { url: "${url}", format: litellm }\n`,
       });
-      await s.router.routing.prices.refreshAll();
-      expect(s.router.routing.prices.status()[0]!.lastError).to.equal('HTTP 503');
+      await s.router.liveInputs.prices.refreshAll();
+      expect(s.router.liveInputs.prices.status()[0]!.lastError).to.equal('HTTP 503');
       expect((await ask(s, { model: 'twin:cost' })).provider, 'catalog prices tie: declared order').to.equal('openai');
 
       body = JSON.stringify({ 'twin-b': { input_cost_per_token: 1e-7, output_cost_per_token: 2e-7, litellm_provider: 'anthropic' } });
-      await s.router.routing.prices.refreshAll();
+      await s.router.liveInputs.prices.refreshAll();
       const cheap = await ask(s, { model: 'twin:cost' });
       expect(cheap.provider).to.equal('anthropic');
       const u = cheap.body.usage as { input_tokens: number; output_tokens: number };
@@ -264,11 +264,11 @@ describe('live routing inputs (limits, cool-downs, key scopes, latency, prices)'
       await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/p.json`;
       const s = await start({ 'settings.yaml': `apiVersion: tokenrouter/v1\nkind: Settings\nmetadata:\n  name: settings\nspec:\n  priceSources:\n    - { url: "${url}", format: litellm }\n` });
-      await s.router.routing.prices.refreshAll();
+      await s.router.liveInputs.prices.refreshAll();
       expect(hits).to.be.at.least(1);
       await s.stop();
       stack = undefined;
-      expect(s.router.routing.prices.status()).to.deep.equal([]);
+      expect(s.router.liveInputs.prices.status()).to.deep.equal([]);
     });
   });
 });

@@ -13,7 +13,7 @@
 import { expect } from 'chai';
 import OpenAI from 'openai';
 import { startDemoStack, type DemoStack } from '../../src/cli/demo-stack.js';
-import { lookupIds } from '../../src/catalog/price-match.js';
+import { lookupIds } from '../../src/prices/price-match.js';
 import type { ModelSpec, ProviderSpec } from '../../src/policy/types.js';
 
 const PROTO_NAMES = ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf', '__defineGetter__', 'isPrototypeOf', 'propertyIsEnumerable', 'toLocaleString'];

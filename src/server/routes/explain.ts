@@ -9,12 +9,12 @@ import { ASSUME_CREDENTIALS_FIELD, explainRequest, normalizeAnyRequest } from '.
 import { withConversation, type ConversationStore } from '../../state/conversations.js';
 import { hasCredentials } from '../../upstream/credentials.js';
 import { RouterError } from '../../errors/registry.js';
-import type { RoutingState } from '../../state/routing-state.js';
+import type { LiveInputs } from '../../state/live-inputs.js';
 import type { SharedState } from '../../state/backend.js';
 import { Slicer } from '../../event-loop/slicer.js';
 import { ANONYMOUS } from '../auth.js';
 
-export function explainRoutes(deps: { conversations: ConversationStore; routing: RoutingState; state: SharedState }): Router {
+export function explainRoutes(deps: { conversations: ConversationStore; liveInputs: LiveInputs; state: SharedState }): Router {
   const r = Router();
   r.post('/v1/route/explain', async (req, res) => {
     const body = req.body as Record<string, any> | undefined;
@@ -29,7 +29,7 @@ export function explainRoutes(deps: { conversations: ConversationStore; routing:
       caller: req.caller?.name ?? 'anonymous',
       hasCredentials,
       assumeCredentials,
-      live: deps.routing.decideHooks(req.policy!, req.caller?.name ?? 'anonymous', { count: false }).context,
+      live: deps.liveInputs.decideHooks(req.policy!, req.caller?.name ?? 'anonymous', { count: false }).context,
       slicer: new Slicer(),
     });
     res.json(explanation);

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { checkPriceSources } from '../../../src/catalog/check-sources.js';
+import { checkPriceSources } from '../../../src/prices/check-sources.js';
 import { loadPolicyDirectory } from '../../../src/policy/load.js';
 import { mountWarnings } from '../../../src/policy/mount-check.js';
 import type { PolicySet } from '../../../src/policy/types.js';

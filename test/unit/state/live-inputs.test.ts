@@ -1,10 +1,10 @@
-// RoutingState.record: what one finished request teaches the live state —
+// LiveInputs.record: what one finished request teaches the live state —
 // tokens and spend for the limits, and which attempt's timing becomes a
 // latency sample (streams: ttft + generation; non-stream: the residual).
 import { expect } from 'chai';
 import type { Usage } from '../../../src/canonical/types.js';
 import type { ModelSpec, PolicySet, ProviderSpec } from '../../../src/policy/types.js';
-import { RoutingState } from '../../../src/state/routing-state.js';
+import { LiveInputs } from '../../../src/state/live-inputs.js';
 import { RouterError } from '../../../src/errors/registry.js';
 import { UpstreamHttpError } from '../../../src/upstream/errors.js';
 
@@ -16,13 +16,13 @@ const set = { providers: new Map([['p', provider]]), models: new Map([['p/m', mo
 
 describe('routing state', () => {
   it('counts tokens and spend of the served answer for the provider limits', () => {
-    const r = new RoutingState({ latency: { minSamples: 1 } });
+    const r = new LiveInputs({ latency: { minSamples: 1 } });
     r.record({ attempts: [{ provider: 'p', model: 'm', outcome: 'success', ms: 1000 }], served, usage: usage(300, 200), costUsd: 0.25, streamed: false });
     expect(r.limits.usage('p')).to.deep.include({ tokensLastMinute: 500, spentTodayUsd: 0.25 });
   });
 
   it('learns latency only from the successful attempt of the served target', () => {
-    const r = new RoutingState({ latency: { minSamples: 1 } });
+    const r = new LiveInputs({ latency: { minSamples: 1 } });
     r.record({
       attempts: [
         { provider: 'p', model: 'm', outcome: 'retry', ms: 30_000 },
@@ -34,11 +34,11 @@ describe('routing state', () => {
     });
     // ttft 400 ms; 320 tokens over the 1600 ms after the first event = 200 tok/s
     expect(r.latency.latency(served)).to.deep.include({ ttftMs: 400, tokensPerSecond: 200 });
-    const u = new RoutingState({ latency: { minSamples: 1 } });
+    const u = new LiveInputs({ latency: { minSamples: 1 } });
     // non-stream: 2600 ms for 200 tokens at the 100 tok/s prior → 600 ms to first token
     u.record({ attempts: [{ provider: 'p', model: 'm', outcome: 'success', ms: 2600 }], served, usage: usage(10, 200), streamed: false });
     expect(u.latency.latency(served)!.ttftMs).to.equal(600);
-    const broken = new RoutingState({ latency: { minSamples: 1 } });
+    const broken = new LiveInputs({ latency: { minSamples: 1 } });
     broken.record({ attempts: [{ provider: 'p', model: 'm', outcome: 'stream_error', ms: 100, ttftMs: 50 }], served, usage: usage(10, 5), costUsd: 0.01, streamed: true });
     expect(broken.latency.latency(served), 'a broken stream is no latency sample').to.equal(undefined);
     expect(broken.limits.usage('p').spentTodayUsd, '…but it was billed').to.equal(0.01);
@@ -46,7 +46,7 @@ describe('routing state', () => {
 
   it('dispatch hooks: begin takes and releases the slot, refuses with a failover-able 429; coolDown is capped at an hour', async () => {
     let now = 1_000_000;
-    const r = new RoutingState({ now: () => now });
+    const r = new LiveInputs({ now: () => now });
     const hooks = r.dispatchHooks(set);
     const release = await hooks.begin(served); // synchronous with the memory backend
     let refusal: unknown;
@@ -68,7 +68,7 @@ describe('routing state', () => {
   it('settle: a candidate set emptied only by passing filters is a 429 with the soonest retry-after; lasting reasons stay 422', () => {
     const now = 1_000_000;
     const scoped = { ...set, scopes: new Map([['k', { providers: new Set(['q']) }]]) } as unknown as PolicySet;
-    const r = new RoutingState({ now: () => now });
+    const r = new LiveInputs({ now: () => now });
     const noCandidates = new RouterError('no_candidates', 'No model in the catalog can serve this request. p/m: …');
 
     const untouched = r.decideHooks(set, 'anyone');

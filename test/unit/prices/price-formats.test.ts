@@ -1,7 +1,7 @@
 // Parsing the two public price-table formats into USD per 1M tokens, and what
 // happens with malformed documents and entries.
 import { expect } from 'chai';
-import { parsePriceTable, PriceFormatError } from '../../../src/catalog/price-formats.js';
+import { parsePriceTable, PriceFormatError } from '../../../src/prices/price-formats.js';
 
 // Shapes copied from the real files (values trimmed to what the parser reads, plus noise it must ignore).
 const LITELLM = {

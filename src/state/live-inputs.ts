@@ -1,5 +1,5 @@
 // The live inputs of routing, in one object the server creates once: price
-// sources (catalog/price-sources.ts), latency statistics (latency-stats.ts),
+// sources (prices/price-sources.ts), latency statistics (latency-stats.ts),
 // account limits and cool-downs (limits.ts). The pipeline reads it through
 // three doors:
 //   decideHooks()  filters, latency and price for decide() (exclusions are counted
@@ -8,8 +8,8 @@
 //                  slot and counts a request, or is refused) and coolDown
 //                  (a provider sent retry-after)
 //   record()       after the request: tokens, spend, latency samples
-import { PriceSources, type PriceSourcesOptions } from '../catalog/price-sources.js';
-import type { Pricing } from '../catalog/price-formats.js';
+import { PriceSources, type PriceSourcesOptions } from '../prices/price-sources.js';
+import type { Pricing } from '../prices/price-formats.js';
 import type { Usage } from '../canonical/types.js';
 import type { ModelSpec, PolicySet, ProviderSpec } from '../policy/types.js';
 import type { PolicyStore } from '../policy/store.js';
@@ -48,7 +48,7 @@ export interface RequestRecord {
   streamed: boolean;
 }
 
-export interface RoutingStateOptions {
+export interface LiveInputsOptions {
   metrics?: Metrics;
   logger?: Logger;
   limits?: LimitsBackend;
@@ -57,7 +57,7 @@ export interface RoutingStateOptions {
   now?: () => number;
 }
 
-export class RoutingState {
+export class LiveInputs {
   readonly latency: LatencyStats;
   readonly limits: LimitsBackend;
   readonly prices: PriceSources;
@@ -66,7 +66,7 @@ export class RoutingState {
   #applied: PolicySet | undefined;
   readonly #local = new Map<string, number>();
 
-  constructor(opts: RoutingStateOptions = {}) {
+  constructor(opts: LiveInputsOptions = {}) {
     this.#now = opts.now ?? Date.now;
     this.#metrics = opts.metrics;
     this.latency = new LatencyStats({ now: this.#now, ...opts.latency });

@@ -1,7 +1,7 @@
 // The matching rules between price-table ids and catalog models (table-driven).
 import { expect } from 'chai';
-import { parsePriceTable } from '../../../src/catalog/price-formats.js';
-import { lookupIds, matchPrice } from '../../../src/catalog/price-match.js';
+import { parsePriceTable } from '../../../src/prices/price-formats.js';
+import { lookupIds, matchPrice } from '../../../src/prices/price-match.js';
 import type { ModelSpec, ProviderSpec } from '../../../src/policy/types.js';
 
 function target(p: Partial<ProviderSpec> & { name: string }, m: Partial<ModelSpec> & { name: string }): { provider: ProviderSpec; model: ModelSpec } {

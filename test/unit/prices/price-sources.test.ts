@@ -4,8 +4,8 @@
 import { expect } from 'chai';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { PriceSources } from '../../../src/catalog/price-sources.js';
-import { fetchJson, FetchJsonError } from '../../../src/catalog/fetch-json.js';
+import { PriceSources } from '../../../src/prices/price-sources.js';
+import { fetchJson, FetchJsonError } from '../../../src/prices/fetch-json.js';
 import type { ModelSpec, PolicySet, PriceSourceSpec, ProviderSpec } from '../../../src/policy/types.js';
 import { createMetrics } from '../../../src/telemetry/metrics.js';
 
