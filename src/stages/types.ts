@@ -1,11 +1,17 @@
 // The data one request carries through the pipeline: its dependencies, the
-// HTTP exchange it answers, and the decision record the stages fill in (what
-// the headers, the metrics and the decision log line report).
-import type { Api, Usage } from '../canonical/types.js';
-import { RequestFirewall } from '../firewall/request.js';
+// HTTP exchange it answers, and what each stage hands the next. Every stage
+// takes the value the one before returned and returns a narrower one:
+//
+//   CanonicalRequest → Routed → Screened → Admitted → Answered
+//
+// The Trace (trace.ts) is what the pipeline itself records of those values for
+// the decision headers, the metrics and the decision log line; no stage writes
+// into it.
+import type { Api, CanonicalRequest, Usage } from '../canonical/types.js';
+import type { RequestFirewall } from '../firewall/request.js';
 import type { PolicySet } from '../policy/types.js';
-import type { RoutingFacts } from '../routing/facts.js';
-import type { Candidate, Selection } from '../routing/select.js';
+import type { RouteDecision } from '../routing/decide.js';
+import type { Candidate } from '../routing/select.js';
 import type { SseWriter } from '../server/sse.js';
 import { type ConversationStore } from '../state/conversations.js';
 import type { SharedState } from '../state/backend.js';
@@ -15,7 +21,6 @@ import type { Logger } from '../telemetry/log.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import type { AbortLike } from '../upstream/abort.js';
 import type { UpstreamClient } from '../upstream/client.js';
-import { type Attempt, type DispatchContext } from '../upstream/dispatch.js';
 import { type ResilienceState } from '../upstream/resilience.js';
 
 export interface PipelineDeps {
@@ -53,37 +58,49 @@ export interface Exchange {
   workDone(): void;
 }
 
-export interface Decision {
-  selection?: Selection;
-  rules: string[];
-  warnings: string[];
-  attempts: Attempt[];
-  served?: Candidate;
-  usage?: Usage;
-  /** Actual cost (non-stream) or the routing estimate (streams, whose headers precede usage). */
-  costUsd?: number;
-  /** The drain timeout ended this request. */
-  drained?: boolean;
-  /** A stream has committed (headers are going out mid-attempt). */
-  streaming?: boolean;
-  startedAt: number;
-  failoverReason?: string;
-  dispatch?: DispatchContext;
-  /** The routing facts, which firewall rules' `when` conditions read. */
-  facts?: RoutingFacts;
-  firewall?: RequestFirewall;
+/** A firewall rule that acted, for the decision log line. */
+export interface FirewallHit {
+  rule: string;
+  action: string;
+  scope: string;
+}
+
+/** route(): the canonical request (conversation included) and the routing decision. */
+export interface Routed {
+  request: CanonicalRequest;
+  decision: RouteDecision;
+}
+
+/** screenPrompt(): the request as the provider will see it (masks applied), and the firewall for the response. */
+export interface Screened {
+  routed: Routed;
+  request: CanonicalRequest;
+  firewall: RequestFirewall;
+  /** Routing warnings, then the prompt firewall's. */
+  warnings: readonly string[];
+  /** Rules that acted so far (the response screen adds its own). */
+  hits: FirewallHit[];
+}
+
+/** reserveBudget(): the key's budget holds the routing estimate. */
+export interface Admitted {
+  screened: Screened;
+  ticket: KeyTicket | undefined;
+  /** The reservation's estimate (USD). */
+  estimateUsd: number;
+}
+
+/** answerOnce() / answerStream(): who served it and what it cost. */
+export interface Answered {
+  served: Candidate;
+  usage: Usage | undefined;
+  /** Actual cost (non-stream) or the routing estimate (a stream whose usage never came). */
+  costUsd: number | undefined;
+  streamed: boolean;
   /** A response-scope firewall rule ended the stream. */
-  blocked?: boolean;
-  /** Firewall rules that acted, for the decision log line. */
-  firewallHits: { rule: string; action: string; scope: string }[];
-  /** The key's rpm/tpm slot and budget reservation, settled in account. */
-  keyTicket?: KeyTicket;
-  /** The budget reservation's estimate (USD). */
-  estimateUsd?: number;
-  /** Routing's input-token estimate. */
-  inputTokens?: number;
-  /** HTTP status of the answer (errors: the error's). */
-  status?: number;
-  /** What the request failed with (an error answer, or an in-band stream error), for the decision log line. */
+  blocked: boolean;
+  /** The response firewall's warnings. */
+  warnings: readonly string[];
+  /** The in-band error a stream ended with, for the decision log line. */
   error?: { code: string | null; message: string };
 }
