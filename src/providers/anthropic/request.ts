@@ -1,4 +1,4 @@
-// CanonicalRequest → Anthropic Messages request (PROVIDERS.md §2, §7).
+// CanonicalRequest → Anthropic Messages request (docs/providers.md#request, #anthropic).
 // Pure translation: system/developer messages are hoisted into `system`,
 // history items become alternating user/assistant turns (tool_result blocks
 // first in the user turn that follows the tool_use turn), and every parameter

@@ -1,5 +1,5 @@
-// CanonicalRequest → Gemini generateContent / streamGenerateContent (PROVIDERS.md
-// §2 Gemini column). JSON Schema goes through the *JsonSchema fields unchanged,
+// CanonicalRequest → Gemini generateContent / streamGenerateContent (docs/providers.md#request,
+// Gemini column). JSON Schema goes through the *JsonSchema fields unchanged,
 // so no schema sanitising is needed. The key only ever travels in
 // x-goog-api-key, never in the URL.
 import type { CanonicalRequest, ContentPart, InputItem } from '../../canonical/types.js';

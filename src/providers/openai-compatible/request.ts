@@ -1,4 +1,4 @@
-// CanonicalRequest → Chat Completions request (PROVIDERS.md §2), with the
+// CanonicalRequest → Chat Completions request (docs/providers.md#request), with the
 // per-host quirks from dialects.ts. Only whitelisted fields are sent: strict
 // hosts (Mistral) answer 422 to anything unknown, and metadata / router fields
 // are never forwarded.
@@ -208,7 +208,7 @@ function convertItems(items: readonly InputItem[], rules: DialectRules, systemTe
         break;
       }
       case 'reasoning': {
-        // Replayed only to the provider that produced it (PROVIDERS.md §5).
+        // Replayed only to the provider that produced it (docs/providers.md#state).
         if (rules.replayReasoningContent && item.text && (item.provider === target.provider.name || item.provider === 'deepseek')) {
           pendingReasoning += item.text;
         }
