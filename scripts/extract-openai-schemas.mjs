@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Extracts the OpenAI component schemas a router needs from the official
 // OpenAPI description and rewrites them so Ajv (JSON Schema 2020-12, strict
-// mode) can compile them, following shared/spec/AJV-RECIPE.md.
+// mode) can compile them (the transformations are listed in the SOURCE.md it writes).
 //
 // Usage (from the repository root):
 //   node scripts/extract-openai-schemas.mjs [path/to/openapi.yaml]
@@ -240,7 +240,7 @@ validated against in tests, transformed so Ajv (JSON Schema 2020-12, strict mode
 - Extracted: ${Object.keys(sortedDefs).length} of ${Object.keys(all).length} component schemas — the roots
   ${ROOTS.map((r) => `\`${r}\``).join(', ')}, every \`ResponseStreamEvent\` member listed in
   \`schema-index.json\` (${indexMembers.length}), and everything they reference transitively.
-- Transformations (see \`shared/spec/AJV-RECIPE.md\`): \`#/components/schemas/X\` → \`#/$defs/X\`;
+- Transformations: \`#/components/schemas/X\` → \`#/$defs/X\`;
   \`nullable\` → \`type: [T, "null"]\` (+ \`null\` in \`enum\`) or \`anyOf [schema, {type: null}]\`;
   \`discriminator\` removed; \`oneOf\` → \`anyOf\`; boolean \`exclusiveMinimum/Maximum\` → numeric;
   \`$recursiveRef: "#"\` → \`$ref\` to the enclosing component; duplicate \`required\` entries removed;
@@ -248,15 +248,14 @@ validated against in tests, transformed so Ajv (JSON Schema 2020-12, strict mode
 - \`x-stream-events\` (not part of the schema; strip it before \`ajv.addSchema\`) maps each
   Responses stream event \`type\` to its member schema, from \`schema-index.json\`.
 
-\`examples/\` holds copies of \`shared/spec/examples/*\` (hand-written streams and bodies that
-conform to the spec), so tests never read outside the repository.
+\`examples/\` holds copies of the hand-written example streams and bodies that came with the
+spec (they conform to it), so tests never read outside the repository.
 
 ## Regenerate
 
 \`\`\`sh
-node scripts/extract-openai-schemas.mjs                       # default: ../shared/spec/openapi.yaml
 node scripts/extract-openai-schemas.mjs /path/to/openapi.yaml # schema-index.json and openapi.SOURCE.json must sit next to it
-cp ../shared/spec/examples/* test/fixtures/openapi/examples/
+cp /path/to/examples/* test/fixtures/openapi/examples/
 \`\`\`
 `;
 writeFileSync(path.join(outDir, 'SOURCE.md'), sourceMd);

@@ -118,7 +118,7 @@ export function sendError(res: ServerResponse, err: RouterError): void {
   sendJson(res, err.status, wireError(err), headers);
 }
 
-/** A provider failure, mapped (PROVIDERS.md §6): status, retry hints, the OpenAI shape. */
+/** A provider failure, mapped (docs/providers.md#errors): status, retry hints, the OpenAI shape. */
 export function sendUpstreamError(res: ServerResponse, err: UpstreamHttpError): void {
   if (res.headersSent) {
     res.end();

@@ -37,7 +37,7 @@ export interface StreamTranslator {
   end(): CanonicalEvent[];
 }
 
-/** A provider error mapped to what the client should see (PROVIDERS.md §6). */
+/** A provider error mapped to what the client should see (docs/providers.md#errors). */
 export interface MappedError {
   status: number;
   type: string;

@@ -8,7 +8,7 @@
 //             spend cap (not retried: it will not heal), a context-length error
 //             (only to a candidate with a bigger window)
 //   terminal  the request itself is wrong (400/404/413/422), or a 403 permission
-//             error (PROVIDERS.md §6): no other provider will like it better
+//             error (docs/providers.md#errors): no other provider will like it better
 // Client disconnects never reach here: they stop the loop.
 import type { MappedError } from '../providers/types.js';
 import { UpstreamTransportError } from './client.js';

@@ -1,5 +1,5 @@
 // An upstream failure as the client will see it: a mapped status, type, code
-// and retry hints (PROVIDERS.md §6). Raised by dispatch when no candidate is
+// and retry hints (docs/providers.md#errors). Raised by dispatch when no candidate is
 // left to try.
 //
 // Whatever path built it, the message it carries to the client has passed
@@ -29,7 +29,7 @@ export function isFailoverable(m: MappedError): boolean {
 }
 
 /**
- * Codes a provider failure can reach the client with (PROVIDERS.md §6), with
+ * Codes a provider failure can reach the client with (docs/providers.md#errors), with
  * status and type. A provider's own 400 code is passed through (or null).
  * README.md documents each (test/unit/server/error-registry.test.ts).
  */

@@ -1,5 +1,5 @@
 // The upstream edge through the whole router: provider errors mapped to what
-// the client should see (PROVIDERS.md §6), keys from files, redirects never
+// the client should see (docs/providers.md#errors), keys from files, redirects never
 // followed, Chat streams that break, client disconnects.
 import { expect } from 'chai';
 import { createServer, type Server } from 'node:http';

@@ -1,4 +1,4 @@
-// Canonical events → Chat Completions chunks (PROVIDERS.md §1.4): constant id,
+// Canonical events → Chat Completions chunks (docs/providers.md#chat-contract): constant id,
 // role in the first delta, tool-call fragments with dense per-message
 // indexes (the first fragment carries id, type and name), a last chunk with
 // finish_reason, a usage chunk when asked, then [DONE]. An in-band failure is

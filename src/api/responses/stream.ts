@@ -1,5 +1,5 @@
 // Canonical events → the OpenAI Responses event stream, following the rules
-// the SDK helpers enforce (PROVIDERS.md §1.3): response.created first; dense,
+// the SDK helpers enforce (docs/providers.md#responses-stream): response.created first; dense,
 // append-only output_index; item_id equal to the item's id; content_part.added
 // before the first delta; sequence_number from 0; exactly one terminal event
 // carrying the complete Response. An in-band failure becomes an `error` event

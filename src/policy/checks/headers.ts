@@ -2,7 +2,8 @@
 // make Node throw at request time (or split headers); credentials and hop-by-hop
 // headers are the adapter's job; metadata-service headers are an SSRF tell.
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-const RESERVED = new Set([
+/** Names policy may never set (lower-case). src/providers/shared/headers.ts drops the same names. */
+export const RESERVED_HEADERS: ReadonlySet<string> = new Set([
   'authorization',
   'x-api-key',
   'x-goog-api-key',
@@ -26,7 +27,7 @@ const RESERVED = new Set([
 
 export function checkHeader(name: string, value: string): string | undefined {
   if (!TOKEN.test(name)) return `header name "${name}" is not a valid HTTP token`;
-  if (RESERVED.has(name.toLowerCase())) {
+  if (RESERVED_HEADERS.has(name.toLowerCase())) {
     return `header "${name}" cannot be set by policy (credentials, hop-by-hop and metadata headers are managed by the router)`;
   }
   // eslint-disable-next-line no-control-regex

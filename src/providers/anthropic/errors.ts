@@ -1,4 +1,4 @@
-// Anthropic error answers → client errors (PROVIDERS.md §6). Body shape:
+// Anthropic error answers → client errors (docs/providers.md#errors). Body shape:
 // {type:"error", error:{type, message, details?}, request_id}.
 import { mapByStatus, retryAfterSeconds, tryJson } from '../shared/errors.js';
 import type { MappedError } from '../types.js';

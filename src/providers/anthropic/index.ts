@@ -1,4 +1,4 @@
-// The Anthropic Messages adapter (POST {baseUrl}/messages, PROVIDERS.md §2–§7).
+// The Anthropic Messages adapter (POST {baseUrl}/messages, docs/providers.md).
 import type { ProviderAdapter } from '../types.js';
 import { mapAnthropicError } from './errors.js';
 import { buildAnthropicRequest } from './request.js';

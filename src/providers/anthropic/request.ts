@@ -1,4 +1,4 @@
-// CanonicalRequest → Anthropic Messages request (PROVIDERS.md §2, §7).
+// CanonicalRequest → Anthropic Messages request (docs/providers.md#request, #anthropic).
 // Pure translation: system/developer messages are hoisted into `system`,
 // history items become alternating user/assistant turns (tool_result blocks
 // first in the user turn that follows the tool_use turn), and every parameter
@@ -6,6 +6,7 @@
 import type { CanonicalRequest, ContentPart, FunctionTool, InputItem, TextFormat, ToolChoice } from '../../canonical/types.js';
 import { MAX_JSON_DEPTH, textNestsDeeperThan } from '../../canonical/json-depth.js';
 import type { ModelSpec } from '../../policy/types.js';
+import { providerHeaderTemplate, requestHeaders } from '../shared/headers.js';
 import { safeToolId } from '../shared/ids.js';
 import type { Target, UpstreamRequest } from '../types.js';
 
@@ -88,19 +89,12 @@ export function buildAnthropicRequest(req: CanonicalRequest, target: Target): Up
   if (format.outputConfig) body.output_config = format.outputConfig;
   if (req.stream) body.stream = true;
 
-  const extra = provider.headers ?? {};
-  const hasVersion = Object.keys(extra).some((k) => k.toLowerCase() === 'anthropic-version');
-  const headers: Record<string, string> = {
-    'content-type': 'application/json',
-    ...(hasVersion ? {} : { 'anthropic-version': ANTHROPIC_VERSION }),
-  };
-  for (const [name, value] of Object.entries(extra)) {
-    const lower = name.toLowerCase();
-    // Policy validation already refuses credential headers; never let one replace the key.
-    if (lower === 'x-api-key' || lower === 'authorization' || lower === 'content-type') continue;
-    headers[name] = value;
-  }
-  headers['x-api-key'] = target.apiKey;
+  // Configuration may pin its own anthropic-version; never the key or content-type (shared/headers.ts).
+  const headers = requestHeaders(
+    providerHeaderTemplate(provider),
+    { 'content-type': 'application/json', 'x-api-key': target.apiKey },
+    { 'anthropic-version': ANTHROPIC_VERSION },
+  );
 
   return {
     url: `${provider.baseUrl.replace(/\/+$/, '')}/messages`,

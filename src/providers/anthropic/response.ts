@@ -1,9 +1,9 @@
-// Anthropic Messages JSON → canonical events (PROVIDERS.md §3). Also home of
+// Anthropic Messages JSON → canonical events (docs/providers.md#response). Also home of
 // the stop-reason and usage mappings the stream translator shares.
 import type { CanonicalEvent, CanonicalRequest, FinishReason, Usage } from '../../canonical/types.js';
 import { makeUsage } from '../shared/usage.js';
 
-/** §3.2. Native strings never leak: anything unknown is a natural stop. */
+/** docs/providers.md#finish-reasons. Native strings never leak: anything unknown is a natural stop. */
 export function mapStopReason(reason: unknown): FinishReason {
   switch (reason) {
     case 'tool_use':
@@ -29,7 +29,7 @@ export interface AnthropicUsage {
   output_tokens_details?: { thinking_tokens?: number | null } | null;
 }
 
-/** §3.3: Anthropic's input_tokens excludes cache reads and writes; ours includes them. */
+/** docs/providers.md#usage: Anthropic's input_tokens excludes cache reads and writes; ours includes them. */
 export function mapUsage(u: AnthropicUsage | undefined | null): Usage {
   const num = (n: unknown): number => (typeof n === 'number' && Number.isFinite(n) ? n : 0);
   const cacheRead = num(u?.cache_read_input_tokens);

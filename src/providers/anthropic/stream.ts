@@ -1,4 +1,4 @@
-// Anthropic Messages SSE → canonical events (PROVIDERS.md §4.2).
+// Anthropic Messages SSE → canonical events (docs/providers.md#anthropic-stream).
 // message_start carries the ids and the input side of usage; content blocks
 // are keyed by their `index`; message_delta carries the stop reason and the
 // cumulative usage; only message_stop is a clean end. An in-band `error`

@@ -1,4 +1,4 @@
-// Gemini error bodies → client errors (PROVIDERS.md §6). Gemini speaks
+// Gemini error bodies → client errors (docs/providers.md#errors). Gemini speaks
 // google.rpc: {error:{code, message, status, details[]}}. A bad key is an HTTP
 // 400 INVALID_ARGUMENT with an ErrorInfo reason, so it is recognised before the
 // generic 400 row; rate limits carry RetryInfo.retryDelay ("7s").

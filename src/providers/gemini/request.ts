@@ -1,9 +1,10 @@
-// CanonicalRequest → Gemini generateContent / streamGenerateContent (PROVIDERS.md
-// §2 Gemini column). JSON Schema goes through the *JsonSchema fields unchanged,
+// CanonicalRequest → Gemini generateContent / streamGenerateContent (docs/providers.md#request,
+// Gemini column). JSON Schema goes through the *JsonSchema fields unchanged,
 // so no schema sanitising is needed. The key only ever travels in
 // x-goog-api-key, never in the URL.
 import type { CanonicalRequest, ContentPart, InputItem } from '../../canonical/types.js';
 import { MAX_JSON_DEPTH, textNestsDeeperThan } from '../../canonical/json-depth.js';
+import { providerHeaderTemplate, requestHeaders } from '../shared/headers.js';
 import type { Target, UpstreamRequest } from '../types.js';
 
 type Json = Record<string, unknown>;
@@ -21,15 +22,7 @@ export function buildGeminiRequest(req: CanonicalRequest, target: Target): Upstr
   const base = target.provider.baseUrl.replace(/\/+$/, '');
   const url = req.stream ? `${base}/models/${model}:streamGenerateContent?alt=sse` : `${base}/models/${model}:generateContent`;
 
-  const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(target.provider.headers ?? {})) {
-    const lower = k.toLowerCase();
-    // Ours, not policy's (policy validation already refuses the key header).
-    if (lower === 'content-type' || lower === 'x-goog-api-key') continue;
-    headers[k] = v;
-  }
-  headers['content-type'] = 'application/json';
-  headers['x-goog-api-key'] = target.apiKey;
+  const headers = requestHeaders(providerHeaderTemplate(target.provider), { 'content-type': 'application/json', 'x-goog-api-key': target.apiKey });
 
   return { url, method: 'POST', headers, body: JSON.stringify(buildBody(req, target)), stream: req.stream };
 }

@@ -1,4 +1,4 @@
-// Gemini GenerateContentResponse → canonical events (PROVIDERS.md §3). The same
+// Gemini GenerateContentResponse → canonical events (docs/providers.md#response). The same
 // per-fragment logic serves the stream translator: a non-stream body is just
 // one fragment that carries everything.
 import type { CanonicalEvent, CanonicalRequest, FinishReason, StreamErrorCode, StreamErrorDetail, Usage } from '../../canonical/types.js';
@@ -82,7 +82,7 @@ export class GeminiTurn {
     return this.finishReason !== undefined || this.blockReason !== undefined;
   }
 
-  /** Closing events: the last usage, then exactly one finish or error (PROVIDERS.md §3.2). */
+  /** Closing events: the last usage, then exactly one finish or error (docs/providers.md#finish-reasons). */
   close(complete = false): CanonicalEvent[] {
     const out: CanonicalEvent[] = [];
     if (!this.started) {
@@ -114,7 +114,7 @@ export class GeminiTurn {
 
 const CONTENT_FILTER = new Set(['SAFETY', 'RECITATION', 'BLOCKLIST', 'PROHIBITED_CONTENT', 'SPII', 'LANGUAGE']);
 
-/** usageMetadata → Usage (PROVIDERS.md §3.3): candidates exclude thoughts, so add them back. */
+/** usageMetadata → Usage (docs/providers.md#usage): candidates exclude thoughts, so add them back. */
 export function geminiUsage(m: Json): Usage {
   const n = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
   const thoughts = n(m.thoughtsTokenCount);

@@ -1,5 +1,5 @@
-// Gemini SSE (`:streamGenerateContent?alt=sse`) → canonical events (PROVIDERS.md
-// §4.3). Every data payload is a complete GenerateContentResponse fragment;
+// Gemini SSE (`:streamGenerateContent?alt=sse`) → canonical events (docs/providers.md
+// #gemini-stream). Every data payload is a complete GenerateContentResponse fragment;
 // functionCall parts arrive whole. The finish is decided at the end of the
 // stream: tool_calls needs every fragment (newer models send the call and STOP
 // separately) and the last usageMetadata wins.

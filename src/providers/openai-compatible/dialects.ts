@@ -1,5 +1,5 @@
 // Whose quirks apply to an OpenAI-compatible Chat Completions host
-// (PROVIDERS.md §7). The wire is the same everywhere; the dialect only decides
+// (docs/providers.md#provider-notes). The wire is the same everywhere; the dialect only decides
 // the handful of places where a host is stricter or different than OpenAI.
 import type { ProviderSpec } from '../../policy/types.js';
 

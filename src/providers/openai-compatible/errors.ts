@@ -1,4 +1,4 @@
-// Non-2xx answers from OpenAI-style hosts → the client's error (PROVIDERS.md §6).
+// Non-2xx answers from OpenAI-style hosts → the client's error (docs/providers.md#errors).
 // Body shapes: `{error:{message,type,param,code}}` (OpenAI, DeepSeek, most
 // hosts), Mistral's top-level `{object:"error", message, type, code}` (message
 // may itself be `{detail:[…]}`), FastAPI/Mistral 422 `{detail:[{loc,msg,type}]}`,
@@ -27,7 +27,7 @@ export function mapChatError(status: number, rawHeaders: Record<string, string>,
     providerCode: found.code ?? null,
     param: found.param ?? null,
   });
-  // A 5xx without a JSON error body is a broken upstream (§6 "non-JSON upstream body"),
+  // A 5xx without a JSON error body is a broken upstream (docs/providers.md#errors),
   // except the statuses that still mean "overloaded" or "timed out".
   if (!found.json && status >= 500 && status !== 503 && status !== 504 && status !== 529) {
     mapped = { ...mapped, status: 502, type: 'server_error', code: 'upstream_error' };

@@ -1,8 +1,9 @@
-// CanonicalRequest → Chat Completions request (PROVIDERS.md §2), with the
+// CanonicalRequest → Chat Completions request (docs/providers.md#request), with the
 // per-host quirks from dialects.ts. Only whitelisted fields are sent: strict
 // hosts (Mistral) answer 422 to anything unknown, and metadata / router fields
 // are never forwarded.
 import type { CanonicalRequest, ContentPart, InputItem, TextFormat } from '../../canonical/types.js';
+import { providerHeaderTemplate, requestHeaders } from '../shared/headers.js';
 import { nineCharId } from '../shared/ids.js';
 import type { Target, UpstreamRequest } from '../types.js';
 import { dialectRules, type Dialect, type DialectRules } from './dialects.js';
@@ -38,18 +39,13 @@ export function joinUrl(baseUrl: string, path: string): string {
   return baseUrl.replace(/\/+$/, '') + path;
 }
 
-/** Auth + JSON headers, plus the policy's extra headers (which may not override auth or content-type). */
+/** Auth + JSON headers, plus the policy's extra headers (which never override them; shared/headers.ts). */
 export function jsonHeaders(target: Target, stream: boolean): Record<string, string> {
-  const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(target.provider.headers ?? {})) {
-    const lower = k.toLowerCase();
-    if (lower === 'authorization' || lower === 'content-type' || lower === 'accept') continue;
-    headers[lower] = v;
-  }
-  headers['authorization'] = `Bearer ${target.apiKey}`;
-  headers['content-type'] = 'application/json';
-  headers['accept'] = stream ? 'text/event-stream' : 'application/json';
-  return headers;
+  return requestHeaders(providerHeaderTemplate(target.provider), {
+    authorization: `Bearer ${target.apiKey}`,
+    'content-type': 'application/json',
+    accept: stream ? 'text/event-stream' : 'application/json',
+  });
 }
 
 export function upstreamModelId(target: Target): string {
@@ -212,7 +208,7 @@ function convertItems(items: readonly InputItem[], rules: DialectRules, systemTe
         break;
       }
       case 'reasoning': {
-        // Replayed only to the provider that produced it (PROVIDERS.md §5).
+        // Replayed only to the provider that produced it (docs/providers.md#state).
         if (rules.replayReasoningContent && item.text && (item.provider === target.provider.name || item.provider === 'deepseek')) {
           pendingReasoning += item.text;
         }

@@ -1,6 +1,6 @@
-// Chat Completions JSON body → canonical events (PROVIDERS.md §3). Also the
+// Chat Completions JSON body → canonical events (docs/providers.md#response). Also the
 // pieces the stream translator shares: content flattening (Mistral chunk
-// arrays), usage (§3.3) and finish-reason mapping (§3.2).
+// arrays), usage (#usage) and finish-reason mapping (#finish-reasons).
 import type { CanonicalEvent, CanonicalRequest, FinishReason, StreamErrorCode, StreamErrorDetail, Usage } from '../../canonical/types.js';
 import { inBandFromMapped, tryJson } from '../shared/errors.js';
 import { mapChatError } from './errors.js';
@@ -42,7 +42,7 @@ export function finishWithCalls(reason: FinishReason, sawCalls: boolean): Finish
   return reason === 'stop' && sawCalls ? 'tool_calls' : reason;
 }
 
-/** Chat usage → canonical usage (PROVIDERS.md §3.3, DeepSeek cache-hit fields included). */
+/** Chat usage → canonical usage (docs/providers.md#usage, DeepSeek cache-hit fields included). */
 export function chatUsage(u: any): Usage | undefined {
   if (!u || typeof u !== 'object') return undefined;
   const cached =

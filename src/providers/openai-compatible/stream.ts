@@ -1,4 +1,4 @@
-// Chat Completions SSE → canonical events (PROVIDERS.md §4.4). The finish is
+// Chat Completions SSE → canonical events (docs/providers.md#chat-stream). The finish is
 // held back until `[DONE]` (or the end of the byte stream) so the usage chunk
 // that follows the finish_reason chunk is reported before it.
 import type { CanonicalEvent, CanonicalRequest, FinishReason } from '../../canonical/types.js';

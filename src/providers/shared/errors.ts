@@ -1,4 +1,4 @@
-// Status → OpenAI error mapping shared by every adapter (PROVIDERS.md §6). An
+// Status → OpenAI error mapping shared by every adapter (docs/providers.md#errors). An
 // adapter extracts the provider's message and code from its own error body
 // shape and calls mapByStatus; special cases (Anthropic 529, Gemini
 // API_KEY_INVALID, spend caps) are decided by the adapter before or after.
