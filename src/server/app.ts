@@ -21,7 +21,6 @@ import { policyRoutes } from './routes/policies.js';
 import { ruleRoutes } from './routes/rules.js';
 import { dataPlaneRoutes } from './routes/data-plane.js';
 import { providerRoutes } from './routes/providers.js';
-import { passthroughRoutes } from './routes/passthrough.js';
 import { explainRoutes } from './routes/explain.js';
 import { usageRoutes } from './routes/usage.js';
 import type { ConversationStore } from '../state/conversations.js';
@@ -71,7 +70,6 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(providerRoutes(deps));
   app.use(explainRoutes(deps));
   app.use(usageRoutes(deps));
-  app.use(passthroughRoutes(deps));
   app.use((_req: Request, _res: Response, next: NextFunction) => next(new RouterError('unknown_route')));
   app.use(errorHandler(deps));
   return app;

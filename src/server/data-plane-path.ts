@@ -1,36 +1,59 @@
-// The lean path for the two hot routes, POST /v1/responses and POST
-// /v1/chat/completions: the same steps as the Express stack in app.ts, in the
-// same order (observe → gate → authenticate → bounded JSON body → exchange →
-// error in the OpenAI shape), called directly on Node's request and response.
-// Express stays the server for every other route, and for these paths in any
-// other spelling (trailing slash, other case), where its router decides.
+// The front door of the data plane: every POST that reaches a provider —
+// /v1/responses, /v1/chat/completions (the pipeline, src/pipeline.ts) and the
+// forwarded /v1/embeddings (stages/forward.ts) — enters here, in any spelling
+// (letter case, a trailing slash), and takes the same steps in the same order:
+// observe → gate → authenticate → wait for a large body's turn → bounded JSON
+// body → exchange → error in the OpenAI shape. Express serves every other
+// route (admin, read-only, explain, replay) and never a data-plane one.
 //
-// Why: Express's per-request work — re-prototyping req and res, walking the
-// middleware and router layers, decorating the response — was measured at a
-// quarter of the router's CPU per request (README, Performance); none of it
-// changes what these two routes do.
+// Why not Express for these: its per-request work — re-prototyping req and
+// res, walking the middleware and router layers, decorating the response —
+// was measured at a quarter of the router's CPU per request (README,
+// Performance); none of it changes what these routes do.
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { Api } from '../canonical/types.js';
 import { admitRequest, answerError, observeRequest, type AppDeps } from './app.js';
-import { authenticate } from './auth.js';
+import { authenticate, type Caller } from './auth.js';
 import { readJsonBody } from './body.js';
-import { serveExchange } from './routes/data-plane.js';
+import { FORWARDED, serveForward } from './forward-proxy.js';
+import { serveExchange } from './exchange.js';
+import type { PolicySet } from '../policy/types.js';
 
-const ROUTES = new Map<string, Api>([
-  ['/v1/responses', 'responses'],
-  ['/v1/chat/completions', 'chat'],
+/** How one data-plane route is served, from the body on. */
+type Serve = (deps: AppDeps, body: unknown, policy: PolicySet, caller: Caller, req: IncomingMessage, res: ServerResponse, workDone: () => void) => Promise<void>;
+
+const pipeline =
+  (api: Api): Serve =>
+  (deps, body, policy, caller, _req, res, workDone) =>
+    serveExchange(deps, api, body, policy, caller, res, workDone);
+const forward =
+  (endpoint: string): Serve =>
+  (deps, body, policy, caller, req, res, workDone) =>
+    serveForward(deps, endpoint, body, policy, caller, req, res, workDone);
+
+/** Route (its metric label) → how it is served. */
+const ROUTES = new Map<string, Serve>([
+  ['/v1/responses', pipeline('responses')],
+  ['/v1/chat/completions', pipeline('chat')],
+  ...[...FORWARDED].map(([path, endpoint]): [string, Serve] => [path, forward(endpoint)]),
 ]);
+
+/** The route a path names, spelled as Express would match it: any letter case, one optional trailing slash. */
+function routeOf(url: string): string {
+  const q = url.indexOf('?');
+  let path = q < 0 ? url : url.slice(0, q);
+  if (path.length > 1 && path.endsWith('/')) path = path.slice(0, -1);
+  return ROUTES.has(path) ? path : path.toLowerCase();
+}
 
 /** The server's request listener; `.app` is the Express app behind it (tests walk its routes). */
 export function withDataPlanePath<A extends RequestListener>(deps: AppDeps, app: A): RequestListener & { app: A } {
   const listener = (req: IncomingMessage, res: ServerResponse): void => {
     if (req.method === 'POST') {
-      const url = req.url ?? '';
-      const q = url.indexOf('?');
-      const path = q < 0 ? url : url.slice(0, q);
-      const api = ROUTES.get(path);
-      if (api !== undefined) {
-        void serve(deps, api, path, req, res);
+      const route = routeOf(req.url ?? '');
+      const serve = ROUTES.get(route);
+      if (serve !== undefined) {
+        void enter(deps, route, serve, req, res);
         return;
       }
     }
@@ -39,7 +62,7 @@ export function withDataPlanePath<A extends RequestListener>(deps: AppDeps, app:
   return Object.assign(listener, { app });
 }
 
-async function serve(deps: AppDeps, api: Api, path: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function enter(deps: AppDeps, path: string, serve: Serve, req: IncomingMessage, res: ServerResponse): Promise<void> {
   // As in Express, a request refused before its route handler runs is labelled 'unmatched'.
   let route = 'unmatched';
   observeRequest(deps, req, res, () => route);
@@ -52,7 +75,7 @@ async function serve(deps: AppDeps, api: Api, path: string, req: IncomingMessage
     res.once('close', release);
     const body = await readJsonBody(req, policy.settings.maxBodyBytes);
     route = path;
-    await serveExchange(deps, api, body?.value, policy, caller, res, release);
+    await serve(deps, body?.value, policy, caller, req, res, release);
   } catch (err) {
     answerError(deps, err, res, route);
   }
