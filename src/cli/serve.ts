@@ -47,7 +47,7 @@ export async function serveCommand(flags: { port?: string | undefined; host?: st
 export type ProcessFault = 'unhandledRejection' | 'uncaughtException';
 
 /**
- * The last line of defence (reliability.md §9 I3): a promise a dependency
+ * The last line of defence (docs/reliability.md#i3): a promise a dependency
  * rejected with nobody listening, or an exception thrown from a callback
  * outside any request, is logged and counted
  * (tokenrouter_unhandled_errors_total) instead of ending the process. Exiting

@@ -1,4 +1,4 @@
-// What one failed attempt means for the next step (reliability.md §9 group A):
+// What one failed attempt means for the next step (docs/reliability.md#group-a):
 //   retry     same provider again, after a jittered back-off: connection reset
 //             before headers, 500/502/503/504, 529 overloaded (the provider is
 //             up but had a moment)

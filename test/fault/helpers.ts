@@ -1,4 +1,4 @@
-// Building blocks of the fault-injection suite (reliability.md §9 groups A, I):
+// Building blocks of the fault-injection suite (docs/reliability.md#suite, groups A and I):
 // a demo stack (router + provider simulator) with a test's own Settings,
 // routing rules and extra providers; an HTTP "front" that sits between the
 // router and the simulator to inject answers the simulator cannot script and

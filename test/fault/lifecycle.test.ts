@@ -1,4 +1,4 @@
-// Fault injection, reliability.md §9 group I (process lifecycle). I1 and I3
+// Fault injection, docs/reliability.md#group-i (process lifecycle). I1 and I3
 // run the real CLI (`node dist/src/cli/main.js serve`) as a child process in
 // front of a provider simulator started here; I2 runs in-process; I4 reads
 // package-lock.json.
@@ -135,7 +135,7 @@ function connectRefused(port: number): Promise<boolean> {
   });
 }
 
-describe('fault injection: process lifecycle (reliability.md §9 I)', function () {
+describe('fault injection: process lifecycle (docs/reliability.md#group-i)', function () {
   this.timeout(30_000);
   before(() => warmUpOpenApiValidators());
 
@@ -355,8 +355,9 @@ describe('fault injection: process lifecycle (reliability.md §9 I)', function (
     });
   });
 
-  describe('I4 dependency floor (reliability.md §8)', () => {
-    // Each package: the version ranges §8 allows (any one of them).
+  describe('I4 dependency floor (docs/reliability.md#dependency-floor)', () => {
+    // Each package: the version ranges docs/reliability.md#dependency-floor allows (any one of them);
+    // that table and this one change together.
     const FLOOR: Record<string, string[][]> = {
       express: [['5.3.0', '5.4.0']],
       'http-proxy-middleware': [['3.0.5', '4.0.0']],

@@ -1,4 +1,4 @@
-// Fault injection, reliability.md §9 group A: every row is a test here. Each
+// Fault injection, docs/reliability.md#group-a: every row is a test here. Each
 // test starts its own router + simulator (fresh breakers, budget and metrics),
 // routes its requests with its own rule (metadata {fault: <rule>} → primary,
 // then the fallback chain), scripts the fault, and asserts four things: what
@@ -42,7 +42,7 @@ const CLAUDE = { provider: 'anthropic', model: 'claude-3-haiku' };
 /** The standard chain: OpenAI primary, Anthropic fallback (a different wire protocol). */
 const CHAIN = { name: 'chain', primary: 'openai/gpt-4.1', fallback: ['anthropic/claude-3-haiku'] };
 
-describe('fault injection: upstream faults, retries and failover (reliability.md §9 A)', function () {
+describe('fault injection: upstream faults, retries and failover (docs/reliability.md#group-a)', function () {
   this.timeout(20_000);
   let stack: FaultStack | undefined;
   const fronts: Front[] = [];

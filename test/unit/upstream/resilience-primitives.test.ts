@@ -1,4 +1,4 @@
-// Back-off distribution (A19), retry budget, circuit breaker state machine,
+// Back-off distribution (A19, docs/reliability.md#a19), retry budget, circuit breaker state machine,
 // and the outcome classification table.
 import { expect } from 'chai';
 import { backoffMs, BACKOFF_BASE_MS } from '../../../src/upstream/backoff.js';
