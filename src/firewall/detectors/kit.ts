@@ -15,8 +15,6 @@ import { inTable, regexMatcher, type Accept, type Matcher } from '../matcher.js'
 export interface DetectorSpec {
   /** The candidate pattern in RE2 syntax; compiled once, at module load. */
   pattern: string;
-  /** Capturing group 1 is the match; the rest of the pattern is a consumed boundary. */
-  groupIsMatch?: boolean;
   /** A character class (e.g. /[0-9-]/) of characters that may not come right before a match. */
   notAfter?: RegExp;
   /** Longest match, in characters. */
@@ -31,7 +29,7 @@ export interface DetectorSpec {
 export function detector(spec: DetectorSpec): Matcher {
   const inAlphabet = asciiTable(spec.alphabet);
   const hold = spec.prefixes ? prefixHold(inAlphabet, spec.maxLength, spec.prefixes) : runHold(inAlphabet, spec.maxLength);
-  const regex = new LinearRegex(spec.pattern, { groupIsMatch: spec.groupIsMatch });
+  const regex = new LinearRegex(spec.pattern);
   return regexMatcher(regex, spec.maxLength, hold, { accept: spec.accept, notAfter: spec.notAfter && asciiTable(spec.notAfter) });
 }
 

@@ -1,7 +1,7 @@
 // The one regex engine the router runs over request and response text:
 // re2js, a pure-JavaScript port of RE2, whose automata match in time linear
-// in the input whatever the pattern (no backtracking, so no catastrophic
-// case). Every firewall rule, built-in detector and matchesRegex condition
+// in the input whatever the pattern (its backtracker visits each state and
+// position at most once, so there is no catastrophic case). Every firewall rule, built-in detector and matchesRegex condition
 // goes through this class, so the guarantee comes from the engine, not from
 // a check on the pattern. Why re2js and not V8's experimental linear engine
 // or re2-wasm: docs/security/regex.md (measured with bench/regex.ts).
@@ -13,26 +13,17 @@ import { RE2JS } from 're2js';
 /** A cursor over one input: find(at) moves to the leftmost match starting at or after `at`. */
 export interface RegexCursor {
   find(at: number): boolean;
-  /** The current match: group 1 when the pattern has one (the rest is context the match needs), else the whole match. */
+  /** The current match. */
   readonly start: number;
   readonly end: number;
 }
 
 export class LinearRegex {
   readonly #re: RE2JS;
-  readonly #group: number;
 
-  /**
-   * `source` is RE2 syntax (see translate.ts for JavaScript syntax). When
-   * `groupIsMatch`, capturing group 1 is the match and what surrounds it is
-   * context that must be there but is not part of it (a consumed boundary).
-   */
-  constructor(
-    readonly source: string,
-    opts: { groupIsMatch?: boolean } = {},
-  ) {
+  /** `source` is RE2 syntax (translate.ts turns a policy's JavaScript syntax into it); throws when RE2 rejects it. */
+  constructor(readonly source: string) {
     this.#re = RE2JS.compile(source);
-    this.#group = opts.groupIsMatch ? 1 : 0;
   }
 
   /** A case-insensitive pattern matching `text` literally (substring rules). */
@@ -48,14 +39,13 @@ export class LinearRegex {
   /** A cursor over `text`. */
   cursor(text: string): RegexCursor {
     const m = this.#re.matcher(text);
-    const g = this.#group;
     const c = {
       start: -1,
       end: -1,
       find(at: number): boolean {
         if (at > text.length || !m.find(at)) return false;
-        c.start = m.start(g);
-        c.end = m.end(g);
+        c.start = m.start();
+        c.end = m.end();
         return true;
       },
     };
@@ -69,6 +59,6 @@ export class LinearRegex {
    */
   matchAt(text: string, at: number, limit = text.length): number {
     const m = this.#re.matcher(at === 0 && limit >= text.length ? text : text.slice(at, limit));
-    return m.lookingAt() ? at + m.end(this.#group) : -1;
+    return m.lookingAt() ? at + m.end() : -1;
   }
 }
