@@ -14,6 +14,7 @@ const TOKEN = /[A-Za-z0-9_-]/;
 const ALNUM = asciiTable(/[A-Za-z0-9]/);
 const WORD = asciiTable(/[A-Za-z0-9_]/);
 const TOKEN_CHARS = asciiTable(TOKEN);
+const SLACK_CHARS = asciiTable(/[A-Za-z0-9-]/);
 
 /** The end when the run after a `prefix`-character prefix is min..max long and not followed by `stop`, else -1. */
 function runOf(text: string, start: number, end: number, prefix: number, min: number, max: number, stop = TOKEN_CHARS): number {
@@ -77,7 +78,7 @@ export const slackToken: Matcher = detector({
   maxLength: 255,
   alphabet: /[A-Za-z0-9-]/,
   prefixes: ['xoxa-', 'xoxb-', 'xoxp-', 'xoxo-', 'xoxs-', 'xoxr-'],
-  accept: (text, start, end) => runOf(text, start, end, 5, 10, 250),
+  accept: (text, start, end) => runOf(text, start, end, 5, 10, 250, SLACK_CHARS),
 });
 
 export const googleApiKey: Matcher = detector({
