@@ -2,13 +2,14 @@
 // from the same machine state. `--quick` runs fewer iterations (a smoke run).
 // Each benchmark prints its table; the server benchmark (bench/server/) and
 // the micro-benchmarks each write their JSON under bench/results/.
-//   --only=server|decision|firewall|outage|hostile   run one of them
+//   --only=server|decision|firewall|regex|outage|hostile   run one of them
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { runDecisionBenchmark } from './decision.js';
 import { runFirewallBenchmark } from './firewall.js';
 import { printHostileReport, runHostileBenchmark } from './hostile-bench.js';
 import { runOutageBench } from './outage.js';
+import { runRegexBenchmark } from './regex.js';
 import { runServerBenchmark } from './server/index.js';
 import { printServerReport } from './server/report.js';
 import { REPO_ROOT } from './workload.js';
@@ -28,6 +29,7 @@ if (!only || only === 'server') {
 }
 if (!only || only === 'decision') await runDecisionBenchmark({ quick });
 if (!only || only === 'firewall') await runFirewallBenchmark({ quick });
+if (!only || only === 'regex') await runRegexBenchmark({ quick });
 if (!only || only === 'outage') {
   // The primary fails every call: success rate, attempts per request, and the latency the open breaker adds.
   const r = await runOutageBench(quick ? { samples: 100 } : {});

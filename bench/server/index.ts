@@ -12,6 +12,8 @@
 // (200/1,000/2,000 req/s), TTFT of streams, 1,000 concurrent streams, body
 // size growth (1 KB → 1 MB). Logging at `warn`, and once at `info` for its cost.
 import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { rm } from 'node:fs/promises';
 import { closeAgent, closedLoop, openLoop, stats, streams, type LatencyStats, type LoadResult, type StreamResult } from './load.js';
 import { KEY_ENV, policyDir, VARIANTS, type Variant } from './policies.js';
@@ -176,6 +178,15 @@ export async function runServerBenchmark(opts: { quick?: boolean; log?: (line: s
         // As shipped: the image and the manifest run Node with DEPLOY_NODE_OPTIONS (a smaller young generation).
         { name: 'router b, image flags', served: await router('b', sims.zero, 'warn', DEPLOY_NODE_OPTIONS.split(' ')) },
       ];
+      // BENCH_COMPARE="label=/path/to/other/checkout,…": router b built from other checkouts (each with its
+      // own dist/ and its own policy generator) in the same windows, for a same-run before/after ratio.
+      const compare = compareCheckouts();
+      for (const c of compare) {
+        const { policyDir: otherPolicyDir } = (await import(pathToFileURL(path.join(c.repo, 'dist/bench/server/policies.js')).href)) as typeof import('./policies.js');
+        const dir = await otherPolicyDir(sims.zero.url, 'b');
+        dirs.push(dir);
+        entrants.push({ name: `router b (${c.label})`, served: await start(`router-b-${c.label}`, 'router', [dir], { env: { ...KEY_ENV, TOKENROUTER_LOG_LEVEL: 'warn' }, core: serverCore, scriptDir: path.join(c.repo, 'dist/bench/server') }) });
+      }
       try {
         for (const peer of peers) {
           const served = await peer.start(serverCore);
@@ -223,6 +234,11 @@ export async function runServerBenchmark(opts: { quick?: boolean; log?: (line: s
           })),
         };
         log(`  side by side: router b ${routerUs} µs/req (${report.sideBySide.imageFlagsMedianUs} with the image's flags) vs raw proxy ${report.sideBySide.rawMedianUs} µs/req (${report.sideBySide.ratio}×)`);
+        for (const c of compare) {
+          const name = `router b (${c.label})`;
+          const m = median(us[name]!);
+          log(`  side by side: ${name} ${m} µs/req [${us[name]!.join(', ')}] = ${ratio(m, median(us['raw proxy']!))}× the raw proxy; this checkout's router b is ${ratio(routerUs, m)}× its CPU per request`);
+        }
         for (const p of report.sideBySide.peers) log(`  side by side: ${p.name} ${p.medianUs} µs/req, ${p.medianRps} req/s (router b: ${p.capacityRatio}× its capacity per core)`);
       } finally {
         for (const e of entrants) await e.served.stop();
@@ -282,4 +298,15 @@ export async function runServerBenchmark(opts: { quick?: boolean; log?: (line: s
     for (const d of dirs) await rm(d, { recursive: true, force: true });
   }
   return report;
+}
+
+/** Other checkouts to run side by side (BENCH_COMPARE="label=/abs/path,…"). */
+function compareCheckouts(): { label: string; repo: string }[] {
+  return (process.env.BENCH_COMPARE ?? '')
+    .split(',')
+    .filter(Boolean)
+    .map((entry) => {
+      const eq = entry.indexOf('=');
+      return { label: entry.slice(0, eq), repo: entry.slice(eq + 1) };
+    });
 }

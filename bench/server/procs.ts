@@ -53,8 +53,8 @@ export function otherCores(): string {
  * discarded (the router's log lines still get serialised and written: that is
  * part of its cost); stderr is kept so a crash is visible.
  */
-export async function start(name: string, script: string, args: string[], opts: { env?: Record<string, string>; execArgv?: string[]; core?: string } = {}): Promise<Served> {
-  const child = fork(path.join(HERE, `${script}.js`), args, {
+export async function start(name: string, script: string, args: string[], opts: { env?: Record<string, string>; execArgv?: string[]; core?: string; scriptDir?: string } = {}): Promise<Served> {
+  const child = fork(path.join(opts.scriptDir ?? HERE, `${script}.js`), args, {
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     env: { ...process.env, ...opts.env },
     execArgv: opts.execArgv ?? [],

@@ -10,7 +10,8 @@ import type { FirewallDetectorName } from '../policy/vocabulary.js';
 import type { RoutingFacts } from '../routing/facts.js';
 import { CUSTOM_OPERATORS, plainPathResolver } from '../routing/operators.js';
 import { DETECTORS } from './detectors/index.js';
-import { escapeRegExp, holdLast, regexMatcher, type Matcher } from './matcher.js';
+import { LinearRegex } from '../policy/regex/linear.js';
+import { holdLast, regexMatcher, type Matcher } from './matcher.js';
 
 export type FirewallScope = 'prompt' | 'response';
 
@@ -47,10 +48,10 @@ function buildMatcher(rule: CompiledFirewallRule, maxMatchChars: number): Matche
   const { type, pattern } = rule.spec;
   if (type === 'detector') return DETECTORS[pattern as FirewallDetectorName];
   if (type === 'substring') {
-    // A regex with `i` folds case per character, so offsets stay those of the original text.
-    return regexMatcher(new RegExp(escapeRegExp(pattern), 'gi'), pattern.length, holdLast(pattern.length));
+    // A case-insensitive pattern folds case per character, so offsets stay those of the original text.
+    return regexMatcher(LinearRegex.literal(pattern), pattern.length, holdLast(pattern.length));
   }
-  // Validation compiled the pattern and proved it safe; the snapshot holds it.
+  // Compiled at load on the linear-time engine; the snapshot holds it.
   return regexMatcher(rule.regex!, maxMatchChars, holdLast(maxMatchChars + 1));
 }
 

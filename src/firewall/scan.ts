@@ -1,17 +1,20 @@
-// Bounded scanning. A backtracking regex can cost far more than linear time
-// on hostile text, and V8 cannot interrupt one exec. So a long text is scanned
-// in windows: each covers `step` new characters plus an overlap of the
-// matcher's longest match, a match belongs to the window it starts in, and the
-// time budget is checked between windows. One window is short enough that its
-// worst case is small (validation probes each regex at this window length:
-// src/policy/checks/regex-cost.ts), so the budget holds to within one window.
-// A match is never longer than maxLength characters; a longer run (possible
-// only for a regex rule) is matched in pieces. Each window is a step
-// (scanSteps), so a long text can be scanned in slices that give the event
-// loop back between them (event-loop/slicer.ts).
-import { scanStepChars } from '../policy/checks/regex-cost.js';
+// Bounded scanning. Every pattern runs on the linear-time engine
+// (src/policy/regex/linear.ts), so a scan costs time proportional to the text
+// whatever the pattern. A long text is still scanned in windows: each covers
+// `step` new characters plus an overlap of the matcher's longest match, a
+// match belongs to the window it starts in, and the time budget is checked
+// between windows. Each window is a step (scanSteps), so a long text can be
+// scanned in slices that give the event loop back between them
+// (event-loop/slicer.ts), and the budget still bounds the total work of many
+// rules over a large body. A match never extends past its window; a longer
+// run (possible only for a regex rule) is matched in pieces.
 import { runToEnd } from '../event-loop/slicer.js';
 import type { Matcher, Span } from './matcher.js';
+
+/** Characters the firewall scans per window besides the overlap: 4× the overlap, at least 1,024. */
+export function scanStepChars(overlap: number): number {
+  return Math.max(1024, 4 * overlap);
+}
 
 export class ScanLimitExceeded extends Error {
   constructor(

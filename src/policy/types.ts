@@ -2,6 +2,7 @@
 // schemas/*.schema.json) and of the compiled, immutable PolicySet that every
 // request reads. Nothing here does work; it is the contract between the
 // policy plane and its readers.
+import type { LinearRegex } from './regex/linear.js';
 
 export const POLICY_API_VERSION = 'tokenrouter/v1';
 
@@ -269,8 +270,8 @@ export interface CompiledFirewallRule {
   readonly priority: number;
   readonly order: number;
   readonly spec: Readonly<FirewallRuleSpec>;
-  /** For `regex`: the compiled expression (global, for masking). For `substring`: lower-cased needle. Scanning builds its matchers from these and spec (src/firewall/rules.ts). */
-  readonly regex?: RegExp;
+  /** For `regex`: the compiled expression (on the linear-time engine, src/policy/regex/linear.ts). For `substring`: lower-cased needle. Scanning builds its matchers from these and spec (src/firewall/rules.ts). */
+  readonly regex?: LinearRegex;
   readonly needle?: string;
   readonly replacement: string;
   readonly source: SourceRef;

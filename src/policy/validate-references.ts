@@ -1,15 +1,14 @@
 // Step two of validation: what a schema cannot say. Names must be unique,
 // references must resolve (providers, models, fallbacks), a forced provider's
-// fallback chain must stay on that provider, regexes must compile and be safe
-// from catastrophic backtracking, condition paths must be plain, base URLs must
+// fallback chain must stay on that provider, regexes must compile and use only
+// what the linear-time engine runs (checks/regex.ts), condition paths must be plain, base URLs must
 // not reach metadata services, and headers must be legal.
 import type { Assembled, Located } from './assemble.js';
 import { checkBaseUrl } from './checks/base-url.js';
 import { checkHeader } from './checks/headers.js';
 import { compilePattern } from './checks/regex.js';
-import { checkRegexCost, scanWindowChars } from './checks/regex-cost.js';
 import { modelsMatching } from './compile.js';
-import { FIREWALL_DEFAULTS, type ApiKeySpec, type ConditionSpec, type ModelSpec, type PolicyProblem, type RoutingActionSpec } from './types.js';
+import { type ApiKeySpec, type ConditionSpec, type ModelSpec, type PolicyProblem, type RoutingActionSpec } from './types.js';
 import { FIREWALL_DETECTORS, KNOWN_OPERATORS, PLAIN_PATH, ROUTING_FACTS } from './vocabulary.js';
 
 export function validateReferences(a: Assembled): PolicyProblem[] {
@@ -89,14 +88,10 @@ export function validateReferences(a: Assembled): PolicyProblem[] {
 
   // Firewall rules.
   unique(a.firewallRules, (r) => r.name, 'firewall rule', report);
-  const maxMatch = a.settings[0]?.item.firewall?.maxMatchChars;
-  // An out-of-range value is the schema's to report; the cost check then uses the default window.
-  const fwWindow = scanWindowChars(Number.isInteger(maxMatch) && maxMatch! >= 16 && maxMatch! <= 8192 ? maxMatch! : FIREWALL_DEFAULTS.maxMatchChars);
   for (const r of a.firewallRules) {
     if (r.item.type === 'regex' && typeof r.item.pattern === 'string') {
       const res = compilePattern(r.item.pattern);
-      const costly = res.ok ? checkRegexCost(res.regex, r.item.pattern, fwWindow) : undefined;
-      if (!res.ok || costly) report(r, '/pattern', res.ok ? costly! : res.error);
+      if (!res.ok) report(r, '/pattern', res.error);
     }
     if (r.item.type === 'detector' && typeof r.item.pattern === 'string' && !Object.hasOwn(FIREWALL_DETECTORS, r.item.pattern)) {
       report(r, '/pattern', `unknown detector "${r.item.pattern}"; known detectors: ${Object.keys(FIREWALL_DETECTORS).join(', ')}`);

@@ -3,19 +3,17 @@
 // own-property paths such as `$.tier` or `$.user.tier`, so a policy can never
 // reach prototypes or run a script expression.
 import { Operator } from 'json-rules-engine';
+import { compilePattern } from '../policy/checks/regex.js';
+import type { LinearRegex } from '../policy/regex/linear.js';
 
-const regexCache = new Map<string, RegExp | null>();
+const regexCache = new Map<string, LinearRegex | null>();
 
-function regexFor(pattern: string): RegExp | null {
+/** The pattern on the linear-time engine, compiled as validation did (it accepted it at load), once per pattern. */
+function regexFor(pattern: string): LinearRegex | null {
   let r = regexCache.get(pattern);
   if (r === undefined) {
-    // Patterns were validated (compiles, no catastrophic backtracking) at load time.
-    const d = /^\/(.*)\/([a-z]*)$/s.exec(pattern);
-    try {
-      r = d ? new RegExp(d[1]!, d[2]!.replace(/[gy]/g, '')) : new RegExp(pattern, 'i');
-    } catch {
-      r = null;
-    }
+    const c = compilePattern(pattern);
+    r = c.ok ? c.regex : null;
     if (regexCache.size > 10_000) regexCache.clear();
     regexCache.set(pattern, r);
   }

@@ -172,7 +172,7 @@ describe('CLI as a child process', function () {
       };
       await edit('routing.yaml', '      description: Coding questions', '      descripton: Coding questions');
       const routing = await edit('routing.yaml', '        set_mode: cost', '        set_model: gpt-9');
-      const firewall = await edit('firewall.yaml', /^ {6}pattern: '\\b\\d\{4\}.*$/m, "      pattern: '(a+)+$'");
+      const firewall = await edit('firewall.yaml', /^ {6}pattern: '\\b\\d\{4\}.*$/m, "      pattern: '(a)\\1'");
 
       /** 1-based line and column of `needle` in `text`. */
       const at = (text: string, needle: string): string => {
@@ -182,7 +182,7 @@ describe('CLI as a child process', function () {
         return `${lines.length}:${lines[lines.length - 1]!.length + 1}`;
       };
       const expected = [
-        `firewall.yaml:${at(firewall, "'(a+)+$'")}: /spec/rules/0/pattern regex "(a+)+$" is vulnerable to catastrophic backtracking (nested quantifiers); rewrite it`,
+        `firewall.yaml:${at(firewall, "'(a)\\1'")}: /spec/rules/0/pattern regex "(a)\\1" cannot be used: it uses a backreference (\\1 or \\k<name>), which the router's linear-time regex engine (RE2) cannot run`,
         `routing.yaml:${at(routing, 'descripton:')}: /spec/rules/0/descripton unknown property "descripton" (did you mean "description"?)`,
         `routing.yaml:${at(routing, 'gpt-9')}: /spec/rules/1/action/set_model unknown model "gpt-9"`,
       ];

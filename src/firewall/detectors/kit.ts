@@ -5,11 +5,18 @@
 // detector whose matches start with fixed prefixes (sk-, AKIA, eyJ …) holds
 // back even less: from the first prefix in that run, or the few characters
 // that might begin one.
-import { regexMatcher, type Accept, type Matcher } from '../matcher.js';
+//
+// Patterns run on the linear-time engine, which has no lookarounds: the
+// characters that may not come before a match are `notAfter` (checked by the
+// matcher), and what may not follow one is checked by `accept` (followedBy).
+import { LinearRegex } from '../../policy/regex/linear.js';
+import { inTable, regexMatcher, type Accept, type Matcher } from '../matcher.js';
 
 export interface DetectorSpec {
-  /** Global (g) pattern finding candidates; built once, at module load. */
-  regex: RegExp;
+  /** The candidate pattern in RE2 syntax; compiled once, at module load. */
+  pattern: string;
+  /** A character class (e.g. /[0-9-]/) of characters that may not come right before a match. */
+  notAfter?: RegExp;
   /** Longest match, in characters. */
   maxLength: number;
   /** A character class (e.g. /[0-9 -]/) holding every character a match can contain. */
@@ -22,7 +29,13 @@ export interface DetectorSpec {
 export function detector(spec: DetectorSpec): Matcher {
   const inAlphabet = asciiTable(spec.alphabet);
   const hold = spec.prefixes ? prefixHold(inAlphabet, spec.maxLength, spec.prefixes) : runHold(inAlphabet, spec.maxLength);
-  return regexMatcher(spec.regex, spec.maxLength, hold, spec.accept);
+  const regex = new LinearRegex(spec.pattern);
+  return regexMatcher(regex, spec.maxLength, hold, { accept: spec.accept, notAfter: spec.notAfter && asciiTable(spec.notAfter) });
+}
+
+/** Whether the match ending at `end` is followed by a character of `table` (a failed (?!…) boundary). */
+export function followedBy(text: string, end: number, table: Uint8Array): boolean {
+  return end < text.length && inTable(table, text.charCodeAt(end));
 }
 
 /** A lookup table of the ASCII characters `cls` matches; characters above 127 are never in it. */
@@ -37,8 +50,7 @@ export function trailingRun(text: string, inAlphabet: Uint8Array, max: number): 
   const stop = Math.max(0, text.length - max);
   let i = text.length;
   while (i > stop) {
-    const c = text.charCodeAt(i - 1);
-    if (c >= 128 || inAlphabet[c] !== 1) break;
+    if (!inTable(inAlphabet, text.charCodeAt(i - 1))) break;
     i--;
   }
   return i;

@@ -6,8 +6,7 @@
 import { expect } from 'chai';
 import { DETECTORS } from '../../../src/firewall/detectors/index.js';
 import type { Matcher } from '../../../src/firewall/matcher.js';
-import { ScanBudget, scanText } from '../../../src/firewall/scan.js';
-import { scanStepChars } from '../../../src/policy/checks/regex-cost.js';
+import { ScanBudget, scanStepChars, scanText } from '../../../src/firewall/scan.js';
 import { FIREWALL_DETECTORS, type FirewallDetectorName } from '../../../src/policy/vocabulary.js';
 import { fixtureNames, readFixture } from './helpers.js';
 

@@ -89,9 +89,13 @@ describe('policy compile: the immutable PolicySet', () => {
   it('compiles firewall patterns once: delimited /x/flags and bare (case-insensitive)', async () => {
     const set = await load(SHIPPED_POLICIES);
     const aws = set.firewallRules.find((r) => r.name === 'mask-aws-keys-in-responses')!;
-    expect(aws.regex!.flags).to.equal('g');
+    // /AKIA…/ has no i flag: case-sensitive; a bare pattern is case-insensitive.
+    expect(aws.regex!.test('key AKIAABCDEFGHIJKLMNOP')).to.equal(true);
+    expect(aws.regex!.test('key akiaabcdefghijklmnop')).to.equal(false);
+    const emails = set.firewallRules.find((r) => r.name === 'mask-emails')!;
+    expect(emails.regex!.test('JANE.DOE@EXAMPLE.ORG')).to.equal(true);
     const card = set.firewallRules.find((r) => r.name === 'block-credit-cards')!;
-    expect(card.regex!.flags).to.equal('gi');
+    expect(card.regex!.test('4111 1111 1111 1111')).to.equal(true);
     const host = set.firewallRules.find((r) => r.name === 'warn-internal-hosts')!;
     expect(host.needle).to.equal('.internal.example.com');
     expect(set.firewallRules.find((r) => r.name === 'mask-emails')!.replacement).to.equal('[EMAIL]');
