@@ -57,14 +57,26 @@ function buildMatcher(rule: CompiledFirewallRule, maxMatchChars: number): Matche
 
 const unconditional = new WeakMap<PolicySet, { rules: ActiveRules; conditional: readonly CompiledFirewallRule[] }>();
 
-/** The rules that apply to a request with these facts. */
-export async function activeRules(set: PolicySet, facts: RoutingFacts): Promise<ActiveRules> {
+/** The snapshot's rules without a `when`, split by scope, and those with one (built before the set goes live). */
+function byCondition(set: PolicySet): { rules: ActiveRules; conditional: readonly CompiledFirewallRule[] } {
   let cached = unconditional.get(set);
   if (!cached) {
     const enabled = set.firewallRules.filter((r) => r.enabled);
     cached = { rules: split(set, enabled.filter((r) => r.spec.when === undefined)), conditional: enabled.filter((r) => r.spec.when !== undefined) };
     unconditional.set(set, cached);
   }
+  return cached;
+}
+
+/** Builds every rule's matcher and the unconditional split, so no request pays for a first use (snapshot/prepare.ts). */
+export function prepareFirewall(set: PolicySet): void {
+  for (const rule of set.firewallRules) matcherFor(set, rule);
+  byCondition(set);
+}
+
+/** The rules that apply to a request with these facts. */
+export async function activeRules(set: PolicySet, facts: RoutingFacts): Promise<ActiveRules> {
+  const cached = byCondition(set);
   if (cached.conditional.length === 0) return cached.rules;
   const holds = await conditionsHolding(cached.conditional, facts);
   // set.firewallRules is in evaluation order; keep it.

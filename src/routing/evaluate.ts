@@ -131,7 +131,8 @@ class EnginePool {
 }
 
 const pools = new WeakMap<PolicySet, EnginePool>();
-function enginePool(set: PolicySet): EnginePool {
+/** The snapshot's engine pool (built before the set goes live: snapshot/prepare.ts). */
+export function enginePool(set: PolicySet): EnginePool {
   let pool = pools.get(set);
   if (!pool) pools.set(set, (pool = new EnginePool()));
   return pool;

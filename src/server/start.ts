@@ -22,7 +22,7 @@ import { LiveInputs } from '../state/live-inputs.js';
 import { UpstreamClient } from '../upstream/client.js';
 import { ResilienceState } from '../upstream/resilience.js';
 import { registerProcessSecret, secretsFor, urlPassword } from '../upstream/secrets.js';
-import { ruleIndexFor } from '../routing/rule-index.js';
+import { prepareSnapshot } from '../snapshot/prepare.js';
 import { o200kCounter } from '../routing/bpe-count.js';
 
 export interface StartOptions {
@@ -85,7 +85,12 @@ export async function startRouter(opts: StartOptions): Promise<RunningRouter> {
       logger.error({ errors: problems.map(formatProblem) }, `policy load failed with ${problems.length} problem(s); keeping the last good set`);
     },
     // Until the start checks below have run, they decide (and refuse to start); after, reloads are checked.
-    admit: (next, live) => (started ? reloadAdmission(next, live, host, loopbackOnly, logger) : []),
+    // Before a set goes live: its derived state is built (a failure rejects it), and a reload may not open anonymous access unseen.
+    admit: (next, live) => {
+      const unprepared = prepareSnapshot(next);
+      if (unprepared.length) return unprepared;
+      return started ? reloadAdmission(next, live, host, loopbackOnly, logger) : [];
+    },
   });
   // Watch before the first load, so a change made while it runs still triggers a reload.
   const watcher = new PolicyWatcher(directory, reloader, {
@@ -236,7 +241,6 @@ function wireReloadTelemetry(store: PolicyStore, metrics: Metrics, logger: Logge
     const set = s.current()!;
     metrics.policyLastSuccess.set(s.lastSuccessAt()!.getTime() / 1000);
     if (record.result === 'success') {
-      ruleIndexFor(set); // build the rule index now, not on the first request after a reload
       // Every catalog model gets a circuit series (0 = closed) so "all circuits of a provider open" alerts are exact.
       for (const m of set.models.values()) {
         const st = resilience.breakers.state(`${m.provider}/${m.name}`);

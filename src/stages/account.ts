@@ -97,8 +97,8 @@ export function account(deps: PipelineDeps, ex: Exchange, t: Trace, outcome: str
 // ---- helpers ----------------------------------------------------------------
 
 const RULE_NAMES = new WeakMap<PolicySet, ReadonlySet<string>>();
-/** The snapshot's routing rule names, as a set (the matches metric checks each matched name). */
-function ruleNames(set: PolicySet): ReadonlySet<string> {
+/** The snapshot's routing rule names, as a set (the matches metric checks each matched name; built before the set goes live). */
+export function ruleNames(set: PolicySet): ReadonlySet<string> {
   let names = RULE_NAMES.get(set);
   if (!names) RULE_NAMES.set(set, (names = new Set(set.routingRules.map((r) => r.name))));
   return names;

@@ -35,14 +35,19 @@ export interface KeyAdmissionDeps {
 
 const LIMITS = new WeakMap<PolicySet, Map<string, KeyLimits>>();
 
-/** The key's rpm / tpm / budget in this policy snapshot, if it has any. */
-export function keyLimits(set: PolicySet, key: string): KeyLimits | undefined {
+/** Every key's limits in this snapshot, by key name (built before the set goes live: snapshot/prepare.ts). */
+export function limitsByKey(set: PolicySet): ReadonlyMap<string, KeyLimits> {
   let m = LIMITS.get(set);
   if (!m) {
     m = new Map(set.apiKeys.filter((k) => k.limits).map((k) => [k.name, k.limits!]));
     LIMITS.set(set, m);
   }
-  return m.get(key);
+  return m;
+}
+
+/** The key's rpm / tpm / budget in this policy snapshot, if it has any. */
+export function keyLimits(set: PolicySet, key: string): KeyLimits | undefined {
+  return limitsByKey(set).get(key);
 }
 
 export class KeyAdmission {
