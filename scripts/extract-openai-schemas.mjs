@@ -4,9 +4,9 @@
 // mode) can compile them (the transformations are listed in the SOURCE.md it writes).
 //
 // Usage (from the repository root):
-//   node scripts/extract-openai-schemas.mjs [path/to/openapi.yaml]
+//   node scripts/extract-openai-schemas.mjs path/to/openapi.yaml
 //
-// Default input: ../shared/spec/openapi.yaml relative to the repository root.
+// The input is OpenAI's published OpenAPI description (openai/openai-openapi);
 // schema-index.json and openapi.SOURCE.json are read from the same folder.
 // Output: test/fixtures/openapi/openai-schemas.json
 //
@@ -21,7 +21,11 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const input = path.resolve(process.argv[2] ?? path.join(REPO_ROOT, '..', 'shared', 'spec', 'openapi.yaml'));
+if (!process.argv[2]) {
+  console.error('usage: node scripts/extract-openai-schemas.mjs path/to/openapi.yaml');
+  process.exit(2);
+}
+const input = path.resolve(process.argv[2]);
 const specDir = path.dirname(input);
 const outDir = path.join(REPO_ROOT, 'test', 'fixtures', 'openapi');
 const outFile = path.join(outDir, 'openai-schemas.json');

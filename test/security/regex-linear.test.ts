@@ -82,38 +82,39 @@ describe('security: every regex over request text runs in linear time (issue 14 
     ['\\w+\\s+\\w+@ (quadratic on words and spaces)', '\\w+\\s+\\w+@', (n) => 'ab '.repeat(n / 3)],
   ];
   for (const [name, pattern, text] of hostile) {
-    it(`${name}: validate accepts it, and 2 MB take at most ~2× the time of 1 MB`, () => {
+    // 1 MB against 4 MB: linear is 4×, quadratic 16×; the bound (8×) sits between them with room for a noisy machine.
+    it(`${name}: validate accepts it, and 4 MB take at most ~4× the time of 1 MB`, () => {
       const re = compiled(pattern);
       const small = text(MB);
-      const large = text(2 * MB);
+      const large = text(4 * MB);
       allMatches(re, small); // warm up
       const t1 = fastest(() => allMatches(re, small));
-      const t2 = fastest(() => allMatches(re, large));
-      expect(t2, `1 MB ${t1.toFixed(1)} ms, 2 MB ${t2.toFixed(1)} ms`).to.be.below(3 * t1 + 5);
-      expect(t2, 'and quickly').to.be.below(2000);
+      const t4 = fastest(() => allMatches(re, large));
+      expect(t4, `1 MB ${t1.toFixed(1)} ms, 4 MB ${t4.toFixed(1)} ms`).to.be.below(8 * t1 + 10);
+      expect(t4, 'and quickly').to.be.below(4000);
     });
   }
 
-  it('many matches cost linear time too (1 MB of "a@b.co " against the shipped emails rule)', () => {
+  it('many matches cost linear time too (256 KB, then 1 MB of "a@b.co " against the shipped emails rule)', () => {
     const re = compiled(SHIPPED_EMAILS);
-    const count = Math.floor(MB / 7);
+    const count = Math.floor(MB / 4 / 7);
     const small = 'a@b.co '.repeat(count);
-    const large = small + small;
+    const large = small.repeat(4);
     expect(allMatches(re, small)).to.equal(count);
     const t1 = fastest(() => allMatches(re, small));
-    const t2 = fastest(() => allMatches(re, large));
-    expect(t2, `${t1.toFixed(1)} ms, then ${t2.toFixed(1)} ms`).to.be.below(3 * t1 + 5);
+    const t4 = fastest(() => allMatches(re, large));
+    expect(t4, `${t1.toFixed(1)} ms, then ${t4.toFixed(1)} ms for 4×`).to.be.below(8 * t1 + 10);
   });
 
-  it('a matchesRegex routing condition over 2 MB of text is linear as well', () => {
+  it('a matchesRegex routing condition over 4 MB of text is linear as well', () => {
     // The engine calls evaluate(fact, value); the published types leave it out.
     const op = CUSTOM_OPERATORS.find((o) => o.name === 'matchesRegex') as unknown as { evaluate(fact: unknown, value: unknown): boolean };
     const small = 'x'.repeat(MB);
-    const large = 'x'.repeat(2 * MB);
+    const large = 'x'.repeat(4 * MB);
     op.evaluate(small, '.*x.*y.*z');
     const t1 = fastest(() => expect(op.evaluate(small, '.*x.*y.*z')).to.equal(false));
-    const t2 = fastest(() => expect(op.evaluate(large, '.*x.*y.*z')).to.equal(false));
-    expect(t2, `${t1.toFixed(1)} ms, then ${t2.toFixed(1)} ms`).to.be.below(3 * t1 + 5);
+    const t4 = fastest(() => expect(op.evaluate(large, '.*x.*y.*z')).to.equal(false));
+    expect(t4, `${t1.toFixed(1)} ms, then ${t4.toFixed(1)} ms for 4×`).to.be.below(8 * t1 + 10);
     expect(op.evaluate('x and y then z', '.*x.*y.*z')).to.equal(true);
   });
 
@@ -121,11 +122,11 @@ describe('security: every regex over request text runs in linear time (issue 14 
     const budget = new ScanBudget(60_000);
     for (const make of [(n: number) => 'a'.repeat(n), (n: number) => '7'.repeat(n), (n: number) => '語'.repeat(n), (n: number) => 'sk-'.repeat(n / 3)]) {
       for (const [name, m] of Object.entries(DETECTORS)) {
-        const small = make(MB / 2);
+        const small = make(MB / 4);
         const large = make(MB);
         const t1 = fastest(() => budget.run(() => scanText(m, small, budget, name)));
-        const t2 = fastest(() => budget.run(() => scanText(m, large, budget, name)));
-        expect(t2, `${name} on ${JSON.stringify(small.slice(0, 3))}…: ${t1.toFixed(1)} ms, then ${t2.toFixed(1)} ms`).to.be.below(3 * t1 + 5);
+        const t4 = fastest(() => budget.run(() => scanText(m, large, budget, name)));
+        expect(t4, `${name} on ${JSON.stringify(small.slice(0, 3))}…: ${t1.toFixed(1)} ms, then ${t4.toFixed(1)} ms for 4×`).to.be.below(8 * t1 + 10);
       }
     }
   });
