@@ -4,7 +4,9 @@
 //   kind "response": provider JSON body           → canonical events
 //   kind "stream":   provider SSE text            → canonical events
 //   kind "error":    provider status/headers/body → mapped client error
-// UPDATE_FIXTURES=1 rewrites every `expected` from current behaviour (review the diff).
+// UPDATE_FIXTURES=1 rewrites every `expected` from current behaviour (review the diff); a
+// fixture without `expected` fails otherwise, so a new fixture cannot pass by checking the
+// adapter against itself.
 // On top of the fixtures, properties every adapter must have are checked on each
 // stream fixture: a stream cut before its finish ends with an error event, and
 // tool-call argument deltas are never lost.
@@ -16,7 +18,7 @@ import { ADAPTERS } from '../../src/providers/registry.js';
 import { setIdGenerator } from '../../src/providers/shared/ids.js';
 import type { ProviderAdapter } from '../../src/providers/types.js';
 import { parseSseText } from '../../src/upstream/sse.js';
-import { FIXTURES, UPDATE_FIXTURES } from '../helpers/paths.js';
+import { FIXTURES, missingGolden, REPO_ROOT, UPDATE_FIXTURES } from '../helpers/paths.js';
 
 interface Fixture {
   description: string;
@@ -72,9 +74,11 @@ describe('provider adapter conformance (golden fixtures)', () => {
         const fx = JSON.parse(readFileSync(full, 'utf8')) as Fixture;
         it(`${file}: ${fx.description}`, () => {
           const actual = JSON.parse(JSON.stringify(runFixture(adapter, fx)));
-          if (UPDATE_FIXTURES || fx.expected === undefined) {
+          if (UPDATE_FIXTURES) {
             fx.expected = actual;
             writeFileSync(full, JSON.stringify(fx, null, 2) + '\n');
+          } else if (fx.expected === undefined) {
+            throw missingGolden(path.relative(REPO_ROOT, full));
           }
           expect(actual).to.deep.equal(fx.expected);
         });

@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import { readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { formatProblem, loadPolicyDirectory } from '../../../src/policy/load.js';
-import { FIXTURES, UPDATE_FIXTURES } from '../../helpers/paths.js';
+import { FIXTURES, missingGolden, REPO_ROOT, UPDATE_FIXTURES } from '../../helpers/paths.js';
 
 const invalidRoot = path.join(FIXTURES, 'policies', 'invalid');
 const validRoot = path.join(FIXTURES, 'policies', 'valid');
@@ -18,7 +18,8 @@ describe('policy validation: broken-policy fixtures', () => {
       expect(result.ok, 'a broken set must not load').to.equal(false);
       const got = result.ok ? [] : result.problems.map(formatProblem);
       const file = path.join(dir, 'expected-errors.txt');
-      if (UPDATE_FIXTURES || !existsSync(file)) writeFileSync(file, got.join('\n') + '\n');
+      if (UPDATE_FIXTURES) writeFileSync(file, got.join('\n') + '\n');
+      else if (!existsSync(file)) throw missingGolden(path.relative(REPO_ROOT, file));
       const expected = readFileSync(file, 'utf8').trimEnd().split('\n');
       expect(got).to.deep.equal(expected);
     });

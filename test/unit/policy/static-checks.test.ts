@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { formatProblem, loadPolicyDirectory } from '../../../src/policy/load.js';
-import { FIXTURES, REPO_ROOT, SHIPPED_POLICIES, UPDATE_FIXTURES } from '../../helpers/paths.js';
+import { FIXTURES, missingGolden, REPO_ROOT, SHIPPED_POLICIES, UPDATE_FIXTURES } from '../../helpers/paths.js';
 
 const ROOT = path.join(FIXTURES, 'policies', 'warnings');
 const CLI = path.join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
@@ -29,7 +29,8 @@ describe('policy static checks (warnings)', () => {
       expect(result.ok ? [] : result.problems.map(formatProblem), 'a warnings fixture must be a valid set').to.deep.equal([]);
       const got = result.ok ? result.warnings.map(formatProblem) : [];
       const file = path.join(dir, 'expected-warnings.txt');
-      if (UPDATE_FIXTURES || !existsSync(file)) writeFileSync(file, got.map((l) => l + '\n').join(''));
+      if (UPDATE_FIXTURES) writeFileSync(file, got.map((l) => l + '\n').join(''));
+      else if (!existsSync(file)) throw missingGolden(path.relative(REPO_ROOT, file));
       const expected = readFileSync(file, 'utf8').split('\n').filter(Boolean);
       expect(got).to.deep.equal(expected);
       expect(got.length > 0, name.endsWith('-ok') ? 'a passing fixture warns' : 'a failing fixture does not warn').to.equal(!name.endsWith('-ok'));

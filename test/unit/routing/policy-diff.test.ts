@@ -11,7 +11,7 @@ import { loadPolicyDirectory } from '../../../src/policy/load.js';
 import type { PolicySet } from '../../../src/policy/types.js';
 import { compareOutcomes, diffPolicies, parseTraffic, type Outcome } from '../../../src/authoring/policy-diff.js';
 import { formatDiff } from '../../../src/authoring/policy-diff-format.js';
-import { FIXTURES, REPO_ROOT, UPDATE_FIXTURES } from '../../helpers/paths.js';
+import { FIXTURES, missingGolden, REPO_ROOT, UPDATE_FIXTURES } from '../../helpers/paths.js';
 
 const DIR = path.join(FIXTURES, 'diff');
 const CLI = path.join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
@@ -24,7 +24,8 @@ async function load(dir: string): Promise<PolicySet> {
 
 function golden(file: string, got: string): void {
   const full = path.join(DIR, file);
-  if (UPDATE_FIXTURES || !existsSync(full)) writeFileSync(full, got);
+  if (UPDATE_FIXTURES) writeFileSync(full, got);
+  else if (!existsSync(full)) throw missingGolden(path.relative(REPO_ROOT, full));
   expect(got).to.equal(readFileSync(full, 'utf8'));
 }
 
