@@ -7,6 +7,9 @@
 // UPDATE_FIXTURES=1 rewrites every `expected` from current behaviour (review the diff); a
 // fixture without `expected` fails otherwise, so a new fixture cannot pass by checking the
 // adapter against itself.
+// Every request to an OpenAI-shaped upstream (OpenAI /responses, any Chat Completions host) must
+// also validate against the official schema, CreateResponse or CreateChatCompletionRequest
+// (upstream-schema.ts lists where a host legitimately differs).
 // On top of the fixtures, properties every adapter must have are checked on each
 // stream fixture: a stream cut before its finish ends with an error event, and
 // tool-call argument deltas are never lost.
@@ -14,11 +17,15 @@ import { expect } from 'chai';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { CanonicalEvent } from '../../src/canonical/types.js';
+import { resolveDialect } from '../../src/providers/openai-compatible/dialects.js';
 import { ADAPTERS } from '../../src/providers/registry.js';
 import { setIdGenerator } from '../../src/providers/shared/ids.js';
 import type { ProviderAdapter } from '../../src/providers/types.js';
+import type { UpstreamRequest } from '../../src/providers/types.js';
 import { parseSseText } from '../../src/upstream/sse.js';
+import { validateSchema } from '../helpers/openapi.js';
 import { FIXTURES, missingGolden, REPO_ROOT, UPDATE_FIXTURES } from '../helpers/paths.js';
+import { requestSchemaFor, toOpenAISpelling } from './upstream-schema.js';
 
 interface Fixture {
   description: string;
@@ -40,6 +47,10 @@ export function runFixture(adapter: ProviderAdapter, fx: Fixture): unknown {
     case 'error':
       return adapter.mapError(fx.input.status, fx.input.headers ?? {}, typeof fx.input.body === 'string' ? fx.input.body : JSON.stringify(fx.input.body));
   }
+}
+
+function upstreamUrl(adapter: ProviderAdapter, fx: Fixture): string {
+  return (runFixture(adapter, fx) as UpstreamRequest).url;
 }
 
 function translateStream(adapter: ProviderAdapter, request: any, sse: string, cutAfter?: number): CanonicalEvent[] {
@@ -82,6 +93,17 @@ describe('provider adapter conformance (golden fixtures)', () => {
           }
           expect(actual).to.deep.equal(fx.expected);
         });
+        const schema = fx.kind === 'request' && (type === 'openai' || type === 'openai-compatible') ? requestSchemaFor(upstreamUrl(adapter, fx)) : undefined;
+        if (schema !== undefined) {
+          it(`${file}: the upstream request is a valid OpenAI ${schema}`, () => {
+            const built = runFixture(adapter, fx) as UpstreamRequest;
+            const dialect = type === 'openai' ? 'generic' : resolveDialect(fx.target!.provider);
+            const { body, mapped } = toOpenAISpelling(dialect, JSON.parse(built.body) as Record<string, unknown>);
+            const r = validateSchema(schema, body);
+            const note = mapped.length > 0 ? `\n  (host differences mapped first: ${mapped.join('; ')})` : '';
+            expect(r.ok, `${schema}:\n  - ${r.errors.join('\n  - ')}${note}`).to.equal(true);
+          });
+        }
         if (fx.kind === 'stream') {
           it(`${file}: a stream cut before its end finishes with an error event, never a clean finish`, () => {
             const total = parseSseText(String(fx.input)).length;
