@@ -21,12 +21,15 @@ export function buildResponsesBody(req: CanonicalRequest, target: Target): Recor
   if (typeof req.instructions === 'string' && req.instructions !== '') body.instructions = req.instructions;
   body.input = req.items.flatMap(inputItem);
   if (req.tools.length > 0) {
+    // FunctionTool requires `parameters` and `strict` (both nullable). null is "not set": a
+    // caller who gave no `strict` keeps OpenAI's Responses default (strict when the schema allows
+    // it, docs/clients/fixtures.md), which `false` or `true` would each change.
     body.tools = req.tools.map((t) => ({
       type: 'function',
       name: t.name,
       ...(t.description !== undefined ? { description: t.description } : {}),
-      ...(t.parameters !== undefined ? { parameters: t.parameters } : {}),
-      ...(t.strict !== undefined ? { strict: t.strict } : {}),
+      parameters: t.parameters ?? null,
+      strict: t.strict ?? null,
     }));
     if (req.toolChoice !== undefined) {
       body.tool_choice = typeof req.toolChoice === 'object' ? { type: 'function', name: req.toolChoice.name } : req.toolChoice;
@@ -63,8 +66,12 @@ function inputItem(item: InputItem): Record<string, unknown>[] {
   switch (item.type) {
     case 'message':
       if (item.role === 'assistant') {
-        const content = item.content.flatMap(assistantPart);
-        return content.length > 0 ? [{ type: 'message', role: 'assistant', content }] : [];
+        // An assistant turn goes back as an EasyInputMessage with string content: the input
+        // content list allows input_* parts only, which OpenAI rejects for the assistant role,
+        // and the output_text form (OutputMessage) needs the item id and status, which a
+        // store:false conversation does not have.
+        const content = assistantText(item.content);
+        return content !== '' ? [{ type: 'message', role: 'assistant', content }] : [];
       }
       return [{ type: 'message', role: item.role, content: item.content.map(inputPart) }];
     case 'function_call':
@@ -89,13 +96,13 @@ function inputPart(p: ContentPart): Record<string, unknown> {
   }
 }
 
-function assistantPart(p: ContentPart): Record<string, unknown>[] {
-  switch (p.type) {
-    case 'text':
-      return p.text === '' ? [] : [{ type: 'output_text', text: p.text, annotations: [] }];
-    case 'refusal':
-      return [{ type: 'refusal', refusal: p.refusal }];
-    case 'image':
-      return []; // assistants do not send images
+/** The assistant's text and refusals, one part a line (as the Chat path sends them). */
+function assistantText(content: readonly ContentPart[]): string {
+  const texts: string[] = [];
+  for (const p of content) {
+    if (p.type === 'text' && p.text !== '') texts.push(p.text);
+    else if (p.type === 'refusal' && p.refusal !== '') texts.push(p.refusal);
+    // assistants do not send images
   }
+  return texts.join('\n');
 }
