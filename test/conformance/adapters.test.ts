@@ -63,6 +63,27 @@ function translateStream(adapter: ProviderAdapter, request: any, sse: string, cu
   return events;
 }
 
+/**
+ * Every started call ends, and on a finished turn (stop, tool_calls, content_filter) every call
+ * carries its arguments as JSON. Missing is not empty: a call with no arguments delta at all
+ * fails here — an adapter must send "{}" itself when the provider made the call with none
+ * (src/providers/shared/arguments.ts), so arguments lost on the way can never pass as "{}".
+ * After an error or a length stop the arguments may legitimately be missing or cut short.
+ */
+function checkToolCalls(events: CanonicalEvent[]): void {
+  const started = events.filter((e) => e.type === 'tool_call_start').map((e) => (e as { key: string }).key);
+  const ended = events.filter((e) => e.type === 'tool_call_end').map((e) => (e as { key: string }).key);
+  expect(ended.sort()).to.deep.equal([...started].sort());
+  const finished = events.some((e) => e.type === 'finish' && e.reason !== 'error' && e.reason !== 'length');
+  if (!finished) return;
+  for (const key of started) {
+    const deltas = events.filter((e): e is Extract<CanonicalEvent, { type: 'tool_call_delta' }> => e.type === 'tool_call_delta' && e.key === key);
+    expect(deltas.length, `arguments of ${key}: a finished call must carry arguments ("{}" when made with none)`).to.be.greaterThan(0);
+    const args = deltas.map((e) => e.arguments).join('');
+    expect(() => JSON.parse(args), `arguments of ${key}: ${JSON.stringify(args)}`).to.not.throw();
+  }
+}
+
 describe('provider adapter conformance (golden fixtures)', () => {
   let restore: ((p: string, b: number) => string) | undefined;
   beforeEach(() => {
@@ -107,6 +128,11 @@ describe('provider adapter conformance (golden fixtures)', () => {
             expect(r.ok, `${schema}:\n  - ${r.errors.join('\n  - ')}${note}`).to.equal(true);
           });
         }
+        if (fx.kind === 'response') {
+          it(`${file}: tool-call arguments arrive whole`, () => {
+            checkToolCalls(runFixture(adapter, fx) as CanonicalEvent[]);
+          });
+        }
         if (fx.kind === 'stream') {
           it(`${file}: a stream cut before its end finishes with an error event, never a clean finish`, () => {
             const total = parseSseText(String(fx.input)).length;
@@ -119,17 +145,7 @@ describe('provider adapter conformance (golden fixtures)', () => {
             }
           });
           it(`${file}: tool-call arguments arrive whole and every started call ends`, () => {
-            const events = translateStream(adapter, fx.request, String(fx.input));
-            const started = events.filter((e) => e.type === 'tool_call_start').map((e) => (e as { key: string }).key);
-            const ended = events.filter((e) => e.type === 'tool_call_end').map((e) => (e as { key: string }).key);
-            expect(ended.sort()).to.deep.equal([...started].sort());
-            for (const key of started) {
-              const args = events
-                .filter((e): e is Extract<CanonicalEvent, { type: 'tool_call_delta' }> => e.type === 'tool_call_delta' && e.key === key)
-                .map((e) => e.arguments)
-                .join('');
-              expect(() => JSON.parse(args || '{}'), `arguments of ${key}`).to.not.throw();
-            }
+            checkToolCalls(translateStream(adapter, fx.request, String(fx.input)));
           });
         }
       }

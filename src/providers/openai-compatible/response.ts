@@ -5,6 +5,7 @@ import type { CanonicalEvent, CanonicalRequest, FinishReason, StreamErrorCode, S
 import { inBandFromMapped, tryJson } from '../shared/errors.js';
 import { mapChatError } from './errors.js';
 import { randomId } from '../shared/ids.js';
+import { NO_ARGUMENTS } from '../shared/arguments.js';
 import { makeUsage } from '../shared/usage.js';
 
 /** A provider finish reason mapped: a canonical reason, or an in-band failure. */
@@ -157,6 +158,8 @@ export function parseChatResponse(rawBody: unknown, _req: CanonicalRequest): Can
   if (typeof msg.refusal === 'string' && msg.refusal) events.push({ type: 'refusal_delta', text: msg.refusal });
 
   const calls: any[] = Array.isArray(msg.tool_calls) ? msg.tool_calls : [];
+  const mapped = mapChatFinish(choice.finish_reason);
+  const complete = !('error' in mapped) && mapped.reason !== 'length';
   const seen = new Set<string>();
   calls.forEach((tc, i) => {
     const key = String(i);
@@ -166,13 +169,14 @@ export function parseChatResponse(rawBody: unknown, _req: CanonicalRequest): Can
     seen.add(callId);
     events.push({ type: 'tool_call_start', key, callId, name: String(tc?.function?.name ?? '') });
     const args = argumentsText(tc?.function?.arguments);
+    // A call with no arguments text in a finished message was called with none: "{}" (shared/arguments.ts).
     if (args) events.push({ type: 'tool_call_delta', key, arguments: args });
+    else if (complete) events.push({ type: 'tool_call_delta', key, arguments: NO_ARGUMENTS });
     events.push({ type: 'tool_call_end', key });
   });
 
   const usage = chatUsage(body.usage);
   if (usage) events.push({ type: 'usage', usage });
-  const mapped = mapChatFinish(choice.finish_reason);
   if ('error' in mapped) events.push({ type: 'error', ...mapped.error });
   else events.push({ type: 'finish', reason: finishWithCalls(mapped.reason, calls.length > 0) });
   return events;

@@ -5,6 +5,7 @@ import type { CanonicalEvent, CanonicalRequest, FinishReason } from '../../canon
 import { tryJson } from '../shared/errors.js';
 import { randomId } from '../shared/ids.js';
 import type { SseMessage, StreamTranslator } from '../types.js';
+import { NO_ARGUMENTS } from '../shared/arguments.js';
 import { argumentsText, chatUsage, finishWithCalls, flattenContent, inBandError, mapChatFinish, reasoningField } from './response.js';
 
 interface OpenCall {
@@ -12,6 +13,8 @@ interface OpenCall {
   /** The id the provider gave, if any (used to tell calls sharing an index apart). */
   upstreamId: string | undefined;
   ended: boolean;
+  /** Whether any arguments text was seen (see #endCalls). */
+  gotArgs: boolean;
 }
 
 export class ChatStreamTranslator implements StreamTranslator {
@@ -43,7 +46,7 @@ export class ChatStreamTranslator implements StreamTranslator {
       });
     }
     if (chunk.error) {
-      out.push(...this.#endCalls(), { type: 'error', ...inBandError(chunk.error) });
+      out.push(...this.#endCalls(false), { type: 'error', ...inBandError(chunk.error) });
       this.#done = true;
       return out;
     }
@@ -61,7 +64,7 @@ export class ChatStreamTranslator implements StreamTranslator {
 
       if (choice.finish_reason !== null && choice.finish_reason !== undefined) {
         const mapped = mapChatFinish(choice.finish_reason);
-        out.push(...this.#endCalls());
+        out.push(...this.#endCalls('error' in mapped ? false : mapped.reason !== 'length'));
         if ('error' in mapped) {
           out.push({ type: 'error', ...mapped.error });
           this.#done = true;
@@ -86,7 +89,7 @@ export class ChatStreamTranslator implements StreamTranslator {
     this.#done = true;
     const out: CanonicalEvent[] = [];
     if (!this.#started) out.push({ type: 'start' });
-    out.push(...this.#endCalls());
+    out.push(...this.#endCalls(false));
     if (this.#finish === undefined) {
       out.push({ type: 'error', code: 'server_error', message: 'The provider stream ended before the response was complete.' });
     } else {
@@ -115,7 +118,7 @@ export class ChatStreamTranslator implements StreamTranslator {
     const out: CanonicalEvent[] = [];
     if (!call || call.ended) {
       // A new call.
-      call = { key: String(this.#calls.length), upstreamId: id, ended: false };
+      call = { key: String(this.#calls.length), upstreamId: id, ended: false, gotArgs: false };
       this.#calls.push(call);
       if (index !== undefined) this.#byIndex.set(index, call);
       if (id !== undefined) this.#byId.set(id, call);
@@ -125,15 +128,25 @@ export class ChatStreamTranslator implements StreamTranslator {
       out.push({ type: 'tool_call_start', key: call.key, callId, name: String(tc.function?.name ?? '') });
     }
     const args = argumentsText(tc.function?.arguments);
-    if (args) out.push({ type: 'tool_call_delta', key: call.key, arguments: args });
+    if (args) {
+      call.gotArgs = true;
+      out.push({ type: 'tool_call_delta', key: call.key, arguments: args });
+    }
     return out;
   }
 
-  #endCalls(): CanonicalEvent[] {
+  /**
+   * Ends every open call. `complete`: the provider finished the turn normally, so a call that
+   * carried no arguments text (a function without parameters: "" or no field at all) was
+   * called with none, and the client gets "{}", the JSON the schema's `arguments` string must
+   * hold. On a cut, an error or a length stop the arguments are unknown, and stay missing.
+   */
+  #endCalls(complete: boolean): CanonicalEvent[] {
     const out: CanonicalEvent[] = [];
     for (const c of this.#calls) {
       if (!c.ended) {
         c.ended = true;
+        if (complete && !c.gotArgs) out.push({ type: 'tool_call_delta', key: c.key, arguments: NO_ARGUMENTS });
         out.push({ type: 'tool_call_end', key: c.key });
       }
     }

@@ -1,6 +1,7 @@
 // OpenAI Responses JSON → canonical events, plus the usage and status mapping
 // the stream translator shares.
 import type { CanonicalEvent, CanonicalRequest, FinishReason, StreamErrorCode, StreamErrorDetail, Usage } from '../../canonical/types.js';
+import { NO_ARGUMENTS } from '../shared/arguments.js';
 import { inBandFromMapped, tryJson } from '../shared/errors.js';
 import { mapOpenAIError } from './errors.js';
 import { makeUsage } from '../shared/usage.js';
@@ -96,6 +97,8 @@ export function parseResponsesBody(rawBody: unknown, _req: CanonicalRequest): Ca
         events.push({ type: 'tool_call_start', key, callId: String(item.call_id ?? item.id ?? key), name: String(item.name ?? '') });
         const args = typeof item.arguments === 'string' ? item.arguments : '';
         if (args) events.push({ type: 'tool_call_delta', key, arguments: args });
+        // A finished call without arguments text was made with none (shared/arguments.ts).
+        else if (item.status !== 'incomplete' && body.status !== 'incomplete' && body.status !== 'failed') events.push({ type: 'tool_call_delta', key, arguments: NO_ARGUMENTS });
         events.push({ type: 'tool_call_end', key });
         break;
       }

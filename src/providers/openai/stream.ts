@@ -2,6 +2,7 @@
 // or the outcome are translated; lifecycle and `.done` events are bookkeeping
 // (a `.done` still delivers arguments if no delta carried them).
 import type { CanonicalEvent, CanonicalRequest } from '../../canonical/types.js';
+import { NO_ARGUMENTS } from '../shared/arguments.js';
 import { tryJson } from '../shared/errors.js';
 import type { SseMessage, StreamTranslator } from '../types.js';
 import { failure, responseOutcome, responsesUsage } from './response.js';
@@ -85,6 +86,10 @@ export class ResponsesStreamTranslator implements StreamTranslator {
             if (!call.argsSent && typeof e.item.arguments === 'string' && e.item.arguments) {
               call.argsSent = true;
               out.push({ type: 'tool_call_delta', key: call.key, arguments: e.item.arguments });
+            } else if (!call.argsSent && e.item.status !== 'incomplete') {
+              // A finished call that carried no arguments text was made with none (shared/arguments.ts).
+              call.argsSent = true;
+              out.push({ type: 'tool_call_delta', key: call.key, arguments: NO_ARGUMENTS });
             }
             call.ended = true;
             out.push({ type: 'tool_call_end', key: call.key });
@@ -94,16 +99,16 @@ export class ResponsesStreamTranslator implements StreamTranslator {
       case 'response.completed':
       case 'response.incomplete':
       case 'response.failed': {
-        out.push(...this.#endCalls());
+        const outcome = responseOutcome(e.response, this.#calls.size > 0);
+        out.push(...this.#endCalls(type === 'response.completed' && !('error' in outcome)));
         const usage = responsesUsage(e.response?.usage);
         if (usage) out.push({ type: 'usage', usage });
-        const outcome = responseOutcome(e.response, this.#calls.size > 0);
         out.push('error' in outcome ? { type: 'error', ...outcome.error } : { type: 'finish', reason: outcome.reason });
         this.#done = true;
         break;
       }
       case 'error':
-        out.push(...this.#endCalls(), { type: 'error', ...failure(e.error && typeof e.error === 'object' ? e.error : e) });
+        out.push(...this.#endCalls(false), { type: 'error', ...failure(e.error && typeof e.error === 'object' ? e.error : e) });
         this.#done = true;
         break;
       default:
@@ -116,7 +121,7 @@ export class ResponsesStreamTranslator implements StreamTranslator {
     if (this.#done) return [];
     this.#done = true;
     const out: CanonicalEvent[] = this.#started ? [] : [{ type: 'start' }];
-    out.push(...this.#endCalls(), {
+    out.push(...this.#endCalls(false), {
       type: 'error',
       code: 'server_error',
       message: 'The provider stream ended before the response was complete.',
@@ -143,11 +148,17 @@ export class ResponsesStreamTranslator implements StreamTranslator {
     return undefined;
   }
 
-  #endCalls(): CanonicalEvent[] {
+  /**
+   * Ends the calls still open. `complete`: the response completed, so a call that carried no
+   * arguments was made with none and gets "{}"; on a cut, an error or an incomplete response
+   * its arguments are unknown and stay missing.
+   */
+  #endCalls(complete: boolean): CanonicalEvent[] {
     const out: CanonicalEvent[] = [];
     for (const c of this.#calls.values()) {
       if (!c.ended) {
         c.ended = true;
+        if (complete && !c.argsSent) out.push({ type: 'tool_call_delta', key: c.key, arguments: NO_ARGUMENTS });
         out.push({ type: 'tool_call_end', key: c.key });
       }
     }
