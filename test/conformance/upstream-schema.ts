@@ -14,6 +14,7 @@ export type RequestSchema = 'CreateResponse' | 'CreateChatCompletionRequest';
 
 /** The schema for an upstream URL, or undefined when the URL is not an OpenAI-shaped endpoint. */
 export function requestSchemaFor(url: string): RequestSchema | undefined {
+  if (!URL.canParse(url)) return undefined;
   const p = new URL(url).pathname;
   if (p.endsWith('/responses')) return 'CreateResponse';
   if (p.endsWith('/chat/completions')) return 'CreateChatCompletionRequest';
