@@ -53,7 +53,7 @@ export interface ModelSpec {
   provider: string;
   upstreamModel?: string;
   aliases?: string[];
-  pricing: { input: number; output: number; cachedInput?: number };
+  pricing: { input: number; output: number; cachedInput?: number; cacheWrite?: number };
   quality: number;
   contextWindow: number;
   maxOutputTokens?: number;
