@@ -60,6 +60,12 @@ export interface ModelSpec {
   latency?: { ttftMs?: number; tokensPerSecond?: number };
   capabilities: Capability[];
   enabled?: boolean;
+  /**
+   * Anthropic models: "auto" puts cache breakpoints on the stable prefix (tools, system, earlier
+   * turns) of every request; "off" (default) only when the client sends prompt_cache_key.
+   * Other providers cache by prefix on their own and ignore it.
+   */
+  promptCaching?: 'auto' | 'off';
 }
 
 /** A json-rules-engine condition as written in policy (`when`). */
