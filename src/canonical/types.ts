@@ -62,6 +62,11 @@ export interface CanonicalRequest {
   previousResponseId?: string;
   reasoningEffort?: 'minimal' | 'low' | 'medium' | 'high';
   user?: string;
+  /**
+   * The client's prompt-cache routing hint (`prompt_cache_key`): passed to OpenAI, mapped to cache
+   * breakpoints for Anthropic, reported as not forwarded elsewhere (src/providers/prompt-cache.ts).
+   */
+  promptCacheKey?: string;
   /** TokenRouter extensions; never forwarded upstream. */
   router?: { mode?: string; model?: string; provider?: string };
 }

@@ -53,13 +53,19 @@ export interface ModelSpec {
   provider: string;
   upstreamModel?: string;
   aliases?: string[];
-  pricing: { input: number; output: number; cachedInput?: number };
+  pricing: { input: number; output: number; cachedInput?: number; cacheWrite?: number };
   quality: number;
   contextWindow: number;
   maxOutputTokens?: number;
   latency?: { ttftMs?: number; tokensPerSecond?: number };
   capabilities: Capability[];
   enabled?: boolean;
+  /**
+   * Anthropic models: "auto" puts cache breakpoints on the stable prefix (tools, system, earlier
+   * turns) of every request; "off" (default) only when the client sends prompt_cache_key.
+   * Other providers cache by prefix on their own and ignore it.
+   */
+  promptCaching?: 'auto' | 'off';
 }
 
 /** A json-rules-engine condition as written in policy (`when`). */

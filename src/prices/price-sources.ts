@@ -100,7 +100,9 @@ export class PriceSources {
       if (!e) continue;
       // A source without a cache-read price keeps the catalog's (still the best estimate).
       const cachedInput = e.cachedInput ?? c.model.pricing.cachedInput;
-      price = Object.freeze({ input: e.input, output: e.output, ...(cachedInput !== undefined ? { cachedInput } : {}) });
+      // Sources carry no cache-write price here: the catalog's applies.
+      const cacheWrite = c.model.pricing.cacheWrite;
+      price = Object.freeze({ input: e.input, output: e.output, ...(cachedInput !== undefined ? { cachedInput } : {}), ...(cacheWrite !== undefined ? { cacheWrite } : {}) });
       break;
     }
     this.#cache.set(c.model, { generation: this.#generation, price });

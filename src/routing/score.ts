@@ -32,6 +32,8 @@ export interface Pricing {
   input: number;
   output: number;
   cachedInput?: number;
+  /** Cache writes (Anthropic cache_creation_input_tokens); default: input. */
+  cacheWrite?: number;
 }
 
 export interface Weights {

@@ -133,8 +133,15 @@ function stopReason(answer: Answer): string {
   return answer.kind === 'tool' ? 'tool_use' : answer.truncated ? 'max_tokens' : 'end_turn';
 }
 
-function usage(input: number, output: number): any {
-  return { input_tokens: input, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: output, service_tier: 'standard' };
+/** Anthropic's input_tokens excludes cache reads and writes: the three add up to the prompt. */
+function usage(answer: Answer, output: number): any {
+  return {
+    input_tokens: answer.inputTokens - answer.cachedTokens - answer.cacheWriteTokens,
+    cache_creation_input_tokens: answer.cacheWriteTokens,
+    cache_read_input_tokens: answer.cachedTokens,
+    output_tokens: output,
+    service_tier: 'standard',
+  };
 }
 
 function render(answer: Answer, ctx: ProtocolContext): unknown {
@@ -147,7 +154,7 @@ function render(answer: Answer, ctx: ProtocolContext): unknown {
     content: answer.kind === 'tool' ? [{ type: 'tool_use', id: i.tool, name: answer.name, input: JSON.parse(answer.arguments) }] : [{ type: 'text', text: answer.text }],
     stop_reason: stopReason(answer),
     stop_sequence: null,
-    usage: usage(answer.inputTokens, answer.outputTokens),
+    usage: usage(answer, answer.outputTokens),
   };
 }
 
@@ -156,7 +163,7 @@ function stream(answer: Answer, ctx: ProtocolContext): StreamPlan {
   const frames: Frame[] = [];
   const add = (type: string, data: any, tokens = 0): void => void frames.push(withTokens(sseEvent(type, { type, ...data }), tokens));
   add('message_start', {
-    message: { id: i.msg, type: 'message', role: 'assistant', model: ctx.model, content: [], stop_reason: null, stop_sequence: null, usage: usage(answer.inputTokens, 1) },
+    message: { id: i.msg, type: 'message', role: 'assistant', model: ctx.model, content: [], stop_reason: null, stop_sequence: null, usage: usage(answer, 1) },
   });
   if (answer.kind === 'tool') {
     add('content_block_start', { index: 0, content_block: { type: 'tool_use', id: i.tool, name: answer.name, input: {} } });
@@ -169,7 +176,7 @@ function stream(answer: Answer, ctx: ProtocolContext): StreamPlan {
     for (const piece of textChunks(answer.text)) add('content_block_delta', { index: 0, delta: { type: 'text_delta', text: piece } }, 1);
   }
   add('content_block_stop', { index: 0 });
-  const u = usage(answer.inputTokens, answer.outputTokens);
+  const u = usage(answer, answer.outputTokens);
   delete u.service_tier;
   add('message_delta', { delta: { stop_reason: stopReason(answer), stop_sequence: null }, usage: u });
   add('message_stop', {});

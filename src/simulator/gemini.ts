@@ -198,7 +198,8 @@ function finishReason(answer: Answer): string {
 }
 
 function usageMetadata(answer: Answer, final: boolean): any {
-  const prompt = { promptTokenCount: answer.inputTokens };
+  // cachedContentTokenCount is part of promptTokenCount, and absent when nothing was cached.
+  const prompt = { promptTokenCount: answer.inputTokens, ...(answer.cachedTokens > 0 ? { cachedContentTokenCount: answer.cachedTokens } : {}) };
   const details = { promptTokensDetails: [{ modality: 'TEXT', tokenCount: answer.inputTokens }] };
   if (!final) return { ...prompt, totalTokenCount: answer.inputTokens, ...details };
   return { ...prompt, candidatesTokenCount: answer.outputTokens, totalTokenCount: answer.inputTokens + answer.outputTokens, ...details };

@@ -134,12 +134,12 @@ function finishReason(answer: Answer): string {
 function usage(answer: Answer, ctx: ProtocolContext): any {
   const u: any = { prompt_tokens: answer.inputTokens, completion_tokens: answer.outputTokens, total_tokens: answer.inputTokens + answer.outputTokens };
   if (ctx.provider === 'openai') {
-    u.prompt_tokens_details = { cached_tokens: 0 };
+    u.prompt_tokens_details = { cached_tokens: answer.cachedTokens };
     u.completion_tokens_details = { reasoning_tokens: 0 };
   } else if (ctx.provider === 'deepseek') {
-    u.prompt_tokens_details = { cached_tokens: 0 };
-    u.prompt_cache_hit_tokens = 0;
-    u.prompt_cache_miss_tokens = answer.inputTokens;
+    u.prompt_tokens_details = { cached_tokens: answer.cachedTokens };
+    u.prompt_cache_hit_tokens = answer.cachedTokens;
+    u.prompt_cache_miss_tokens = answer.inputTokens - answer.cachedTokens;
   }
   return u;
 }

@@ -111,7 +111,7 @@ function textPart(text: string): any {
 function usage(answer: Answer): any {
   return {
     input_tokens: answer.inputTokens,
-    input_tokens_details: { cached_tokens: 0, cache_write_tokens: 0 },
+    input_tokens_details: { cached_tokens: answer.cachedTokens, cache_write_tokens: 0 },
     output_tokens: answer.outputTokens,
     output_tokens_details: { reasoning_tokens: 0 },
     total_tokens: answer.inputTokens + answer.outputTokens,

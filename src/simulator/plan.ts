@@ -29,9 +29,17 @@ export interface Conversation {
   maxOutputTokens?: number;
 }
 
-export type Answer =
-  | { kind: 'text'; text: string; truncated: boolean; inputTokens: number; outputTokens: number }
-  | { kind: 'tool'; name: string; arguments: string; inputTokens: number; outputTokens: number };
+/** Input tokens the answer reports as cache reads / cache writes (both parts of inputTokens). */
+export interface CacheCounts {
+  cachedTokens: number;
+  cacheWriteTokens: number;
+}
+
+export type Answer = CacheCounts &
+  (
+    | { kind: 'text'; text: string; truncated: boolean; inputTokens: number; outputTokens: number }
+    | { kind: 'tool'; name: string; arguments: string; inputTokens: number; outputTokens: number }
+  );
 
 export function emptyConversation(): Conversation {
   return { systemTexts: [], inputTexts: [], lastUserText: '', lastUserImages: 0, hasToolResult: false, tools: [], toolChoice: { mode: 'auto' }, format: { type: 'text' } };
@@ -55,7 +63,7 @@ export function planAnswer(label: string, model: string, conv: Conversation): An
     const forced = conv.toolChoice.mode === 'forced' ? conv.toolChoice.name : undefined;
     const tool = (forced ? conv.tools.find((t) => t.name === forced) : undefined) ?? (forced ? { name: forced } : conv.tools[0]!);
     const args = JSON.stringify(tool.schema === undefined ? {} : exampleFromSchema(tool.schema));
-    return { kind: 'tool', name: tool.name, arguments: args, inputTokens, outputTokens: Math.max(1, countWords(`${tool.name} ${args}`)) };
+    return { kind: 'tool', name: tool.name, arguments: args, inputTokens, outputTokens: Math.max(1, countWords(`${tool.name} ${args}`)), cachedTokens: 0, cacheWriteTokens: 0 };
   }
   let text =
     conv.lastToolOutput !== undefined
@@ -72,7 +80,17 @@ export function planAnswer(label: string, model: string, conv: Conversation): An
     text = words.slice(0, max).join('');
     truncated = true;
   }
-  return { kind: 'text', text, truncated, inputTokens, outputTokens: countWords(text) };
+  return { kind: 'text', text, truncated, inputTokens, outputTokens: countWords(text), cachedTokens: 0, cacheWriteTokens: 0 };
+}
+
+/**
+ * The scripted cache counts (Behaviour.cachedInputTokens / cacheWriteTokens), capped so reads
+ * plus writes never exceed the input: a provider's cache can only cover the prompt it was sent.
+ */
+export function withCache(answer: Answer, cached: number | undefined, writes: number | undefined): Answer {
+  const read = Math.min(Math.max(0, Math.floor(cached ?? 0)), answer.inputTokens);
+  const write = Math.min(Math.max(0, Math.floor(writes ?? 0)), answer.inputTokens - read);
+  return { ...answer, cachedTokens: read, cacheWriteTokens: write };
 }
 
 /** Tool output (string, text parts, or an object) as text. */

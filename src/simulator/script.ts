@@ -14,6 +14,8 @@
 //   -stall[<n>]           stop sending after n stream events (default 3), connection stays open
 //   -inband[<n>]          in-band provider error after n stream events (default 3)
 //   -slow<ms>             latencyMs; -ttft<ms> ttftMs; -tps<n> tokensPerSecond
+//   -cached<n>            report n input tokens as cache reads (cachedInputTokens)
+//   -cachewrite<n>        Anthropic: report n input tokens as cache writes (cacheWriteTokens)
 //
 // `times` counters (fail / reset) count the calls that selected the behaviour, per selection key
 // (per model for script.models and the convention, shared for script.default).
@@ -23,7 +25,7 @@ import type { Behaviour, SimScript } from './types.js';
 export function conventionBehaviour(model: string): Behaviour | undefined {
   const b: Behaviour = {};
   let any = false;
-  const re = /-(fail)(\d{3})(?:x(\d+))?(?=-|$)|-(reset)(?:x(\d+))?(?=-|$)|-(drop)(\d+)(?=-|$)|-(stall)(\d+)?(?=-|$)|-(inband)(\d+)?(?=-|$)|-(slow|ttft|tps)(\d+)(?=-|$)/g;
+  const re = /-(fail)(\d{3})(?:x(\d+))?(?=-|$)|-(reset)(?:x(\d+))?(?=-|$)|-(drop)(\d+)(?=-|$)|-(stall)(\d+)?(?=-|$)|-(inband)(\d+)?(?=-|$)|-(slow|ttft|tps)(\d+)(?=-|$)|-(cached|cachewrite)(\d+)(?=-|$)/g;
   for (const m of model.matchAll(re)) {
     any = true;
     if (m[1]) b.fail = { status: Number(m[2]), ...(m[3] ? { times: Number(m[3]) } : {}) };
@@ -34,6 +36,8 @@ export function conventionBehaviour(model: string): Behaviour | undefined {
     else if (m[12] === 'slow') b.latencyMs = Number(m[13]);
     else if (m[12] === 'ttft') b.ttftMs = Number(m[13]);
     else if (m[12] === 'tps') b.tokensPerSecond = Number(m[13]);
+    else if (m[14] === 'cached') b.cachedInputTokens = Number(m[15]);
+    else if (m[14] === 'cachewrite') b.cacheWriteTokens = Number(m[15]);
   }
   return any ? b : undefined;
 }

@@ -8,7 +8,7 @@ import { authError, kindError, nativeError, type ErrorFamily, type NativeError }
 import { gemini } from './gemini.js';
 import { openaiChat } from './openai-chat.js';
 import { openaiResponses } from './openai-responses.js';
-import { planAnswer } from './plan.js';
+import { planAnswer, withCache } from './plan.js';
 import type { ProtocolContext, WireProtocol } from './protocol.js';
 import { ScriptState, type Selected } from './script.js';
 import { countWords, embeddingBase64, embeddingFor, IdGen } from './text.js';
@@ -255,7 +255,7 @@ export class SimulatorServer implements Simulator {
       return sendAnswerJson(ex, out, tokens);
     }
     const label = r.provider === 'openai' ? r.protocol : r.provider;
-    const answer = planAnswer(label, model, proto.parse(ctx));
+    const answer = withCache(planAnswer(label, model, proto.parse(ctx)), sel.behaviour.cachedInputTokens, sel.behaviour.cacheWriteTokens);
     if (stream) return sendStream(ex, proto.stream(answer, ctx));
     return sendAnswerJson(ex, proto.render(answer, ctx), answer.outputTokens);
   }

@@ -36,6 +36,16 @@ export interface Behaviour {
    * whether the message quotes the request's key.
    */
   inBandError?: { kind?: SimErrorKind; message?: string; retryAfter?: number; echoCredentials?: boolean };
+  /**
+   * Report this many input tokens as read from the provider's prompt cache (capped at the input
+   * count), in the protocol's native usage field: Responses input_tokens_details.cached_tokens,
+   * Chat prompt_tokens_details.cached_tokens (DeepSeek also prompt_cache_hit/miss_tokens),
+   * Anthropic cache_read_input_tokens, Gemini cachedContentTokenCount. Llama and Mistral report
+   * no cache fields, as the real ones do not.
+   */
+  cachedInputTokens?: number;
+  /** Anthropic only: this many input tokens reported as written to the cache (cache_creation_input_tokens). */
+  cacheWriteTokens?: number;
 }
 
 /** Provider errors the simulator can script by meaning, in each provider's native shape (errors.ts). */

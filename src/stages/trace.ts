@@ -3,6 +3,7 @@
 // (headers.ts, account.ts). runPipeline() fills it from the values the stages
 // return, as they return them, so a request that fails half-way still reports
 // what it got to. Stages never read or write it.
+import { promptCacheKeyWarning } from '../providers/prompt-cache.js';
 import type { KeyTicket } from '../state/key-admission.js';
 import type { Candidate } from '../routing/select.js';
 import type { DispatchContext } from '../upstream/dispatch.js';
@@ -37,11 +38,17 @@ export class Trace {
     return this.routed?.decision.rules ?? [];
   }
 
-  /** Routing warnings, the prompt firewall's and (once answered) the response firewall's. */
+  /**
+   * Routing warnings, the prompt firewall's, (once served) a prompt_cache_key the serving
+   * provider could not take, and (once answered) the response firewall's.
+   */
   get warnings(): readonly string[] {
     const before = this.screened?.warnings ?? this.routed?.decision.warnings ?? [];
+    const served = this.served;
+    const cacheKey = served && this.screened ? promptCacheKeyWarning(this.screened.request, served.provider) : undefined;
     const after = this.answered?.warnings ?? [];
-    return after.length ? [...before, ...after] : before;
+    if (!cacheKey && !after.length) return before;
+    return [...before, ...(cacheKey ? [cacheKey] : []), ...after];
   }
 
   get hits(): readonly FirewallHit[] {

@@ -45,9 +45,10 @@ export function settingsYaml(state?: Record<string, unknown>): string {
   return `apiVersion: tokenrouter/v1\nkind: Settings\nmetadata:\n  name: settings\nspec:\n  defaultMode: balance\n${state ? `  state: ${JSON.stringify(state)}\n` : ''}`;
 }
 
-export async function startStack(opts: { keys: readonly KeyDef[]; state?: Record<string, unknown>; logger?: Logger }): Promise<DemoStack> {
+/** `files`: more policy documents (name → YAML) next to the keys, metered models and settings. */
+export async function startStack(opts: { keys: readonly KeyDef[]; state?: Record<string, unknown>; logger?: Logger; files?: Record<string, string> }): Promise<DemoStack> {
   return startDemoStack({
-    extraFiles: { 'keys.yaml': keysYaml(opts.keys), 'metered.yaml': METERED_MODELS, 'settings.yaml': settingsYaml(opts.state) },
+    extraFiles: { 'keys.yaml': keysYaml(opts.keys), 'metered.yaml': METERED_MODELS, 'settings.yaml': settingsYaml(opts.state), ...opts.files },
     ...(opts.logger ? { logger: opts.logger } : {}),
   });
 }

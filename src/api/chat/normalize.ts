@@ -47,6 +47,7 @@ export function normalizeChatRequest(body: Record<string, any>): CanonicalReques
   const user = optString(body.safety_identifier ?? body.user, 'user', 256);
   const effort = optString(body.reasoning_effort, 'reasoning_effort', 16);
   if (effort !== undefined && !['minimal', 'low', 'medium', 'high'].includes(effort)) fail('reasoning_effort', 'reasoning_effort must be minimal, low, medium or high');
+  const promptCacheKey = optString(body.prompt_cache_key, 'prompt_cache_key', 1024);
   const router = routerFields(body);
   return withoutUndefined({
     api: 'chat',
@@ -65,6 +66,7 @@ export function normalizeChatRequest(body: Record<string, any>): CanonicalReques
     includeUsage,
     reasoningEffort: effort as CanonicalRequest['reasoningEffort'],
     user,
+    promptCacheKey,
     router,
   });
 }

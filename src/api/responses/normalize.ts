@@ -37,6 +37,7 @@ export function normalizeResponsesRequest(body: Record<string, any>): CanonicalR
   const effort = isObject(body.reasoning) ? optString(body.reasoning.effort, 'reasoning.effort', 16) : undefined;
   if (effort !== undefined && !['minimal', 'low', 'medium', 'high'].includes(effort)) fail('reasoning.effort', 'reasoning.effort must be minimal, low, medium or high');
   if (body.background === true) unsupported('background', 'background responses are not supported by the router');
+  const promptCacheKey = optString(body.prompt_cache_key, 'prompt_cache_key', 1024);
   const router = routerFields(body);
   return withoutUndefined({
     api: 'responses',
@@ -56,6 +57,7 @@ export function normalizeResponsesRequest(body: Record<string, any>): CanonicalR
     previousResponseId,
     reasoningEffort: effort as CanonicalRequest['reasoningEffort'],
     user,
+    promptCacheKey,
     router,
   });
 }

@@ -10,6 +10,8 @@
 //                     requests get 422 no_candidates); and capability pairs
 //                     (tools+vision, tools+json_schema, vision+json_schema) no
 //                     enabled model offers at all.
+//   prompt caching  — promptCaching: auto on a model whose provider is not of type
+//                     anthropic, where it has no effect (docs/clients/prompt-caching.md).
 import { isDeepStrictEqual } from 'node:util';
 import type { Assembled, Located } from '../assemble.js';
 import { ruleDefinition } from '../rule-definitions.js';
@@ -33,6 +35,7 @@ export function staticWarnings(a: Assembled): PolicyProblem[] {
   };
   shadowedRules(a, report);
   capabilityGaps(a, report);
+  promptCachingWithoutEffect(a, report);
   return out;
 }
 
@@ -104,6 +107,15 @@ function capabilityGaps(a: Assembled, report: Report): void {
     if (models.some((m) => m.capabilities.includes(x) && m.capabilities.includes(y))) continue;
     const at = { ...firstModels, pointer: '/spec/models' };
     report(at, '', `no enabled model has both ${x} and ${y}: a request needing both fails with no_candidates`);
+  }
+}
+
+function promptCachingWithoutEffect(a: Assembled, report: Report): void {
+  const typeOf = new Map(a.providers.map((p) => [p.item.name, p.item.type]));
+  for (const m of a.models) {
+    const type = typeOf.get(m.item.provider);
+    if (m.item.promptCaching !== 'auto' || type === undefined || type === 'anthropic') continue;
+    report(m, '/promptCaching', `model "${m.item.provider}/${m.item.name}": promptCaching auto only adds Anthropic cache breakpoints; provider "${m.item.provider}" is of type ${type}, which caches without them, so it has no effect`);
   }
 }
 

@@ -8,7 +8,9 @@ import { MAX_JSON_DEPTH, textNestsDeeperThan } from '../../canonical/json-depth.
 import type { ModelSpec } from '../../policy/types.js';
 import { providerHeaderTemplate, requestHeaders } from '../shared/headers.js';
 import { safeToolId } from '../shared/ids.js';
+import { anthropicBreakpoints } from '../prompt-cache.js';
 import type { Target, UpstreamRequest } from '../types.js';
+import { addCacheBreakpoints } from './cache.js';
 
 export const ANTHROPIC_VERSION = '2023-06-01';
 const DEFAULT_MAX_TOKENS = 4096;
@@ -88,6 +90,8 @@ export function buildAnthropicRequest(req: CanonicalRequest, target: Target): Up
 
   if (format.outputConfig) body.output_config = format.outputConfig;
   if (req.stream) body.stream = true;
+  // prompt_cache_key has no Anthropic field: it maps to breakpoints on the stable prefix.
+  if (anthropicBreakpoints(req, model)) addCacheBreakpoints(body);
 
   // Configuration may pin its own anthropic-version; never the key or content-type (shared/headers.ts).
   const headers = requestHeaders(

@@ -12,6 +12,8 @@ export interface ChatBuildOptions {
   dialect: Dialect;
   /** Mistral and most hosts want max_tokens; OpenAI prefers max_completion_tokens. */
   maxTokensField: 'max_tokens' | 'max_completion_tokens';
+  /** Forward `prompt_cache_key` (OpenAI only; other hosts cache by prefix without a key, or not at all). */
+  forwardPromptCacheKey?: boolean;
   /** Forward `user` (OpenAI only). */
   forwardUser?: boolean;
   /** Forward `reasoning_effort` (OpenAI only). */
@@ -135,6 +137,7 @@ export function buildChatBody(req: CanonicalRequest, target: Target, opts: ChatB
   if (responseFormat) body.response_format = responseFormat;
   if (opts.forwardReasoningEffort && req.reasoningEffort !== undefined) body.reasoning_effort = req.reasoningEffort;
   if (opts.forwardUser && req.user !== undefined) body.user = req.user;
+  if (opts.forwardPromptCacheKey && req.promptCacheKey !== undefined) body.prompt_cache_key = req.promptCacheKey;
   if (req.stream) {
     body.stream = true;
     // Always ask for usage upstream: the router bills and reports it even when the client did not ask.

@@ -2,7 +2,7 @@
 // (store:false, the router keeps state); Chat callers go to /chat/completions
 // through the openai-compatible implementation with the generic dialect
 // (max_completion_tokens, which reasoning models require, plus user and
-// reasoning_effort, which OpenAI understands).
+// reasoning_effort and prompt_cache_key, which OpenAI understands).
 import type { CanonicalRequest } from '../../canonical/types.js';
 import { buildChatRequest } from '../openai-compatible/request.js';
 import { parseChatResponse } from '../openai-compatible/response.js';
@@ -20,6 +20,7 @@ function buildRequest(req: CanonicalRequest, target: Target): UpstreamRequest {
       maxTokensField: 'max_completion_tokens',
       forwardUser: true,
       forwardReasoningEffort: true,
+      forwardPromptCacheKey: true,
     });
   }
   return buildResponsesRequest(req, target);

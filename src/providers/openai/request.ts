@@ -57,6 +57,7 @@ export function buildResponsesBody(req: CanonicalRequest, target: Target): Recor
   if (req.topP !== undefined) body.top_p = req.topP;
   if (req.reasoningEffort !== undefined) body.reasoning = { effort: req.reasoningEffort };
   if (req.user !== undefined) body.user = req.user;
+  if (req.promptCacheKey !== undefined) body.prompt_cache_key = req.promptCacheKey;
   body.stream = req.stream;
   body.store = false;
   return body;
