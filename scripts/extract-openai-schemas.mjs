@@ -41,6 +41,10 @@ const ROOTS = [
   'CreateChatCompletionStreamResponse',
   'ErrorResponse',
   'Error',
+  // GET /v1/models, GET /v1/models/{id}, GET /v1/responses/{id}/input_items.
+  'ListModelsResponse',
+  'Model',
+  'ResponseItemList',
 ];
 
 // ---------------------------------------------------------------- positions

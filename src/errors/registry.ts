@@ -41,6 +41,8 @@ export const ERRORS = {
   // 403 by default; Settings.firewall.blockStatus may make it 422 (invalid_request_error).
   firewall_blocked: { status: 403, type: 'permission_error', message: 'The request was blocked by a firewall rule.' },
   no_candidates: { status: 422, type: 'invalid_request_error', message: 'No model can serve this request.' },
+  // As OpenAI answers GET /v1/models/{id} for a model it does not have (type invalid_request_error, param "model").
+  model_not_found: { status: 404, type: 'invalid_request_error', message: 'The model does not exist or this API key may not use it.' },
   response_not_found: { status: 404, type: 'not_found_error', message: 'No response with this id.' },
   response_not_stored: { status: 409, type: 'invalid_request_error', message: 'This response was not stored (store: false), so it cannot be replayed.' },
   unsupported_media_type: { status: 415, type: 'invalid_request_error', message: 'Content-Type must be application/json.' },

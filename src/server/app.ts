@@ -20,6 +20,7 @@ import { healthRoutes } from './routes/health.js';
 import { policyRoutes } from './routes/policies.js';
 import { ruleRoutes } from './routes/rules.js';
 import { dataPlaneRoutes } from './routes/data-plane.js';
+import { modelRoutes } from './routes/models.js';
 import { providerRoutes } from './routes/providers.js';
 import { explainRoutes } from './routes/explain.js';
 import { usageRoutes } from './routes/usage.js';
@@ -66,6 +67,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(jsonBody(deps.largeBodies, () => deps.store.current()?.settings.maxBodyBytes ?? 20 * 1024 * 1024));
   app.use(policyRoutes(deps));
   app.use(ruleRoutes(deps));
+  app.use(modelRoutes(deps));
   app.use(dataPlaneRoutes(deps));
   app.use(providerRoutes(deps));
   app.use(explainRoutes(deps));

@@ -148,6 +148,8 @@ function assemble(
 function guardedConversations(store: ConversationStore, guard: StateGuard): ConversationStore {
   return {
     get: (id) => guard.read('conversations', () => store.get(id)),
+    // A delete the caller asked for must not report success it did not have: it fails like a read.
+    delete: (id) => guard.read('conversations', () => store.delete(id)),
     async put(entry: StoredResponse) {
       try {
         await store.put(entry);

@@ -73,6 +73,15 @@ export class MemoryConversationStore implements ConversationStore {
     this.opts.metrics?.responseStoreBytes.set(this.#bytes);
   }
 
+  async delete(id: string): Promise<boolean> {
+    const slot = this.#map.get(id);
+    if (!slot) return false;
+    this.#remove(id, slot);
+    this.opts.metrics?.responseStoreBytes.set(this.#bytes);
+    // An expired entry is gone already as far as any reader can tell.
+    return this.#now() < slot.expiresAt;
+  }
+
   /** The bound now (Settings.state.memoryMaxBytes). */
   get maxBytes(): number {
     return this.opts.maxBytes?.() ?? DEFAULT_MEMORY_MAX_BYTES;

@@ -30,6 +30,10 @@ export class RedisConversationStore implements ConversationStore {
     await this.redis.client.set(this.#key(entry.id), text, 'EX', this.opts.ttlSeconds?.() ?? DEFAULT_CONVERSATION_TTL_SECONDS);
   }
 
+  async delete(id: string): Promise<boolean> {
+    return (await this.redis.client.del(this.#key(id))) > 0;
+  }
+
   #key(id: string): string {
     return `${this.redis.prefix}resp:${id}`;
   }

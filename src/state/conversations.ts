@@ -8,10 +8,11 @@
 // have a size cap).
 //
 // Tenancy: a stored response belongs to the key that created it (`owner`).
-// previousResponse() below is the one door every reader goes through
-// (replay, previous_response_id, explain), and it answers another key exactly
-// as it answers an unknown id, so the answer does not reveal that the id
-// exists. Admin keys read any.
+// ownedResponse() below is the one door every reader goes through
+// (previousResponse() for replay, previous_response_id and explain; the input
+// items listing; deleteResponse()), and it answers another key exactly as it
+// answers an unknown id, so the answer does not reveal that the id exists.
+// Admin keys read (and delete) any.
 import type { CanonicalRequest, CanonicalResult, InputItem } from '../canonical/types.js';
 import { RouterError } from '../errors/registry.js';
 
@@ -40,6 +41,8 @@ export interface StoredResponse {
 export interface ConversationStore {
   get(id: string): Promise<StoredResponse | undefined>;
   put(entry: StoredResponse): Promise<void>;
+  /** Forgets the entry (true when there was one). Callers go through deleteResponse(), which checks the owner first. */
+  delete(id: string): Promise<boolean>;
 }
 
 /** Who asks for a stored response: the caller's key name ("anonymous" without keys) and whether it is an admin key. */
@@ -59,10 +62,7 @@ export function readableBy(entry: StoredResponse, reader: ResponseReader): boole
  * unknown id gets: which 404 it was is visible to no one.
  */
 export async function previousResponse(store: ConversationStore, id: string, param: string, reader: ResponseReader): Promise<StoredResponse> {
-  const prev = await store.get(id);
-  if (!prev || !readableBy(prev, reader)) {
-    throw new RouterError('response_not_found', param === 'previous_response_id' ? `No stored response "${id}" to continue from.` : undefined, param);
-  }
+  const prev = await ownedResponse(store, id, param, reader);
   if (prev.dropped === 'too_large') {
     throw new RouterError(
       'response_not_stored',
@@ -72,6 +72,29 @@ export async function previousResponse(store: ConversationStore, id: string, par
   }
   if (!prev.stored || (param === 'id' && !prev.result)) throw new RouterError('response_not_stored', undefined, param);
   return prev;
+}
+
+/**
+ * The entry `reader` may see, whatever its state (stored, store:false, too_large marker), or the
+ * 404 an unknown id gets. The ownership check every reader shares.
+ */
+export async function ownedResponse(store: ConversationStore, id: string, param: string, reader: ResponseReader): Promise<StoredResponse> {
+  const entry = await store.get(id);
+  if (!entry || !readableBy(entry, reader)) {
+    throw new RouterError('response_not_found', param === 'previous_response_id' ? `No stored response "${id}" to continue from.` : undefined, param);
+  }
+  return entry;
+}
+
+/**
+ * DELETE /v1/responses/{id}: forgets a response `reader` owns (an admin key: any), in whatever
+ * state it is (a store:false or too_large marker too). Another key's id is the same 404 as an
+ * unknown one.
+ */
+export async function deleteResponse(store: ConversationStore, id: string, reader: ResponseReader): Promise<void> {
+  await ownedResponse(store, id, 'id', reader);
+  // Gone between the read and the delete (expired, evicted, deleted by a concurrent call): not found either.
+  if (!(await store.delete(id))) throw new RouterError('response_not_found', undefined, 'id');
 }
 
 /** A request with previous_response_id, with the earlier conversation prepended. */

@@ -10,7 +10,7 @@ import { keysYaml, type KeyDef } from '../integration/shared-state-stack.js';
 
 interface RouteCase {
   name: string;
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'DELETE';
   path: (storedId: string) => string;
   body?: unknown;
 }
@@ -22,6 +22,10 @@ const ROUTES: RouteCase[] = [
   { name: 'explain', method: 'POST', path: () => '/v1/route/explain', body: { model: 'auto', input: 'hi' } },
   { name: 'replay (GET)', method: 'GET', path: (id) => `/v1/responses/${id}` },
   { name: 'replay (POST)', method: 'POST', path: (id) => `/v1/responses/${id}`, body: {} },
+  // Issue 16 finding 5: the endpoints the SDKs call.
+  { name: 'model (GET)', method: 'GET', path: () => '/v1/models/openai%2Fgpt-4o' },
+  { name: 'replay input items (GET)', method: 'GET', path: (id) => `/v1/responses/${id}/input_items` },
+  { name: 'replay delete (DELETE)', method: 'DELETE', path: (id) => `/v1/responses/${id}` },
 ];
 
 const KEYS: Record<string, KeyDef> = Object.fromEntries(ROUTES.map((r, i) => [r.name, { name: `rpm-${i}`, key: `sk-route-rpm-${i}`, extra: 'rpm: 2' }]));

@@ -206,6 +206,17 @@ const usageQuery = fc
   )
   .map((pairs) => pairs.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&'));
 
+/** GET /v1/responses/{id}/input_items queries: the pagination parameters (repeated too) and any other name. */
+const inputItemsQuery = fc
+  .array(
+    fc.tuple(
+      fc.oneof(fc.constantFrom('limit', 'order', 'after', 'before'), key),
+      fc.oneof(fc.constantFrom('0', '1', '20', '100', '101', '-1', '1e2', 'asc', 'desc', 'msg_x_0'), name, fc.integer().map(String)),
+    ),
+    { maxLength: 4 },
+  )
+  .map((pairs) => pairs.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&'));
+
 /** Headers named after prototype properties (values are plain ASCII: the wire allows nothing else). */
 const headers = fc.array(fc.tuple(fc.constantFrom(...PROTO, 'openai-organization', 'x-request-id'), fc.stringMatching(/^[a-zA-Z0-9 _:\/.-]{0,16}$/)), { maxLength: 2 });
 
@@ -271,6 +282,32 @@ describe('security: property-based fuzzing of request fields (findings 5 and 6)'
       );
     });
   }
+
+  it('GET /v1/models/{id}: no 5xx for prototype names and Unicode as the id, its slash plain or encoded (issue 16 finding 5)', async () => {
+    await fc.assert(
+      fc.asyncProperty(name, fc.boolean(), headers, async (id, plain, hs) => {
+        const path = `/v1/models/${plain ? id.split('/').map(encodeURIComponent).join('/') : encodeURIComponent(id)}`;
+        const a = await send('GET', path, undefined, hs);
+        check(a, path);
+        expect(a.status, path).to.be.oneOf([200, 400, 404]);
+      }),
+      runs(150),
+    );
+  });
+
+  it('GET /v1/responses/{id}/input_items: no 5xx for prototype names and Unicode in the pagination query (issue 16 finding 5)', async () => {
+    const created = await send('POST', '/v1/responses', JSON.stringify({ model: 'openai/gpt-4o', input: 'fuzz me' }), []);
+    const id = (JSON.parse(created.text) as { id: string }).id;
+    await fc.assert(
+      fc.asyncProperty(inputItemsQuery, headers, async (q, hs) => {
+        const path = `/v1/responses/${id}/input_items?${q}`;
+        const a = await send('GET', path, undefined, hs);
+        check(a, path);
+        expect(a.status, path).to.be.oneOf([200, 400]);
+      }),
+      runs(150),
+    );
+  });
 
   it('GET /v1/usage: no 5xx for prototype names as query keys, values and group_by dimensions', async () => {
     await fc.assert(

@@ -167,7 +167,7 @@ describe('security: every reader of the store checks the owner', () => {
         else if (p.endsWith('.ts')) {
           const rel = path.relative(REPO_ROOT, p);
           if (rel === path.join('src', 'state', 'conversations.ts') || rel === path.join('src', 'state', 'backend.ts')) continue;
-          if (/conversations\??\.get\(/.test(readFileSync(p, 'utf8'))) offenders.push(rel);
+          if (/conversations\??\.(get|delete)\(/.test(readFileSync(p, 'utf8'))) offenders.push(rel);
         }
       }
     };

@@ -1,24 +1,19 @@
-// The data plane's read-only routes on Express: GET /v1/models and the replay
-// of stored responses (GET/POST /v1/responses/{id}). The routes that reach a
-// provider enter through the front door (../data-plane-path.ts).
+// The data plane's routes over stored responses on Express: the replay
+// (GET/POST /v1/responses/{id}), the deletion (DELETE /v1/responses/{id}) and
+// the input item listing (GET /v1/responses/{id}/input_items). Each reads the
+// store through src/state/conversations.ts, which checks the owner. The
+// routes that reach a provider enter through the front door
+// (../data-plane-path.ts); GET /v1/models is in models.ts.
 import { Router, type Request, type Response } from 'express';
 import type { PipelineDeps } from '../../pipeline.js';
-import { previousResponse } from '../../state/conversations.js';
-import { hasCredentials } from '../../upstream/credentials.js';
+import { inputItemsPage } from '../../api/responses/input-items.js';
+import { deleteResponse, previousResponse } from '../../state/conversations.js';
 import { ANONYMOUS } from '../auth.js';
 import { accumulateReplay } from './replay.js';
 
 export function dataPlaneRoutes(deps: PipelineDeps): Router {
   const r = Router();
-  r.get('/v1/models', (req, res) => {
-    const set = req.policy!;
-    const data = [...set.models.values()]
-      .filter((m) => m.enabled !== false && set.providers.get(m.provider)?.enabled !== false && hasCredentials(set.providers.get(m.provider)!))
-      .map((m) => ({ id: `${m.provider}/${m.name}`, object: 'model', created: Math.floor(set.loadedAt.getTime() / 1000), owned_by: m.provider }));
-    res.json({ object: 'list', data });
-  });
-
-  // A replay is a request like any other: the key's rpm counts it (before the store is read).
+  // Each of these is a request like any other: the key's rpm counts it (before the store is read).
   const replay = async (req: Request, res: Response) => {
     const caller = req.caller ?? ANONYMOUS;
     await deps.state.keys.admitRate(req.policy!, caller.name);
@@ -28,5 +23,22 @@ export function dataPlaneRoutes(deps: PipelineDeps): Router {
   };
   r.post('/v1/responses/:id', replay);
   r.get('/v1/responses/:id', replay);
+
+  r.delete('/v1/responses/:id', async (req, res) => {
+    const caller = req.caller ?? ANONYMOUS;
+    await deps.state.keys.admitRate(req.policy!, caller.name);
+    const id = String(req.params.id);
+    await deleteResponse(deps.conversations, id, caller);
+    res.json({ id, object: 'response', deleted: true });
+  });
+
+  // The input as stored: a store:false response or a too_large marker has none, and answers as the replay does (409).
+  r.get('/v1/responses/:id/input_items', async (req, res) => {
+    const caller = req.caller ?? ANONYMOUS;
+    await deps.state.keys.admitRate(req.policy!, caller.name);
+    const id = String(req.params.id);
+    const entry = await previousResponse(deps.conversations, id, 'id', caller);
+    res.json(inputItemsPage(id, entry.items ?? [], req.query));
+  });
   return r;
 }
