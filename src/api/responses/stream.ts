@@ -2,10 +2,11 @@
 // the SDK helpers enforce (docs/providers.md#responses-stream): response.created first; dense,
 // append-only output_index; item_id equal to the item's id; content_part.added
 // before the first delta; sequence_number from 0; exactly one terminal event
-// carrying the complete Response. Item ids derive from the response id and
-// the output index (item-ids.ts); the Accumulator opens items at the same
-// boundaries, so index n here is index n of the stored result. An in-band failure becomes an `error` event
-// followed by response.failed, never a clean-looking end.
+// carrying the complete Response. An in-band failure becomes an `error` event
+// followed by response.failed, never a clean-looking end. Item ids derive
+// from the response id and the output index (item-ids.ts); the Accumulator
+// opens items at the same boundaries, so index n here is index n of the
+// stored result, and a replayed item id finds its item.
 import type { CanonicalEvent, FinishReason, StreamErrorCode, StreamErrorDetail, Usage } from '../../canonical/types.js';
 import { ZERO_USAGE } from '../../canonical/types.js';
 import { itemId } from '../item-ids.js';
