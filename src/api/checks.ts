@@ -2,6 +2,7 @@
 // not validated against the raw OpenAI spec (it rejects ordinary SDK traffic);
 // instead each field we read is checked as we read it, with the OpenAI error
 // shape and the offending `param`.
+import type { ContentPart, ToolChoice } from '../canonical/types.js';
 import { RouterError } from '../errors/registry.js';
 
 export function fail(param: string, message: string): never {
@@ -88,4 +89,18 @@ export function rejectSmuggling(body: Record<string, unknown>): void {
 export function withoutUndefined<T extends object>(o: T): T {
   for (const k of Object.keys(o) as (keyof T)[]) if (o[k] === undefined) delete o[k];
   return o;
+}
+
+/**
+ * tool_choice must name an offered tool; `required` needs at least one. Checked here, before routing,
+ * so every provider answers the same 400 (left upstream, some answered 200 and some a worded 400).
+ */
+export function checkToolChoice(tc: ToolChoice | undefined, tools: readonly { name: string }[]): void {
+  if (tc === 'required' && tools.length === 0) fail('tool_choice', 'tool_choice "required" needs at least one tool in tools');
+  if (typeof tc === 'object' && !tools.some((t) => t.name === tc.name)) fail('tool_choice', `tool_choice names the function "${tc.name}", which is not in tools`);
+}
+
+/** No part carries anything: no parts, or only empty text (an empty user turn is rejected before routing). */
+export function isEmpty(content: readonly ContentPart[]): boolean {
+  return content.every((p) => p.type === 'text' && p.text === '');
 }

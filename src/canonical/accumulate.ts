@@ -1,6 +1,10 @@
 // Folds a canonical event sequence into a CanonicalResult: the output items in
-// order (text after a tool call opens a new message item), the last usage, the
-// finish reason. Used for non-stream responses and for the conversation store.
+// order, the last usage, the finish reason. Used for non-stream responses and
+// for the conversation store. Items open and close at exactly the boundaries
+// the Responses stream renderer uses (empty deltas open nothing; reasoning
+// closes the open message; text closes the open reasoning; a tool call closes
+// both), so output index n of a streamed answer is index n of the stored
+// result — replayed item ids (api/item-ids.ts) depend on it.
 import type { CanonicalEvent, CanonicalResult, FinishReason, OutputItem, StreamErrorCode, StreamErrorDetail, Usage } from './types.js';
 import { ZERO_USAGE } from './types.js';
 
@@ -12,31 +16,43 @@ export class Accumulator {
   #message: Extract<OutputItem, { type: 'message' }> | undefined;
   #reasoning: Extract<OutputItem, { type: 'reasoning' }> | undefined;
   readonly #calls = new Map<string, Extract<OutputItem, { type: 'function_call' }>>();
+  /** Calls started and not yet ended: a repeated start for one of them opens nothing (as in the stream). */
+  readonly #openCalls = new Set<string>();
 
   push(e: CanonicalEvent): void {
     switch (e.type) {
       case 'text_delta':
-        this.#openMessage().text += e.text;
+        if (e.text) this.#openMessage().text += e.text;
         break;
       case 'refusal_delta': {
+        if (!e.text) break;
         const m = this.#openMessage();
         m.refusal = (m.refusal ?? '') + e.text;
         break;
       }
       case 'reasoning_delta': {
-        if (!this.#reasoning) {
-          this.#reasoning = { type: 'reasoning', text: '' };
-          this.output.push(this.#reasoning);
+        if (e.text) {
+          this.#message = undefined;
+          if (!this.#reasoning) {
+            this.#reasoning = { type: 'reasoning', text: '' };
+            this.output.push(this.#reasoning);
+          }
+          this.#reasoning.text += e.text;
         }
-        this.#reasoning.text += e.text;
-        if (e.signature) this.#reasoning.signature = e.signature;
+        // A signature alone (it may arrive after the text) belongs to the reasoning just written.
+        if (e.signature) {
+          const r = this.#reasoning ?? this.output.findLast((o): o is Extract<OutputItem, { type: 'reasoning' }> => o.type === 'reasoning');
+          if (r) r.signature = e.signature;
+        }
         break;
       }
       case 'tool_call_start': {
+        if (this.#openCalls.has(e.key)) break;
         this.#message = undefined;
         this.#reasoning = undefined;
         const call = { type: 'function_call' as const, callId: e.callId, name: e.name, arguments: '' };
         this.#calls.set(e.key, call);
+        this.#openCalls.add(e.key);
         this.output.push(call);
         break;
       }
@@ -46,6 +62,7 @@ export class Accumulator {
         break;
       }
       case 'tool_call_end':
+        this.#openCalls.delete(e.key);
         break;
       case 'usage':
         this.usage = e.usage;

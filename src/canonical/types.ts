@@ -24,6 +24,13 @@ export type InputItem =
    */
   | { type: 'reasoning'; text: string; provider?: string; signature?: string };
 
+/** A placeholder for an earlier output item, by its wire id (see CanonicalRequest.itemRefs). */
+export interface ItemRef {
+  at: number;
+  id: string;
+  param: string;
+}
+
 export interface FunctionTool {
   name: string;
   description?: string;
@@ -60,6 +67,13 @@ export interface CanonicalRequest {
   includeUsage?: boolean;
   store?: boolean;
   previousResponseId?: string;
+  /**
+   * Earlier output items the caller replays by id (Responses `item_reference`, or an output item sent
+   * back with its id and no content): placeholders the normalize stage replaces with the stored items.
+   * `at` is the position in `items` the item goes to; `param` names it for errors (`input[3].id`).
+   * Never present once the request leaves the normalize stage.
+   */
+  itemRefs?: ItemRef[];
   reasoningEffort?: 'minimal' | 'low' | 'medium' | 'high';
   user?: string;
   /**

@@ -9,11 +9,12 @@
 //
 // Tenancy: a stored response belongs to the key that created it (`owner`).
 // ownedResponse() below is the one door every reader goes through
-// (previousResponse() for replay, previous_response_id and explain; the input
-// items listing; deleteResponse()), and it answers another key exactly as it
-// answers an unknown id, so the answer does not reveal that the id exists.
-// Admin keys read (and delete) any.
-import type { CanonicalRequest, CanonicalResult, InputItem } from '../canonical/types.js';
+// (previousResponse() for replay, previous_response_id, item references and
+// explain; the input items listing; deleteResponse()), and it answers another
+// key exactly as it answers an unknown id, so the answer does not reveal that
+// the id exists. Admin keys read (and delete) any.
+import type { CanonicalRequest, CanonicalResult, InputItem, ItemRef, OutputItem } from '../canonical/types.js';
+import { parseItemId } from '../api/item-ids.js';
 import { RouterError } from '../errors/registry.js';
 
 export interface StoredResponse {
@@ -97,24 +98,70 @@ export async function deleteResponse(store: ConversationStore, id: string, reade
   if (!(await store.delete(id))) throw new RouterError('response_not_found', undefined, 'id');
 }
 
-/** A request with previous_response_id, with the earlier conversation prepended. */
+/**
+ * A request with previous_response_id, with the earlier conversation prepended, and every replayed
+ * output item (itemRefs) replaced by the stored item it names.
+ */
 export async function withConversation(store: ConversationStore, req: CanonicalRequest, reader: ResponseReader): Promise<CanonicalRequest> {
-  if (!req.previousResponseId) return req;
-  const prev = await previousResponse(store, req.previousResponseId, 'previous_response_id', reader);
-  return { ...req, items: [...conversationItems(prev), ...req.items] };
+  let out = req;
+  if (req.itemRefs?.length) out = withoutRefs({ ...req, items: await resolveItemRefs(store, req.items, req.itemRefs, reader) });
+  if (!out.previousResponseId) return out;
+  const prev = await previousResponse(store, out.previousResponseId, 'previous_response_id', reader);
+  return { ...out, items: [...conversationItems(prev), ...out.items] };
 }
+
+function withoutRefs(req: CanonicalRequest): CanonicalRequest {
+  const { itemRefs: _refs, ...rest } = req;
+  return rest;
+}
+
+/**
+ * `items` with each reference inserted at its place. An item id names its response (api/item-ids.ts),
+ * read through previousResponse() like any other: another key's item, an unknown id, an id the router
+ * did not mint or an index past the response's output all answer the same 404, naming the id.
+ */
+export async function resolveItemRefs(store: ConversationStore, items: readonly InputItem[], refs: readonly ItemRef[], reader: ResponseReader): Promise<InputItem[]> {
+  const responses = new Map<string, StoredResponse>();
+  const resolved: InputItem[][] = [];
+  for (const ref of refs) {
+    const notFound = () => new RouterError('response_not_found', `No stored item "${ref.id}" (an item_reference must name an output item of a stored response made with this key).`, ref.param);
+    const parsed = parseItemId(ref.id);
+    if (!parsed) throw notFound();
+    let prev = responses.get(parsed.responseId);
+    if (!prev) {
+      try {
+        prev = await previousResponse(store, parsed.responseId, ref.param, reader);
+      } catch (err) {
+        if (err instanceof RouterError && err.code === 'response_not_found') throw notFound();
+        throw err;
+      }
+      responses.set(parsed.responseId, prev);
+    }
+    const item = prev.result?.output[parsed.index];
+    if (!item || item.type !== KIND_TYPE[parsed.kind]) throw notFound();
+    resolved.push(outputAsInput(item, prev));
+  }
+  const out: InputItem[] = [];
+  let r = 0;
+  for (let i = 0; i <= items.length; i++) {
+    while (r < refs.length && refs[r]!.at === i) out.push(...resolved[r++]!);
+    if (i < items.length) out.push(items[i]!);
+  }
+  return out;
+}
+
+const KIND_TYPE = { msg: 'message', fc: 'function_call', rs: 'reasoning' } as const;
 
 /** The input a follow-up turn continues from: earlier input + earlier output, as input items. */
 export function conversationItems(prev: StoredResponse): InputItem[] {
   const items: InputItem[] = [...(prev.items ?? [])];
-  for (const out of prev.result?.output ?? []) {
-    if (out.type === 'message') {
-      if (out.text) items.push({ type: 'message', role: 'assistant', content: [{ type: 'text', text: out.text }] });
-    } else if (out.type === 'function_call') {
-      items.push({ type: 'function_call', callId: out.callId, name: out.name, arguments: out.arguments });
-    } else if (out.type === 'reasoning') {
-      items.push({ type: 'reasoning', text: out.text, ...(prev.provider ? { provider: prev.provider } : {}), ...(out.signature ? { signature: out.signature } : {}) });
-    }
-  }
+  for (const out of prev.result?.output ?? []) items.push(...outputAsInput(out, prev));
   return items;
+}
+
+/** One earlier output item as the input item that replays it (an empty message replays as nothing). */
+function outputAsInput(out: OutputItem, prev: StoredResponse): InputItem[] {
+  if (out.type === 'message') return out.text ? [{ type: 'message', role: 'assistant', content: [{ type: 'text', text: out.text }] }] : [];
+  if (out.type === 'function_call') return [{ type: 'function_call', callId: out.callId, name: out.name, arguments: out.arguments }];
+  return [{ type: 'reasoning', text: out.text, ...(prev.provider ? { provider: prev.provider } : {}), ...(out.signature ? { signature: out.signature } : {}) }];
 }

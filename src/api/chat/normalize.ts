@@ -4,7 +4,9 @@
 import type { CanonicalRequest, ContentPart, InputItem } from '../../canonical/types.js';
 import {
   arrayOf,
+  checkToolChoice,
   fail,
+  isEmpty,
   isObject,
   optBoolean,
   optInteger,
@@ -22,7 +24,7 @@ import { functionTool, textFormat, toolChoice } from '../tools.js';
 export function normalizeChatRequest(body: Record<string, any>): CanonicalRequest {
   rejectSmuggling(body);
   const model = optString(body.model, 'model', 256) ?? 'auto';
-  if (body.messages === undefined) fail('messages', 'messages is required');
+  if (body.messages === undefined || body.messages === null) fail('messages', 'messages is required: an array of messages');
   const items = arrayOf(body.messages, 'messages').flatMap((m, i) => message(m, `messages[${i}]`));
   if (items.length === 0) fail('messages', 'messages must not be empty');
   const tools =
@@ -33,6 +35,7 @@ export function normalizeChatRequest(body: Record<string, any>): CanonicalReques
           return functionTool(t.function, `tools[${i}].function`);
         });
   const tc = toolChoice(body.tool_choice, 'tool_choice', (o) => (isObject(o.function) ? o.function.name : undefined));
+  checkToolChoice(tc, tools);
   const format = textFormat(body.response_format, 'response_format', (o) => (isObject(o.json_schema) ? o.json_schema : {}));
   const maxOutputTokens = optInteger(body.max_completion_tokens ?? body.max_tokens, body.max_completion_tokens !== undefined ? 'max_completion_tokens' : 'max_tokens', 1, 10_000_000);
   const temperature = optNumber(body.temperature, 'temperature', 0, 2);
@@ -82,8 +85,11 @@ function message(raw: unknown, param: string): InputItem[] {
   switch (raw.role) {
     case 'system':
     case 'developer':
-    case 'user':
-      return [{ type: 'message', role: raw.role, content: content(raw.content, `${param}.content`) }];
+    case 'user': {
+      const parts = content(raw.content, `${param}.content`);
+      if (raw.role === 'user' && isEmpty(parts)) fail(`${param}.content`, 'user message content must not be empty');
+      return [{ type: 'message', role: raw.role, content: parts }];
+    }
     case 'assistant': {
       const out: InputItem[] = [];
       const parts = raw.content === null || raw.content === undefined ? [] : content(raw.content, `${param}.content`);

@@ -1,5 +1,7 @@
 // Canonical events → Chat Completions chunks (docs/providers.md#chat-contract): constant id,
-// role in the first delta, tool-call fragments with dense per-message
+// role in the first delta — sent with the first output, as OpenAI does: `content: ""` before
+// text, `content: null` before a tool call or refusal (an empty text part before a tool call
+// made the AI SDK emit an empty text part) — tool-call fragments with dense per-message
 // indexes (the first fragment carries id, type and name), a last chunk with
 // finish_reason, a usage chunk when asked, then [DONE]. An in-band failure is
 // an {"error": …} chunk and the stream ends without [DONE].
@@ -10,7 +12,7 @@ import { chatFinish, chatUsageWire, type ChatContext } from './render.js';
 type WriteData = (data: unknown | '[DONE]') => void;
 
 export class ChatStreamRenderer {
-  #started = false;
+  #roleSent = false;
   #done = false;
   #calls = new Map<string, number>();
   #usage: Usage = ZERO_USAGE;
@@ -36,10 +38,13 @@ export class ChatStreamRenderer {
     });
   }
 
-  begin(): void {
-    if (this.#started) return;
-    this.#started = true;
-    this.#chunk({ role: 'assistant', content: '' });
+  /** The stream is committed; the role chunk waits for the first output, which decides its `content`. */
+  begin(): void {}
+
+  #role(content: '' | null): void {
+    if (this.#roleSent) return;
+    this.#roleSent = true;
+    this.#chunk({ role: 'assistant', content });
   }
 
   push(e: CanonicalEvent): void {
@@ -47,13 +52,18 @@ export class ChatStreamRenderer {
     this.begin();
     switch (e.type) {
       case 'text_delta':
-        if (e.text) this.#chunk({ content: e.text });
+        if (!e.text) break;
+        this.#role('');
+        this.#chunk({ content: e.text });
         break;
       case 'refusal_delta':
-        if (e.text) this.#chunk({ refusal: e.text });
+        if (!e.text) break;
+        this.#role(null);
+        this.#chunk({ refusal: e.text });
         break;
       case 'tool_call_start': {
         if (this.#calls.has(e.key)) break;
+        this.#role(null);
         const index = this.#calls.size;
         this.#calls.set(e.key, index);
         this.#chunk({ tool_calls: [{ index, id: e.callId, type: 'function', function: { name: e.name, arguments: '' } }] });
@@ -86,6 +96,7 @@ export class ChatStreamRenderer {
       return;
     }
     this.begin();
+    this.#role('');
     this.#chunk({}, chatFinish(this.#finish));
     if (this.includeUsage) {
       this.write({ id: this.ctx.id, object: 'chat.completion.chunk', created: this.ctx.created, model: this.ctx.model, choices: [], usage: chatUsageWire(this.#usage) });

@@ -59,10 +59,14 @@ function cursorIndex(listed: readonly { id: string }[], raw: unknown, param: 'af
   return i;
 }
 
-/** The stable wire id of the `index`-th input item of a response. */
+/**
+ * The stable wire id of the `index`-th input item of a response: `<kind>_<suffix>_in<index>`. The
+ * `in` keeps input positions apart from output item ids (`<kind>_<suffix>_<n>`, api/item-ids.ts),
+ * which an item_reference resolves: an input item's id never names an output item by mistake.
+ */
 export function inputItemId(responseId: string, item: InputItem, index: number): string {
   const suffix = responseId.startsWith('resp_') ? responseId.slice(5) : responseId;
-  return `${PREFIX[item.type]}_${suffix}_${index}`;
+  return `${PREFIX[item.type]}_${suffix}_in${index}`;
 }
 
 const PREFIX: Record<InputItem['type'], string> = { message: 'msg', function_call: 'fc', function_call_output: 'fco', reasoning: 'rs' };

@@ -1,8 +1,10 @@
 // POST /v1/responses body → CanonicalRequest.
-import type { CanonicalRequest, ContentPart, InputItem } from '../../canonical/types.js';
+import type { CanonicalRequest, ContentPart, InputItem, ItemRef } from '../../canonical/types.js';
 import {
   arrayOf,
+  checkToolChoice,
   fail,
+  isEmpty,
   isObject,
   optBoolean,
   optInteger,
@@ -20,10 +22,12 @@ import { functionTool, textFormat, toolChoice } from '../tools.js';
 export function normalizeResponsesRequest(body: Record<string, any>): CanonicalRequest {
   rejectSmuggling(body);
   const model = optString(body.model, 'model', 256) ?? 'auto';
-  const items = normalizeInput(body.input);
+  const previousResponseId = optString(body.previous_response_id, 'previous_response_id', 256);
+  const { items, itemRefs } = normalizeInput(body.input, previousResponseId !== undefined);
   const instructions = optString(body.instructions, 'instructions');
   const tools = body.tools === undefined || body.tools === null ? [] : arrayOf(body.tools, 'tools', 512).map((t, i) => tool(t, `tools[${i}]`));
   const tc = toolChoice(body.tool_choice, 'tool_choice', (o) => o.name);
+  checkToolChoice(tc, tools);
   const format = textFormat(isObject(body.text) ? body.text.format : undefined, 'text.format', (o) => o);
   const maxOutputTokens = optInteger(body.max_output_tokens, 'max_output_tokens', 1, 10_000_000);
   const temperature = optNumber(body.temperature, 'temperature', 0, 2);
@@ -31,7 +35,6 @@ export function normalizeResponsesRequest(body: Record<string, any>): CanonicalR
   const metadata = optMetadata(body.metadata);
   const stream = optBoolean(body.stream, 'stream') ?? false;
   const store = optBoolean(body.store, 'store');
-  const previousResponseId = optString(body.previous_response_id, 'previous_response_id', 256);
   const parallelToolCalls = optBoolean(body.parallel_tool_calls, 'parallel_tool_calls');
   const user = optString(body.safety_identifier ?? body.user, 'user', 256);
   const effort = isObject(body.reasoning) ? optString(body.reasoning.effort, 'reasoning.effort', 16) : undefined;
@@ -55,6 +58,7 @@ export function normalizeResponsesRequest(body: Record<string, any>): CanonicalR
     metadata,
     store,
     previousResponseId,
+    itemRefs: itemRefs.length ? itemRefs : undefined,
     reasoningEffort: effort as CanonicalRequest['reasoningEffort'],
     user,
     promptCacheKey,
@@ -68,11 +72,52 @@ function tool(raw: unknown, param: string) {
   return functionTool(raw, param);
 }
 
-function normalizeInput(input: unknown): InputItem[] {
-  if (input === undefined || input === null) return [];
-  if (typeof input === 'string') return [{ type: 'message', role: 'user', content: [{ type: 'text', text: input }] }];
-  return arrayOf(input, 'input').map((raw, i) => inputItem(raw, `input[${i}]`));
+/**
+ * `input`: a string or an array of items, never empty (a follow-up of previous_response_id may send
+ * an empty list). Earlier output items sent back by id — `item_reference`, or a reasoning item with its
+ * id and no content, as the AI SDK sends them — become placeholders (itemRefs) at their place; the
+ * normalize stage swaps in the stored items.
+ */
+function normalizeInput(input: unknown, continues: boolean): { items: InputItem[]; itemRefs: ItemRef[] } {
+  if (input === undefined || input === null) {
+    if (continues) return { items: [], itemRefs: [] };
+    fail('input', 'input is required: a string or an array of input items');
+  }
+  if (typeof input === 'string') {
+    if (input === '') fail('input', 'input must not be empty');
+    return { items: [{ type: 'message', role: 'user', content: [{ type: 'text', text: input }] }], itemRefs: [] };
+  }
+  if (!Array.isArray(input)) fail('input', 'input must be a string or an array of input items');
+  if (input.length === 0 && !continues) fail('input', 'input must not be empty');
+  const items: InputItem[] = [];
+  const itemRefs: ItemRef[] = [];
+  arrayOf(input, 'input').forEach((raw, i) => {
+    const param = `input[${i}]`;
+    const ref = referenceOf(raw, param);
+    if (ref !== undefined) itemRefs.push({ at: items.length, id: ref, param: `${param}.id` });
+    else items.push(inputItem(raw, param));
+  });
+  return { items, itemRefs };
 }
+
+/** The id an input item replays an earlier output item by, or undefined for an item carried in full. */
+function referenceOf(raw: unknown, param: string): string | undefined {
+  if (!isObject(raw)) return undefined;
+  const byId = raw.type === 'item_reference' || (raw.type === 'reasoning' && !hasSummaryText(raw.summary) && raw.encrypted_content == null && raw.content == null);
+  if (!byId) return undefined;
+  const id = optString(raw.id, `${param}.id`, 256);
+  if (!id) {
+    if (raw.type === 'item_reference') fail(`${param}.id`, 'item_reference needs the id of an earlier output item');
+    return undefined;
+  }
+  return id;
+}
+
+function hasSummaryText(summary: unknown): boolean {
+  return Array.isArray(summary) && summary.some((s) => isObject(s) && typeof s.text === 'string' && s.text !== '');
+}
+
+
 
 function inputItem(raw: unknown, param: string): InputItem {
   if (!isObject(raw)) fail(param, 'each input item must be an object');
@@ -83,7 +128,9 @@ function inputItem(raw: unknown, param: string): InputItem {
       if (role !== 'user' && role !== 'assistant' && role !== 'system' && role !== 'developer') {
         fail(`${param}.role`, 'role must be user, assistant, system or developer');
       }
-      return { type: 'message', role, content: messageContent(raw.content, `${param}.content`) };
+      const content = messageContent(raw.content, `${param}.content`);
+      if (role === 'user' && isEmpty(content)) fail(`${param}.content`, 'user message content must not be empty');
+      return { type: 'message', role, content };
     }
     case 'function_call': {
       const callId = optString(raw.call_id, `${param}.call_id`, 256);

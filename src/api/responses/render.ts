@@ -1,14 +1,15 @@
-// CanonicalResult → a non-stream Responses `Response` object.
+// CanonicalResult → a non-stream Responses `Response` object. Item ids derive
+// from the response id and the item's output index (item-ids.ts).
 import type { CanonicalResult } from '../../canonical/types.js';
-import { wireId } from '../ids.js';
+import { itemId } from '../item-ids.js';
 import { responseEnvelope, type ResponseContext } from './shapes.js';
 
 export function renderResponse(ctx: ResponseContext, result: CanonicalResult) {
-  const output = result.output.map((item) => {
+  const output = result.output.map((item, i) => {
     switch (item.type) {
       case 'message':
         return {
-          id: wireId('msg_'),
+          id: itemId('msg', ctx.id, i),
           type: 'message' as const,
           role: 'assistant' as const,
           status: result.finish === 'length' ? ('incomplete' as const) : ('completed' as const),
@@ -19,7 +20,7 @@ export function renderResponse(ctx: ResponseContext, result: CanonicalResult) {
         };
       case 'function_call':
         return {
-          id: wireId('fc_'),
+          id: itemId('fc', ctx.id, i),
           type: 'function_call' as const,
           call_id: item.callId,
           name: item.name,
@@ -27,7 +28,7 @@ export function renderResponse(ctx: ResponseContext, result: CanonicalResult) {
           status: 'completed' as const,
         };
       case 'reasoning':
-        return { id: wireId('rs_'), type: 'reasoning' as const, summary: [{ type: 'summary_text' as const, text: item.text }] };
+        return { id: itemId('rs', ctx.id, i), type: 'reasoning' as const, summary: [{ type: 'summary_text' as const, text: item.text }] };
     }
   });
   return responseEnvelope(ctx, output, result.finish, result.usage, result.error ?? null);

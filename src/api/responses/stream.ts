@@ -3,10 +3,13 @@
 // append-only output_index; item_id equal to the item's id; content_part.added
 // before the first delta; sequence_number from 0; exactly one terminal event
 // carrying the complete Response. An in-band failure becomes an `error` event
-// followed by response.failed, never a clean-looking end.
+// followed by response.failed, never a clean-looking end. Item ids derive
+// from the response id and the output index (item-ids.ts); the Accumulator
+// opens items at the same boundaries, so index n here is index n of the
+// stored result, and a replayed item id finds its item.
 import type { CanonicalEvent, FinishReason, StreamErrorCode, StreamErrorDetail, Usage } from '../../canonical/types.js';
 import { ZERO_USAGE } from '../../canonical/types.js';
-import { wireId } from '../ids.js';
+import { itemId } from '../item-ids.js';
 import { responseEnvelope, type ResponseContext } from './shapes.js';
 
 type Write = (event: string, data: unknown) => void;
@@ -140,7 +143,8 @@ export class ResponsesStreamRenderer {
   #textDelta(text: string): void {
     this.#closeReasoning();
     if (!this.#message) {
-      const m: OpenMessage = { id: wireId('msg_'), index: this.#nextIndex++, text: '', partOpen: false };
+      const index = this.#nextIndex++;
+      const m: OpenMessage = { id: itemId('msg', this.ctx.id, index), index, text: '', partOpen: false };
       this.#message = m;
       this.#emit('response.output_item.added', {
         output_index: m.index,
@@ -178,7 +182,8 @@ export class ResponsesStreamRenderer {
     if (!text) return;
     this.#closeMessage();
     if (!this.#reasoning) {
-      const r: OpenReasoning = { id: wireId('rs_'), index: this.#nextIndex++, text: '' };
+      const index = this.#nextIndex++;
+      const r: OpenReasoning = { id: itemId('rs', this.ctx.id, index), index, text: '' };
       this.#reasoning = r;
       this.#emit('response.output_item.added', { output_index: r.index, item: { id: r.id, type: 'reasoning', summary: [] } });
       this.#emit('response.reasoning_summary_part.added', {
@@ -207,7 +212,8 @@ export class ResponsesStreamRenderer {
 
   #startCall(key: string, callId: string, name: string): void {
     if (this.#calls.has(key)) return;
-    const c: OpenCall = { id: wireId('fc_'), index: this.#nextIndex++, callId, name, args: '' };
+    const index = this.#nextIndex++;
+    const c: OpenCall = { id: itemId('fc', this.ctx.id, index), index, callId, name, args: '' };
     this.#calls.set(key, c);
     this.#emit('response.output_item.added', {
       output_index: c.index,
