@@ -7,23 +7,9 @@ import { generateObject, generateText, stepCountIs, streamText, tool, type Langu
 import { createOpenAI } from '@ai-sdk/openai';
 import { z } from 'zod';
 import { startDemoStack, type DemoStack } from '../../src/cli/demo-stack.js';
-import { CLIENT_TARGETS, GREETING, callsTo } from './targets.js';
+import { CLIENT_TARGETS, GREETING, callsTo, upstreamReasoning } from './targets.js';
 
 const APIS = ['responses', 'chat'] as const;
-
-/** Whether an upstream request body asks the provider for reasoning, in that provider's wire shape. */
-function upstreamReasoning(provider: string, body: Record<string, any>): boolean {
-  switch (provider) {
-    case 'openai':
-      return body.reasoning?.effort === 'low' || body.reasoning_effort === 'low';
-    case 'anthropic':
-      return body.thinking?.type === 'enabled';
-    case 'gemini':
-      return body.generationConfig?.thinkingConfig !== undefined;
-    default:
-      return 'reasoning_effort' in body || 'reasoning' in body;
-  }
-}
 
 const City = z.object({ city: z.string() });
 const Weather = z.object({ city: z.string(), temperatureC: z.number(), sunny: z.boolean() });

@@ -24,3 +24,20 @@ export function callsTo(calls: readonly RecordedCall[], t: ClientTarget): Record
 
 /** The simulator's deterministic plain answer echoes the last user text. */
 export const GREETING = /^Hello from .+ model .+\. You said: /;
+
+/**
+ * Whether an upstream request body asks the provider for reasoning (effort "low" on the OpenAI
+ * wire), in that provider's dialect. The body is the simulator's parsed JSON, untyped.
+ */
+export function upstreamReasoning(provider: string, body: Record<string, any>): boolean {
+  switch (provider) {
+    case 'openai':
+      return body.reasoning?.effort === 'low' || body.reasoning_effort === 'low';
+    case 'anthropic':
+      return body.thinking?.type === 'enabled';
+    case 'gemini':
+      return body.generationConfig?.thinkingConfig !== undefined;
+    default:
+      return 'reasoning_effort' in body || 'reasoning' in body;
+  }
+}
