@@ -111,6 +111,29 @@ describe('client SDKs: OpenAI Agents SDK (@openai/agents) → router → every p
           expect(upstreamReasoning(t.provider, calls[0]!.body)).to.equal(t.reasoning);
         });
 
+        it('streamed tool run: the tool runs and the streamed final answer carries its output', async () => {
+          const seen: unknown[] = [];
+          const getWeather = tool({
+            name: 'get_weather',
+            description: 'Current weather for a city',
+            parameters: City,
+            execute: async (input) => {
+              seen.push(input);
+              return JSON.stringify({ city: input.city, temperatureC: 25, sky: 'sunny' });
+            },
+          });
+          const agent = new Agent({ name: 'weather', instructions: 'Use the tool.', model: t.model, tools: [getWeather] });
+          const r = await runner().run(agent, 'What is the weather in Rome?', { stream: true, maxTurns: 4 });
+          let text = '';
+          for await (const d of r.toTextStream()) text += d;
+          await r.completed;
+          expect(seen).to.have.length(1);
+          expect(City.safeParse(seen[0]).success, JSON.stringify(seen[0])).to.equal(true);
+          expect(text).to.match(/^Tool result received: /);
+          expect(text).to.include('sunny');
+          expect(callsTo(stack.sim.calls, t).map((c) => c.stream)).to.deep.equal([true, true]);
+        });
+
         it('outputType (zod): the final output is valid against the schema', async () => {
           const agent = new Agent({ name: 'reporter', instructions: 'Report the weather.', model: t.model, outputType: Weather });
           const call = () => runner().run(agent, 'Weather in Oslo');

@@ -119,6 +119,37 @@ describe('client SDKs: AI SDK (ai + @ai-sdk/openai) → router → every provide
           expect(upstreamReasoning(t.provider, calls[0]!.body)).to.equal(t.reasoning);
         });
 
+        it('streamText multi-step tool loop: streamed tool call, tool output, streamed final answer', async () => {
+          const seen: unknown[] = [];
+          const r = streamText({
+            model: model(),
+            prompt: 'What is the weather in Rome?',
+            tools: {
+              get_weather: tool({
+                description: 'Current weather for a city',
+                inputSchema: City,
+                execute: async (input) => {
+                  seen.push(input);
+                  return { city: input.city, temperatureC: 25, sky: 'sunny' };
+                },
+              }),
+            },
+            stopWhen: stepCountIs(4),
+            maxRetries: 0,
+          });
+          let text = '';
+          for await (const d of r.textStream) text += d;
+          const steps = await r.steps;
+          expect(seen).to.have.length(1);
+          expect(City.safeParse(seen[0]).success, JSON.stringify(seen[0])).to.equal(true);
+          expect(steps).to.have.length(2);
+          expect(steps[0]!.toolCalls.map((c) => c.toolName)).to.deep.equal(['get_weather']);
+          expect(text).to.match(/^Tool result received: /);
+          expect(text).to.include('sunny');
+          const calls = callsTo(stack.sim.calls, t);
+          expect(calls.map((c) => c.stream)).to.deep.equal([true, true]);
+        });
+
         it('generateObject: an object valid against its zod schema', async () => {
           const call = () => generateObject({ model: model(), schema: Weather, prompt: 'Weather in Oslo as JSON', maxRetries: 0 });
           if (!t.jsonSchema) {

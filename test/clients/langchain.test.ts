@@ -4,7 +4,7 @@
 // reasoning effort, and structured output from a zod schema.
 import { expect } from 'chai';
 import { ChatOpenAI } from '@langchain/openai';
-import { AIMessage, HumanMessage, ToolMessage, type BaseMessage } from '@langchain/core/messages';
+import { AIMessage, HumanMessage, type AIMessageChunk, ToolMessage, type BaseMessage } from '@langchain/core/messages';
 import { tool } from '@langchain/core/tools';
 import { z } from 'zod';
 import { startDemoStack, type DemoStack } from '../../src/cli/demo-stack.js';
@@ -106,6 +106,27 @@ describe('client SDKs: LangChain (@langchain/openai) → router → every provid
           expect(JSON.stringify(calls[1]!.body)).to.include('clear');
           // only where the catalog lists reasoning does the router forward the effort
           expect(upstreamReasoning(t.provider, calls[0]!.body)).to.equal(t.reasoning);
+        });
+
+        it('streamed tool call: chunks assemble into a schema-valid call, the streamed answer uses its output', async () => {
+          const getWeather = tool(async (input: z.infer<typeof City>) => JSON.stringify({ city: input.city, temperatureC: 25, sky: 'sunny' }), {
+            name: 'get_weather',
+            description: 'Current weather for a city',
+            schema: City,
+          });
+          const model = chat().bindTools([getWeather]);
+          const history: BaseMessage[] = [new HumanMessage('What is the weather in Rome?')];
+          let gathered: AIMessageChunk | undefined;
+          for await (const c of await model.stream(history)) gathered = gathered ? gathered.concat(c) : c;
+          const calls = gathered?.tool_calls ?? [];
+          expect(calls.map((c) => c.name)).to.deep.equal(['get_weather']);
+          expect(City.safeParse(calls[0]!.args).success, JSON.stringify(calls[0]!.args)).to.equal(true);
+          history.push(gathered!, await getWeather.invoke(calls[0]!));
+          let text = '';
+          for await (const c of await model.stream(history)) text += textOf(c);
+          expect(text).to.match(/^Tool result received: /);
+          expect(text).to.include('sunny');
+          expect(callsTo(stack.sim.calls, t).map((c) => c.stream)).to.deep.equal([true, true]);
         });
 
         it('withStructuredOutput(zod): an object valid against the schema', async () => {
