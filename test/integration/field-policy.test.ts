@@ -87,7 +87,13 @@ describe('field policy over HTTP (issue 16: no silent drops)', function () {
     it('include reasoning.encrypted_content off OpenAI says reasoning continuity is not there yet', async () => {
       const r = await responses({ model: 'gemini/gemini-2.5-flash', include: ['reasoning.encrypted_content'] });
       expect(r.status).to.equal(422);
-      expect(r.json.error.message).to.match(/include is not supported by gemini providers \(reasoning\.encrypted_content: refused off OpenAI until reasoning continuity/);
+      expect(r.json.error.message).to.match(/include is not supported by gemini providers \(.*refused off OpenAI until reasoning continuity/);
+    });
+
+    it('include values whose output the router does not return are a 400, not passed and lost', async () => {
+      const r = await responses({ model: 'auto', include: ['message.output_text.logprobs'] });
+      expect(r.status).to.equal(400);
+      expect(r.json.error).to.include({ code: 'unsupported_parameter', param: 'include' });
     });
 
     it('defaults are not a reason to route differently: truncation "disabled", include [] and service_tier "auto" serve on Anthropic', async () => {

@@ -44,6 +44,7 @@ export function normalizeResponsesRequest(body: Record<string, any>): CanonicalR
   if (effort !== undefined && !['minimal', 'low', 'medium', 'high'].includes(effort)) fail('reasoning.effort', 'reasoning.effort must be minimal, low, medium or high');
   if (body.background === true) unsupported('background', 'background responses are not supported by the router');
   const promptCacheKey = optString(body.prompt_cache_key, 'prompt_cache_key', 1024);
+  checkInclude(body.include);
   const router = routerFields(body);
   return withoutUndefined({
     api: 'responses',
@@ -67,6 +68,20 @@ export function normalizeResponsesRequest(body: Record<string, any>): CanonicalR
     promptCacheKey,
     fields: fields.length ? fields : undefined,
     router,
+  });
+}
+
+/**
+ * `include` values: reasoning.encrypted_content goes to OpenAI verbatim (the field table routes it
+ * there; elsewhere it waits for reasoning continuity). The others ask for outputs the router does not
+ * return — logprobs, results of hosted tools it does not run, input image URLs — so they are refused
+ * rather than passed and then lost on the way back.
+ */
+function checkInclude(include: unknown): void {
+  if (include === undefined || include === null) return;
+  arrayOf(include, 'include', 32).forEach((v, i) => {
+    if (typeof v !== 'string') fail(`include[${i}]`, 'include values must be strings');
+    if (v !== 'reasoning.encrypted_content') unsupported('include', `include value "${v}" is not supported by the router: it does not return that output`);
   });
 }
 
