@@ -81,8 +81,22 @@ export interface CanonicalRequest {
    * breakpoints for Anthropic, reported as not forwarded elsewhere (src/providers/prompt-cache.ts).
    */
   promptCacheKey?: string;
+  /**
+   * Fields some provider types cannot serve (src/api/field-policy.ts): routing excludes the types in
+   * `refusedBy`; the adapters of the types in `passedTo` forward `value` verbatim under `name`.
+   */
+  fields?: RequestField[];
   /** TokenRouter extensions; never forwarded upstream. */
   router?: { mode?: string; model?: string; provider?: string };
+}
+
+/** A used request field whose fate depends on the provider type (provider types as policy spells them). */
+export interface RequestField {
+  name: string;
+  value: unknown;
+  passedTo: string[];
+  refusedBy: string[];
+  note: string;
 }
 
 export interface Usage {

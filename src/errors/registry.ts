@@ -20,6 +20,8 @@ export const ERRORS = {
   forbidden_key: { status: 400, type: 'invalid_request_error', message: 'The request body contains a forbidden key (__proto__, constructor or prototype).' },
   invalid_path: { status: 400, type: 'invalid_request_error', message: 'The request path could not be decoded.' },
   invalid_parameter: { status: 400, type: 'invalid_request_error', message: 'A request parameter is invalid.' },
+  // As OpenAI answers a body field it does not know: "Unknown parameter: 'x'.", param x.
+  unknown_parameter: { status: 400, type: 'invalid_request_error', message: 'Unknown parameter.' },
   unsupported_parameter: { status: 400, type: 'invalid_request_error', message: 'A request parameter is not supported by the router.' },
   unsupported_for_provider: { status: 400, type: 'invalid_request_error', message: 'The request uses a feature the chosen provider cannot serve.' },
   unknown_model: { status: 400, type: 'invalid_request_error', message: 'Unknown model, mode or provider.' },

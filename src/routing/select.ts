@@ -7,7 +7,7 @@
 //   order:       the mode's weighted score over normalised cost, quality, latency
 //   fallback:    a rule's explicit chain is tried after the primary choice
 // Every exclusion is recorded with its reason, so an empty result explains itself.
-import type { CanonicalRequest } from '../canonical/types.js';
+import type { CanonicalRequest, RequestField } from '../canonical/types.js';
 import type { ModelSpec, PolicySet, ProviderSpec, RoutingMode } from '../policy/types.js';
 import { RouterError } from '../errors/registry.js';
 import type { CombinedActions } from './actions.js';
@@ -129,6 +129,7 @@ interface Needs {
   jsonSchema: boolean;
   streaming: boolean;
   outputTokens: number;
+  fields: readonly RequestField[];
 }
 
 function requirements(req: CanonicalRequest): Needs {
@@ -138,6 +139,7 @@ function requirements(req: CanonicalRequest): Needs {
     jsonSchema: req.textFormat?.type === 'json_schema',
     streaming: req.stream,
     outputTokens: req.maxOutputTokens ?? 0,
+    fields: req.fields ?? [],
   };
 }
 
@@ -157,6 +159,10 @@ function exclusionReason(c: Candidate, needs: Needs, opts: SelectOptions): [stri
   if (needs.vision && !caps.includes('vision')) return ['capabilities', 'no vision capability'];
   if (needs.jsonSchema && !caps.includes('json_schema')) return ['capabilities', 'no json_schema capability'];
   if (needs.streaming && !caps.includes('streaming')) return ['capabilities', 'no streaming capability'];
+  // Request fields this provider type cannot serve (src/api/field-policy.ts): routed around, as capabilities are.
+  for (const f of needs.fields) {
+    if (f.refusedBy.includes(c.provider.type)) return ['fields', `${f.name} is not supported by ${c.provider.type} providers (${f.note})`];
+  }
   if (needs.outputTokens > 0 && c.model.maxOutputTokens !== undefined && needs.outputTokens > c.model.maxOutputTokens) {
     return ['context_window', `max output ${c.model.maxOutputTokens} < requested ${needs.outputTokens}`];
   }

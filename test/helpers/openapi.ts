@@ -372,3 +372,29 @@ export function warmUpOpenApiValidators(): number {
   for (const member of new Set(load().streamEvents.values())) validatorFor(member);
   return performance.now() - t0;
 }
+
+/**
+ * The property names of a component schema, following allOf/anyOf/oneOf and $ref members
+ * (CreateResponse is an allOf of CreateModelResponseProperties, ResponseProperties and its own):
+ * the request fields of an endpoint, for the field-policy table's completeness test.
+ */
+export function schemaProperties(schemaName: string): string[] {
+  const defs = (JSON.parse(readFileSync(OPENAPI_SCHEMAS_FILE, 'utf8')) as SchemaFile).$defs;
+  const seen = new Set<string>();
+  const out = new Set<string>();
+  const walk = (s: AnySchemaObject | undefined): void => {
+    if (!s) return;
+    if (typeof s.$ref === 'string') {
+      const name = s.$ref.split('/').pop()!;
+      if (seen.has(name)) return;
+      seen.add(name);
+      if (!defs[name]) throw new Error(`schema ${name} is not in ${OPENAPI_SCHEMAS_FILE}`);
+      return walk(defs[name]);
+    }
+    for (const k of Object.keys((s.properties ?? {}) as object)) out.add(k);
+    for (const key of ['allOf', 'anyOf', 'oneOf'] as const) for (const m of (s[key] ?? []) as AnySchemaObject[]) walk(m);
+  };
+  walk({ $ref: `#/$defs/${schemaName}` });
+  if (out.size === 0) throw new Error(`schema ${schemaName} has no properties`);
+  return [...out];
+}

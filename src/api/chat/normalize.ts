@@ -18,11 +18,13 @@ import {
   withoutUndefined,
   unsupported,
 } from '../checks.js';
+import { checkFields } from '../field-policy.js';
 import { routerFields } from '../router-fields.js';
 import { functionTool, textFormat, toolChoice } from '../tools.js';
 
 export function normalizeChatRequest(body: Record<string, any>): CanonicalRequest {
   rejectSmuggling(body);
+  const fields = checkFields('chat', body);
   const model = optString(body.model, 'model', 256) ?? 'auto';
   if (body.messages === undefined || body.messages === null) fail('messages', 'messages is required: an array of messages');
   const items = arrayOf(body.messages, 'messages').flatMap((m, i) => message(m, `messages[${i}]`));
@@ -70,6 +72,7 @@ export function normalizeChatRequest(body: Record<string, any>): CanonicalReques
     reasoningEffort: effort as CanonicalRequest['reasoningEffort'],
     user,
     promptCacheKey,
+    fields: fields.length ? fields : undefined,
     router,
   });
 }

@@ -16,19 +16,22 @@ import {
   withoutUndefined,
   unsupported,
 } from '../checks.js';
+import { checkFields } from '../field-policy.js';
 import { routerFields } from '../router-fields.js';
 import { functionTool, textFormat, toolChoice } from '../tools.js';
 
 export function normalizeResponsesRequest(body: Record<string, any>): CanonicalRequest {
   rejectSmuggling(body);
+  const fields = checkFields('responses', body);
   const model = optString(body.model, 'model', 256) ?? 'auto';
   const previousResponseId = optString(body.previous_response_id, 'previous_response_id', 256);
   const { items, itemRefs } = normalizeInput(body.input, previousResponseId !== undefined);
   const instructions = optString(body.instructions, 'instructions');
   const tools = body.tools === undefined || body.tools === null ? [] : arrayOf(body.tools, 'tools', 512).map((t, i) => tool(t, `tools[${i}]`));
-  const tc = toolChoice(body.tool_choice, 'tool_choice', (o) => o.name);
+  // Chat-style {type: "function", function: {name}} is the hosted product's shape: accepted as an alias.
+  const tc = toolChoice(body.tool_choice, 'tool_choice', (o) => o.name ?? (isObject(o.function) ? o.function.name : undefined));
   checkToolChoice(tc, tools);
-  const format = textFormat(isObject(body.text) ? body.text.format : undefined, 'text.format', (o) => o);
+  const format = responseFormat(body);
   const maxOutputTokens = optInteger(body.max_output_tokens, 'max_output_tokens', 1, 10_000_000);
   const temperature = optNumber(body.temperature, 'temperature', 0, 2);
   const topP = optNumber(body.top_p, 'top_p', 0, 1);
@@ -41,6 +44,7 @@ export function normalizeResponsesRequest(body: Record<string, any>): CanonicalR
   if (effort !== undefined && !['minimal', 'low', 'medium', 'high'].includes(effort)) fail('reasoning.effort', 'reasoning.effort must be minimal, low, medium or high');
   if (body.background === true) unsupported('background', 'background responses are not supported by the router');
   const promptCacheKey = optString(body.prompt_cache_key, 'prompt_cache_key', 1024);
+  checkInclude(body.include);
   const router = routerFields(body);
   return withoutUndefined({
     api: 'responses',
@@ -62,13 +66,50 @@ export function normalizeResponsesRequest(body: Record<string, any>): CanonicalR
     reasoningEffort: effort as CanonicalRequest['reasoningEffort'],
     user,
     promptCacheKey,
+    fields: fields.length ? fields : undefined,
     router,
   });
+}
+
+/**
+ * `include` values: reasoning.encrypted_content goes to OpenAI verbatim (the field table routes it
+ * there; elsewhere it waits for reasoning continuity). The others ask for outputs the router does not
+ * return — logprobs, results of hosted tools it does not run, input image URLs — so they are refused
+ * rather than passed and then lost on the way back.
+ */
+function checkInclude(include: unknown): void {
+  if (include === undefined || include === null) return;
+  arrayOf(include, 'include', 32).forEach((v, i) => {
+    if (typeof v !== 'string') fail(`include[${i}]`, 'include values must be strings');
+    if (v !== 'reasoning.encrypted_content') unsupported('include', `include value "${v}" is not supported by the router: it does not return that output`);
+  });
+}
+
+/**
+ * The output format: `text.format` (the Responses shape) or one of the hosted product's shapes,
+ * accepted as aliases — `text: {type: "json_schema", json_schema: {...}}` (directly under text) and a
+ * top-level Chat-style `response_format`. Two of them at once is ambiguous: 400.
+ */
+function responseFormat(body: Record<string, any>) {
+  const text = body.text;
+  if (text !== undefined && text !== null && !isObject(text)) fail('text', 'text must be an object');
+  if (isObject(text) && text.verbosity != null && text.verbosity !== 'medium') unsupported('text.verbosity', 'text.verbosity is not supported by the router');
+  const direct = isObject(text) && typeof text.type === 'string' ? text : undefined;
+  const shapes = [isObject(text) && text.format != null ? 'text.format' : undefined, direct ? 'text' : undefined, body.response_format != null ? 'response_format' : undefined].filter(
+    (s): s is string => s !== undefined,
+  );
+  if (shapes.length > 1) fail(shapes[1]!, `send the output format once: ${shapes.join(' and ')} both set it`);
+  const chatUnwrap = (o: Record<string, any>) => (isObject(o.json_schema) ? o.json_schema : o);
+  if (direct) return textFormat(direct, 'text', chatUnwrap);
+  if (body.response_format != null) return textFormat(body.response_format, 'response_format', chatUnwrap);
+  return textFormat(isObject(text) ? text.format : undefined, 'text.format', (o) => o);
 }
 
 function tool(raw: unknown, param: string) {
   if (!isObject(raw)) fail(param, 'each tool must be an object');
   if (raw.type !== 'function') unsupported(`${param}.type`, `tool type "${shown(raw.type)}" is not supported by the router; only function tools`);
+  // Chat-style {type: "function", function: {name, parameters}}: the hosted product's shape, an alias.
+  if (isObject(raw.function) && raw.name === undefined) return functionTool(raw.function, `${param}.function`);
   return functionTool(raw, param);
 }
 
@@ -170,6 +211,14 @@ function contentPart(raw: unknown, param: string): ContentPart {
     }
     case 'refusal':
       return { type: 'refusal', refusal: optString(raw.refusal, `${param}.refusal`) ?? '' };
+    case 'image_url': {
+      // Chat's part shape {type: "image_url", image_url: {url, detail}}: the hosted product's alias.
+      const iu = raw.image_url;
+      const url = isObject(iu) ? iu.url : iu;
+      if (typeof url !== 'string' || !/^(https?:|data:image\/)/i.test(url)) fail(`${param}.image_url`, 'image_url.url must be an http(s) URL or a data:image/... URL');
+      const detail = isObject(iu) ? iu.detail : undefined;
+      return { type: 'image', url, ...(detail === 'low' || detail === 'high' || detail === 'auto' ? { detail } : {}) };
+    }
     case 'input_image': {
       if (raw.file_id) unsupported(`${param}.file_id`, 'file_id images are not supported by the router; send image_url (https or data URL)');
       const url = optString(raw.image_url, `${param}.image_url`, 30_000_000);

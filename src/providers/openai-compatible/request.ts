@@ -50,6 +50,16 @@ export function jsonHeaders(target: Target, stream: boolean): Record<string, str
   });
 }
 
+/**
+ * The client's fields this provider type takes verbatim (src/api/field-policy.ts): only for a request
+ * in the API the provider speaks natively; routing has already excluded the types that refuse them.
+ */
+export function passedFields(req: CanonicalRequest, target: Target): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const f of req.fields ?? []) if (f.passedTo.includes(target.provider.type)) out[f.name] = f.value;
+  return out;
+}
+
 export function upstreamModelId(target: Target): string {
   return target.model.upstreamModel ?? target.model.name;
 }
@@ -138,6 +148,7 @@ export function buildChatBody(req: CanonicalRequest, target: Target, opts: ChatB
   if (opts.forwardReasoningEffort && req.reasoningEffort !== undefined) body.reasoning_effort = req.reasoningEffort;
   if (opts.forwardUser && req.user !== undefined) body.user = req.user;
   if (opts.forwardPromptCacheKey && req.promptCacheKey !== undefined) body.prompt_cache_key = req.promptCacheKey;
+  if (req.api === 'chat') Object.assign(body, passedFields(req, target));
   if (req.stream) {
     body.stream = true;
     // Always ask for usage upstream: the router bills and reports it even when the client did not ask.

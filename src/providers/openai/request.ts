@@ -3,7 +3,7 @@
 // state itself, so `store:false` and no previous_response_id, and metadata /
 // router fields are never forwarded.
 import type { CanonicalRequest, ContentPart, InputItem } from '../../canonical/types.js';
-import { jsonHeaders, joinUrl, maxOutputTokens, upstreamModelId } from '../openai-compatible/request.js';
+import { jsonHeaders, joinUrl, maxOutputTokens, passedFields, upstreamModelId } from '../openai-compatible/request.js';
 import type { Target, UpstreamRequest } from '../types.js';
 
 export function buildResponsesRequest(req: CanonicalRequest, target: Target): UpstreamRequest {
@@ -58,6 +58,7 @@ export function buildResponsesBody(req: CanonicalRequest, target: Target): Recor
   if (req.reasoningEffort !== undefined) body.reasoning = { effort: req.reasoningEffort };
   if (req.user !== undefined) body.user = req.user;
   if (req.promptCacheKey !== undefined) body.prompt_cache_key = req.promptCacheKey;
+  Object.assign(body, passedFields(req, target));
   body.stream = req.stream;
   body.store = false;
   return body;

@@ -1,0 +1,150 @@
+// What the router does with every top-level request field of the two OpenAI APIs, per provider
+// type — ONE table, read by the normalizers (unknown fields, fields refused everywhere), by routing
+// (fields some provider types cannot serve exclude those candidates) and by the adapters (fields
+// passed verbatim to a provider that speaks the API natively). docs/clients/field-policy.md renders
+// the same table; test/unit/api/field-policy.test.ts fails when a field of CreateResponse or
+// CreateChatCompletionRequest has no row here or there. The issue's rule: no silent drops — a
+// field is mapped, passed, or refused (prompt_cache_key's "warned" is the one documented hint that
+// is accepted and reported in x-tokenrouter-warnings where it cannot be forwarded).
+import type { Api, RequestField } from '../canonical/types.js';
+import { SMUGGLING_KEYS } from './checks.js';
+import { RouterError } from '../errors/registry.js';
+
+export type ProviderType = 'openai' | 'anthropic' | 'gemini' | 'openai-compatible';
+export const PROVIDER_TYPES: readonly ProviderType[] = ['openai', 'anthropic', 'gemini', 'openai-compatible'];
+
+/**
+ * mapped  the router translates the field into the provider's own form, or honours it itself
+ *         (stream, store, metadata, previous_response_id);
+ * passed  forwarded verbatim (the provider speaks this API natively);
+ * refused 400 unsupported_parameter before routing when every type refuses it, otherwise routing
+ *         excludes the provider types that refuse it (422 no_candidates naming the field when none is left);
+ * warned  accepted, not forwarded, the answer says so in x-tokenrouter-warnings (prompt_cache_key only).
+ */
+export type Disposition = 'mapped' | 'passed' | 'refused' | 'warned';
+
+export interface FieldRow {
+  kind: 'schema' | 'alias' | 'router';
+  /** Per provider type; router extensions and aliases are the router's own (mapped everywhere). */
+  by: Readonly<Record<ProviderType, Disposition>>;
+  note: string;
+  /** Values that mean "the default": treated as if the field were absent (e.g. truncation "disabled"). */
+  neutral?: (v: unknown) => boolean;
+}
+
+const all = (d: Disposition): Record<ProviderType, Disposition> => ({ openai: d, anthropic: d, gemini: d, 'openai-compatible': d });
+const openaiOnly: Record<ProviderType, Disposition> = { openai: 'passed', anthropic: 'refused', gemini: 'refused', 'openai-compatible': 'refused' };
+const chatNative: Record<ProviderType, Disposition> = { openai: 'passed', anthropic: 'refused', gemini: 'refused', 'openai-compatible': 'passed' };
+const cacheKey: Record<ProviderType, Disposition> = { openai: 'passed', anthropic: 'mapped', gemini: 'warned', 'openai-compatible': 'warned' };
+const emptyList = (v: unknown) => Array.isArray(v) && v.length === 0;
+const isFalse = (v: unknown) => v === false;
+
+const row = (by: Record<ProviderType, Disposition>, note: string, neutral?: (v: unknown) => boolean): FieldRow => ({ kind: 'schema', by, note, ...(neutral ? { neutral } : {}) });
+const mapped = (note: string) => row(all('mapped'), note);
+const refused = (note: string, neutral?: (v: unknown) => boolean) => row(all('refused'), note, neutral);
+const router = (note: string): FieldRow => ({ kind: 'router', by: all('mapped'), note });
+const alias = (note: string): FieldRow => ({ kind: 'alias', by: all('mapped'), note });
+
+/** Fields both APIs share, with the same fate. */
+const common: Record<string, FieldRow> = {
+  model: mapped('routing: a catalog model, auto[:mode] or provider/model; the provider gets its own model id'),
+  metadata: mapped('kept by the router (stored response, echo), never forwarded'),
+  temperature: mapped('translated per provider'),
+  top_p: mapped('translated per provider'),
+  user: mapped('echoed in the Responses answer; sent upstream as user to OpenAI only (Anthropic metadata.user_id is not filled yet)'),
+  safety_identifier: mapped('read as user (wins over it)'),
+  prompt_cache_key: row(cacheKey, 'see docs/clients/prompt-caching.md: Anthropic cache breakpoints; elsewhere not forwarded, reported in x-tokenrouter-warnings'),
+  prompt_cache_retention: row(openaiOnly, 'OpenAI-only cache setting'),
+  prompt_cache_options: row(openaiOnly, 'OpenAI-only cache setting'),
+  tools: mapped('function tools only; hosted tools are refused per item'),
+  tool_choice: mapped('auto, none, required or one function'),
+  parallel_tool_calls: row({ openai: 'mapped', anthropic: 'mapped', gemini: 'refused', 'openai-compatible': 'mapped' }, 'Gemini has no switch for it: false routes away from Gemini (true is the default everywhere)', (v) => v === true),
+  stream: mapped('the router streams in the client\'s wire format'),
+  service_tier: row(openaiOnly, 'OpenAI processing tier; "auto" and "default" are the default', (v) => v === 'auto' || v === 'default'),
+  top_logprobs: refused('the router does not return log probabilities'),
+  moderation: refused('OpenAI-side moderation of this response is not run by the router (use the firewall)'),
+};
+
+export const RESPONSES_FIELDS: Readonly<Record<string, FieldRow>> = {
+  ...common,
+  input: mapped('items translated per provider'),
+  instructions: mapped('system prompt per provider'),
+  text: mapped('text.format (json_schema, json_object); text.verbosity other than "medium" is refused'),
+  max_output_tokens: mapped('translated per provider (within the model\'s limit)'),
+  reasoning: mapped('reasoning.effort; reasoning.summary returns what the provider gives as reasoning text'),
+  store: mapped('the router\'s own response store'),
+  previous_response_id: mapped('resolved from the router\'s response store'),
+  background: refused('background responses are not supported by the router', isFalse),
+  stream_options: refused('include_obfuscation is not supported (the router adds no obfuscation)', (v) => v !== null && typeof v === 'object' && !(v as Record<string, unknown>).include_obfuscation),
+  include: row(openaiOnly, 'only reasoning.encrypted_content, passed to OpenAI; refused off OpenAI until reasoning continuity lands (separate change); other values ask for outputs the router does not return (400)', emptyList),
+  conversation: row(openaiOnly, 'OpenAI server-side conversation: the router holds no conversation objects, so only an OpenAI provider can serve it'),
+  prompt: row(openaiOnly, 'OpenAI server-side prompt template: only an OpenAI provider can resolve it'),
+  truncation: row(openaiOnly, '"disabled" (the default) is what every provider does; "auto" is OpenAI-only', (v) => v === 'disabled'),
+  max_tool_calls: row(openaiOnly, 'OpenAI limit on built-in tool calls'),
+  context_management: row(openaiOnly, 'OpenAI server-side compaction'),
+  response_format: alias('the hosted product\'s shape: read as text.format'),
+};
+
+export const CHAT_FIELDS: Readonly<Record<string, FieldRow>> = {
+  ...common,
+  messages: mapped('messages translated per provider'),
+  response_format: mapped('text, json_object, json_schema'),
+  max_tokens: mapped('as max_completion_tokens'),
+  max_completion_tokens: mapped('translated per provider (within the model\'s limit)'),
+  stop: mapped('translated per provider'),
+  stream_options: mapped('include_usage'),
+  reasoning_effort: mapped('translated per provider'),
+  n: refused('only n = 1', (v) => v === 1),
+  store: row(openaiOnly, 'OpenAI stored completions; false is the default', isFalse),
+  modalities: refused('text output only', (v) => Array.isArray(v) && v.every((m) => m === 'text')),
+  audio: refused('no audio output'),
+  verbosity: row(openaiOnly, 'OpenAI-only'),
+  frequency_penalty: row(chatNative, 'Chat Completions sampling: passed where the provider speaks Chat'),
+  presence_penalty: row(chatNative, 'Chat Completions sampling: passed where the provider speaks Chat'),
+  seed: row(chatNative, 'Chat Completions sampling: passed where the provider speaks Chat'),
+  logit_bias: row(chatNative, 'token ids are per tokenizer: passed where the provider speaks Chat'),
+  logprobs: refused('the router does not return log probabilities', isFalse),
+  prediction: row(openaiOnly, 'OpenAI predicted outputs'),
+  web_search_options: refused('hosted web search is not run by the router'),
+  functions: refused('deprecated: send tools'),
+  function_call: refused('deprecated: send tool_choice'),
+};
+
+export const ROUTER_FIELDS: Readonly<Record<string, FieldRow>> = {
+  router_mode: router('TokenRouter: routing mode'),
+  router_model: router('TokenRouter: pin a model'),
+  router_provider: router('TokenRouter: pin a provider'),
+  router_assume_credentials: router('TokenRouter: explain/diff only (routing without provider keys)'),
+};
+
+export function fieldTable(api: Api): Readonly<Record<string, FieldRow>> {
+  return api === 'responses' ? RESPONSES_FIELDS : CHAT_FIELDS;
+}
+
+/** A field the caller actually used: present, not null, not one of its default values. */
+export function used(rowDef: FieldRow, v: unknown): boolean {
+  return v !== undefined && v !== null && !(rowDef.neutral?.(v) ?? false);
+}
+
+/**
+ * Every top-level field of the body against the table: unknown fields answer 400 unknown_parameter
+ * as OpenAI does; a used field every provider type refuses answers 400 unsupported_parameter; a
+ * used field some types refuse or take verbatim is returned for routing (which excludes the types
+ * that refuse it) and for the adapters (which forward it where it is passed).
+ */
+export function checkFields(api: Api, body: Record<string, unknown>): RequestField[] {
+  const table = fieldTable(api);
+  const out: RequestField[] = [];
+  for (const [name, value] of Object.entries(body)) {
+    if (ROUTER_FIELDS[name] || SMUGGLING_KEYS.has(name)) continue;
+    const def = Object.hasOwn(table, name) ? table[name] : undefined;
+    if (!def) throw new RouterError('unknown_parameter', `Unknown parameter: '${name}'.`, name);
+    if (def.kind !== 'schema' || !used(def, value)) continue;
+    const types = Object.entries(def.by) as [ProviderType, Disposition][];
+    const refusedBy = types.filter(([, d]) => d === 'refused').map(([t]) => t);
+    if (refusedBy.length === types.length) throw new RouterError('unsupported_parameter', `Unsupported parameter: '${name}' is not supported by the router: ${def.note}.`, name);
+    if (refusedBy.length === 0) continue;
+    out.push({ name, value, passedTo: types.filter(([, d]) => d === 'passed').map(([t]) => t), refusedBy, note: def.note });
+  }
+  return out;
+}
