@@ -12,7 +12,7 @@ import { schemaProperties } from '../../helpers/openapi.js';
 import { REPO_ROOT } from '../../helpers/paths.js';
 
 /** Where the README's field table lives (the lead moves it into README.md: change this one path). */
-const FIELD_TABLE_DOC = path.join(REPO_ROOT, 'docs', 'clients', 'field-policy.md');
+const FIELD_TABLE_DOC = path.join(REPO_ROOT, 'README.md');
 
 /** The rows of the markdown table whose header's first cell is `header`: field → cells after the field. */
 function markdownTable(header: string): Map<string, string[]> {
