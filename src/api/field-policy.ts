@@ -136,7 +136,7 @@ export function checkFields(api: Api, body: Record<string, unknown>): RequestFie
   const table = fieldTable(api);
   const out: RequestField[] = [];
   for (const [name, value] of Object.entries(body)) {
-    if (ROUTER_FIELDS[name] || SMUGGLING_KEYS.has(name)) continue;
+    if (Object.hasOwn(ROUTER_FIELDS, name) || SMUGGLING_KEYS.has(name)) continue;
     const def = Object.hasOwn(table, name) ? table[name] : undefined;
     if (!def) throw new RouterError('unknown_parameter', `Unknown parameter: '${name}'.`, name);
     if (def.kind !== 'schema' || !used(def, value)) continue;
