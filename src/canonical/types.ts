@@ -69,6 +69,8 @@ export interface CanonicalRequest {
   /** Chat `stream_options.include_usage`. */
   includeUsage?: boolean;
   store?: boolean;
+  /** Responses `include: ["reasoning.encrypted_content"]`: reasoning items carry the provider's state (api/reasoning-state.ts). */
+  includeReasoningState?: boolean;
   previousResponseId?: string;
   /**
    * Earlier output items the caller replays by id (Responses `item_reference`, or an output item sent

@@ -10,6 +10,7 @@
 import type { CanonicalEvent, FinishReason, StreamErrorCode, StreamErrorDetail, Usage } from '../../canonical/types.js';
 import { ZERO_USAGE } from '../../canonical/types.js';
 import { itemId } from '../item-ids.js';
+import { encryptedContentField } from '../reasoning-state.js';
 import { responseEnvelope, type ResponseContext } from './shapes.js';
 
 type Write = (event: string, data: unknown) => void;
@@ -222,7 +223,7 @@ export class ResponsesStreamRenderer {
     const part = { type: 'summary_text', text: r.text };
     this.#emit('response.reasoning_summary_text.done', { item_id: r.id, output_index: r.index, summary_index: 0, text: r.text });
     this.#emit('response.reasoning_summary_part.done', { item_id: r.id, output_index: r.index, summary_index: 0, part });
-    const item = { id: r.id, type: 'reasoning', summary: [part] };
+    const item = { id: r.id, type: 'reasoning', summary: [part], ...encryptedContentField(this.ctx, r) };
     this.#output[r.index] = item;
     this.#emit('response.output_item.done', { output_index: r.index, item });
   }
