@@ -158,7 +158,7 @@ function buildContents(items: InputItem[], target: Target): Content[] {
       }
       case 'reasoning': {
         // Only signatures this provider produced validate; reasoning text is never replayed.
-        const ours = item.provider === target.provider.name || item.provider === 'gemini';
+        const ours = item.provider === target.provider.name;
         if (!ours || !item.signature) break;
         const next = items[i + 1];
         const last = contents[contents.length - 1];
