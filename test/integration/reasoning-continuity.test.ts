@@ -97,6 +97,21 @@ describe('reasoning state survives a client-replayed history (issue 16, delivera
     expect(err.message).to.include('thought_signature');
   });
 
+  it('previous_response_id gives the same provider behaviour: the stored signature reaches Gemini 3', async () => {
+    const first = await client.responses.create({ model: 'gemini/gemini-3-pro', input: 'Weather in Paris?', tools: [WEATHER_TOOL] });
+    const call = first.output.find((o) => o.type === 'function_call');
+    if (call?.type !== 'function_call') throw new Error(`no call: ${JSON.stringify(first.output)}`);
+    const second = await client.responses.create({
+      model: 'gemini/gemini-3-pro',
+      tools: [WEATHER_TOOL],
+      previous_response_id: first.id,
+      input: [{ type: 'function_call_output', call_id: call.call_id, output: '{"temp_c": 21}' }],
+    });
+    expect(second.output_text).to.include('Tool result received');
+    const sent = stack.sim.calls.at(-1)!.body as { contents: { parts: Record<string, unknown>[] }[] };
+    expect(sent.contents.flatMap((c) => c.parts).find((p) => p.functionCall)?.thoughtSignature).to.match(/^c2ltLXNpZ25hdHVyZT/);
+  });
+
   it('without include and with store on, reasoning items carry no encrypted_content', async () => {
     const first = await client.responses.create({ model: 'gemini/gemini-3-pro', input: 'Weather in Paris?', tools: [WEATHER_TOOL] });
     const reasoning = first.output.find((o) => o.type === 'reasoning');
