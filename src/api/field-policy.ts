@@ -76,7 +76,7 @@ export const RESPONSES_FIELDS: Readonly<Record<string, FieldRow>> = {
   previous_response_id: mapped('resolved from the router\'s response store'),
   background: refused('background responses are not supported by the router', isFalse),
   stream_options: refused('include_obfuscation is not supported (the router adds no obfuscation)', (v) => v !== null && typeof v === 'object' && !(v as Record<string, unknown>).include_obfuscation),
-  include: row(openaiOnly, 'only reasoning.encrypted_content, passed to OpenAI; refused off OpenAI until reasoning continuity lands (separate change); other values ask for outputs the router does not return (400)', emptyList),
+  include: row(all('mapped'), 'only reasoning.encrypted_content: reasoning items carry each provider\'s opaque state, wrapped by the router (docs/clients/reasoning.md); other values ask for outputs the router does not return (400)', emptyList),
   conversation: row(openaiOnly, 'OpenAI server-side conversation: the router holds no conversation objects, so only an OpenAI provider can serve it'),
   prompt: row(openaiOnly, 'OpenAI server-side prompt template: only an OpenAI provider can resolve it'),
   truncation: row(openaiOnly, '"disabled" (the default) is what every provider does; "auto" is OpenAI-only', (v) => v === 'disabled'),

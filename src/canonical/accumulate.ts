@@ -31,19 +31,23 @@ export class Accumulator {
         break;
       }
       case 'reasoning_delta': {
-        if (e.text) {
+        if (e.redacted) {
+          // Redacted thinking is an item of its own, closed at once (the stream renderer does the same).
           this.#message = undefined;
-          if (!this.#reasoning) {
-            this.#reasoning = { type: 'reasoning', text: '' };
-            this.output.push(this.#reasoning);
-          }
-          this.#reasoning.text += e.text;
+          this.#reasoning = undefined;
+          this.output.push({ type: 'reasoning', text: '', redacted: e.redacted });
+          break;
         }
-        // A signature alone (it may arrive after the text) belongs to the reasoning just written.
-        if (e.signature) {
-          const r = this.#reasoning ?? this.output.findLast((o): o is Extract<OutputItem, { type: 'reasoning' }> => o.type === 'reasoning');
-          if (r) r.signature = e.signature;
+        if (!e.text && !e.signature) break;
+        // A signature belongs to the reasoning open now (it may arrive after the text); with none
+        // open (a Gemini signature on a call or text part) it opens an empty item to carry it.
+        this.#message = undefined;
+        if (!this.#reasoning) {
+          this.#reasoning = { type: 'reasoning', text: '' };
+          this.output.push(this.#reasoning);
         }
+        this.#reasoning.text += e.text;
+        if (e.signature) this.#reasoning.signature = e.signature;
         break;
       }
       case 'tool_call_start': {

@@ -21,8 +21,11 @@ export type InputItem =
    * Reasoning from an earlier turn; replayed only to the provider that produced
    * it (`provider` is the provider's policy *name*, compare with
    * target.provider.name): signatures do not validate anywhere else.
+   * The opaque state is per provider type: `signature` is Anthropic's thinking
+   * signature, Gemini's thoughtSignature or OpenAI's encrypted_content;
+   * `redacted` is the data of an Anthropic redacted_thinking block.
    */
-  | { type: 'reasoning'; text: string; provider?: string; signature?: string };
+  | { type: 'reasoning'; text: string; provider?: string; signature?: string; redacted?: string };
 
 /** A placeholder for an earlier output item, by its wire id (see CanonicalRequest.itemRefs). */
 export interface ItemRef {
@@ -66,6 +69,8 @@ export interface CanonicalRequest {
   /** Chat `stream_options.include_usage`. */
   includeUsage?: boolean;
   store?: boolean;
+  /** Responses `include: ["reasoning.encrypted_content"]`: reasoning items carry the provider's state (api/reasoning-state.ts). */
+  includeReasoningState?: boolean;
   previousResponseId?: string;
   /**
    * Earlier output items the caller replays by id (Responses `item_reference`, or an output item sent
@@ -163,7 +168,11 @@ export type CanonicalEvent =
   | { type: 'tool_call_start'; key: string; callId: string; name: string }
   | { type: 'tool_call_delta'; key: string; arguments: string }
   | { type: 'tool_call_end'; key: string }
-  | { type: 'reasoning_delta'; text: string; signature?: string }
+  /**
+   * Reasoning text and/or the provider's opaque state for it (see InputItem reasoning).
+   * A `redacted` delta is a reasoning item of its own (Anthropic redacted_thinking).
+   */
+  | { type: 'reasoning_delta'; text: string; signature?: string; redacted?: string }
   /** Cumulative usage so far; the last one wins. */
   | { type: 'usage'; usage: Usage }
   | { type: 'finish'; reason: FinishReason }
@@ -181,4 +190,4 @@ export interface CanonicalResult {
 export type OutputItem =
   | { type: 'message'; text: string; refusal?: string }
   | { type: 'function_call'; callId: string; name: string; arguments: string }
-  | { type: 'reasoning'; text: string; signature?: string };
+  | { type: 'reasoning'; text: string; signature?: string; redacted?: string };

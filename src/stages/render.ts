@@ -22,6 +22,7 @@ export function responseContext(ex: Exchange, req: CanonicalRequest, c: Candidat
     createdAt: Math.floor(Date.now() / 1000),
     model: c.model.name,
     request: req,
+    providerType: c.provider.type,
     routerMetadata: {
       provider: c.provider.name,
       routing_mode: decision.mode,

@@ -4,6 +4,7 @@
 // return, as they return them, so a request that fails half-way still reports
 // what it got to. Stages never read or write it.
 import { promptCacheKeyWarning } from '../providers/prompt-cache.js';
+import { foreignReasoningWarning } from '../providers/reasoning-state.js';
 import type { KeyTicket } from '../state/key-admission.js';
 import type { Candidate } from '../routing/select.js';
 import type { DispatchContext } from '../upstream/dispatch.js';
@@ -40,15 +41,16 @@ export class Trace {
 
   /**
    * Routing warnings, the prompt firewall's, (once served) a prompt_cache_key the serving
-   * provider could not take, and (once answered) the response firewall's.
+   * provider could not take and reasoning state from another provider, and (once answered) the response firewall's.
    */
   get warnings(): readonly string[] {
     const before = this.screened?.warnings ?? this.routed?.decision.warnings ?? [];
     const served = this.served;
     const cacheKey = served && this.screened ? promptCacheKeyWarning(this.screened.request, served.provider) : undefined;
+    const reasoning = served && this.screened ? foreignReasoningWarning(this.screened.request, served.provider) : undefined;
     const after = this.answered?.warnings ?? [];
-    if (!cacheKey && !after.length) return before;
-    return [...before, ...(cacheKey ? [cacheKey] : []), ...after];
+    if (!cacheKey && !reasoning && !after.length) return before;
+    return [...before, ...(cacheKey ? [cacheKey] : []), ...(reasoning ? [reasoning] : []), ...after];
   }
 
   get hits(): readonly FirewallHit[] {

@@ -163,5 +163,5 @@ export function conversationItems(prev: StoredResponse): InputItem[] {
 function outputAsInput(out: OutputItem, prev: StoredResponse): InputItem[] {
   if (out.type === 'message') return out.text ? [{ type: 'message', role: 'assistant', content: [{ type: 'text', text: out.text }] }] : [];
   if (out.type === 'function_call') return [{ type: 'function_call', callId: out.callId, name: out.name, arguments: out.arguments }];
-  return [{ type: 'reasoning', text: out.text, ...(prev.provider ? { provider: prev.provider } : {}), ...(out.signature ? { signature: out.signature } : {}) }];
+  return [{ type: 'reasoning', text: out.text, ...(prev.provider ? { provider: prev.provider } : {}), ...(out.signature ? { signature: out.signature } : {}), ...(out.redacted ? { redacted: out.redacted } : {}) }];
 }

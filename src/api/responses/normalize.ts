@@ -17,6 +17,7 @@ import {
   unsupported,
 } from '../checks.js';
 import { checkFields } from '../field-policy.js';
+import { unwrapReasoningState } from '../reasoning-state.js';
 import { routerFields } from '../router-fields.js';
 import { functionTool, textFormat, toolChoice } from '../tools.js';
 
@@ -44,7 +45,7 @@ export function normalizeResponsesRequest(body: Record<string, any>): CanonicalR
   if (effort !== undefined && !['minimal', 'low', 'medium', 'high'].includes(effort)) fail('reasoning.effort', 'reasoning.effort must be minimal, low, medium or high');
   if (body.background === true) unsupported('background', 'background responses are not supported by the router');
   const promptCacheKey = optString(body.prompt_cache_key, 'prompt_cache_key', 1024);
-  checkInclude(body.include);
+  const includeReasoningState = checkInclude(body.include);
   const router = routerFields(body);
   return withoutUndefined({
     api: 'responses',
@@ -61,6 +62,7 @@ export function normalizeResponsesRequest(body: Record<string, any>): CanonicalR
     topP,
     metadata,
     store,
+    includeReasoningState: includeReasoningState || undefined,
     previousResponseId,
     itemRefs: itemRefs.length ? itemRefs : undefined,
     reasoningEffort: effort as CanonicalRequest['reasoningEffort'],
@@ -72,17 +74,19 @@ export function normalizeResponsesRequest(body: Record<string, any>): CanonicalR
 }
 
 /**
- * `include` values: reasoning.encrypted_content goes to OpenAI verbatim (the field table routes it
- * there; elsewhere it waits for reasoning continuity). The others ask for outputs the router does not
- * return — logprobs, results of hosted tools it does not run, input image URLs — so they are refused
- * rather than passed and then lost on the way back.
+ * `include` values: reasoning.encrypted_content is honoured on every provider — reasoning items carry
+ * the provider's opaque state, wrapped by the router (api/reasoning-state.ts). The others ask for
+ * outputs the router does not return — logprobs, results of hosted tools it does not run, input image
+ * URLs — so they are refused rather than passed and then lost on the way back.
  */
-function checkInclude(include: unknown): void {
-  if (include === undefined || include === null) return;
-  arrayOf(include, 'include', 32).forEach((v, i) => {
+function checkInclude(include: unknown): boolean {
+  if (include === undefined || include === null) return false;
+  const values = arrayOf(include, 'include', 32);
+  values.forEach((v, i) => {
     if (typeof v !== 'string') fail(`include[${i}]`, 'include values must be strings');
     if (v !== 'reasoning.encrypted_content') unsupported('include', `include value "${v}" is not supported by the router: it does not return that output`);
   });
+  return values.length > 0;
 }
 
 /**
@@ -187,7 +191,16 @@ function inputItem(raw: unknown, param: string): InputItem {
     }
     case 'reasoning': {
       const summary = Array.isArray(raw.summary) ? raw.summary.map((s: any) => (isObject(s) && typeof s.text === 'string' ? s.text : '')).join('') : '';
-      return { type: 'reasoning', text: summary };
+      if (raw.encrypted_content == null) return { type: 'reasoning', text: summary };
+      // The provider's state the router wrapped on the way out: replayed only to that provider.
+      const state = unwrapReasoningState(raw.encrypted_content, `${param}.encrypted_content`);
+      return {
+        type: 'reasoning',
+        text: summary,
+        provider: state.provider,
+        ...(state.signature ? { signature: state.signature } : {}),
+        ...(state.redacted ? { redacted: state.redacted } : {}),
+      };
     }
     default:
       unsupported(`${param}.type`, `input item type "${shown(type)}" is not supported by the router`);

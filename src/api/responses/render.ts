@@ -2,6 +2,7 @@
 // from the response id and the item's output index (item-ids.ts).
 import type { CanonicalResult } from '../../canonical/types.js';
 import { itemId } from '../item-ids.js';
+import { encryptedContentField } from '../reasoning-state.js';
 import { responseEnvelope, type ResponseContext } from './shapes.js';
 
 export function renderResponse(ctx: ResponseContext, result: CanonicalResult) {
@@ -28,7 +29,12 @@ export function renderResponse(ctx: ResponseContext, result: CanonicalResult) {
           status: 'completed' as const,
         };
       case 'reasoning':
-        return { id: itemId('rs', ctx.id, i), type: 'reasoning' as const, summary: [{ type: 'summary_text' as const, text: item.text }] };
+        return {
+          id: itemId('rs', ctx.id, i),
+          type: 'reasoning' as const,
+          summary: [{ type: 'summary_text' as const, text: item.text }],
+          ...encryptedContentField(ctx, item),
+        };
     }
   });
   return responseEnvelope(ctx, output, result.finish, result.usage, result.error ?? null);

@@ -9,6 +9,8 @@ export interface ResponseContext {
   /** The model actually used (the catalog name). */
   model: string;
   request: CanonicalRequest;
+  /** The serving provider's type, named in reasoning-state envelopes (routerMetadata.provider is its name). */
+  providerType?: string;
   /** Keys the router adds to metadata (never overwriting the caller's). */
   routerMetadata: Record<string, string>;
 }

@@ -10,6 +10,7 @@
 import type { CanonicalEvent, FinishReason, StreamErrorCode, StreamErrorDetail, Usage } from '../../canonical/types.js';
 import { ZERO_USAGE } from '../../canonical/types.js';
 import { itemId } from '../item-ids.js';
+import { encryptedContentField } from '../reasoning-state.js';
 import { responseEnvelope, type ResponseContext } from './shapes.js';
 
 type Write = (event: string, data: unknown) => void;
@@ -31,6 +32,9 @@ interface OpenReasoning {
   id: string;
   index: number;
   text: string;
+  /** The provider's opaque state for this item (canonical reasoning item). */
+  signature?: string;
+  redacted?: string;
 }
 
 export class ResponsesStreamRenderer {
@@ -78,7 +82,7 @@ export class ResponsesStreamRenderer {
         if (e.text) this.#textDelta(e.text);
         break;
       case 'reasoning_delta':
-        this.#reasoningDelta(e.text);
+        this.#reasoningDelta(e.text, e.signature, e.redacted);
         break;
       case 'tool_call_start':
         this.#closeMessage();
@@ -178,24 +182,38 @@ export class ResponsesStreamRenderer {
     this.#emit('response.output_item.done', { output_index: m.index, item });
   }
 
-  #reasoningDelta(text: string): void {
-    if (!text) return;
-    this.#closeMessage();
-    if (!this.#reasoning) {
-      const index = this.#nextIndex++;
-      const r: OpenReasoning = { id: itemId('rs', this.ctx.id, index), index, text: '' };
-      this.#reasoning = r;
-      this.#emit('response.output_item.added', { output_index: r.index, item: { id: r.id, type: 'reasoning', summary: [] } });
-      this.#emit('response.reasoning_summary_part.added', {
-        item_id: r.id,
-        output_index: r.index,
-        summary_index: 0,
-        part: { type: 'summary_text', text: '' },
-      });
+  #reasoningDelta(text: string, signature?: string, redacted?: string): void {
+    // Item boundaries match canonical/accumulate.ts: redacted thinking is an item of its own; a
+    // signature with no reasoning open opens an (empty) item to carry it.
+    if (redacted) {
+      this.#closeMessage();
+      this.#closeReasoning();
+      this.#openReasoning();
+      this.#reasoning!.redacted = redacted;
+      this.#closeReasoning();
+      return;
     }
-    const r = this.#reasoning;
+    if (!text && !signature) return;
+    this.#closeMessage();
+    if (!this.#reasoning) this.#openReasoning();
+    const r = this.#reasoning!;
+    if (signature) r.signature = signature;
+    if (!text) return;
     r.text += text;
     this.#emit('response.reasoning_summary_text.delta', { item_id: r.id, output_index: r.index, summary_index: 0, delta: text });
+  }
+
+  #openReasoning(): void {
+    const index = this.#nextIndex++;
+    const r: OpenReasoning = { id: itemId('rs', this.ctx.id, index), index, text: '' };
+    this.#reasoning = r;
+    this.#emit('response.output_item.added', { output_index: r.index, item: { id: r.id, type: 'reasoning', summary: [] } });
+    this.#emit('response.reasoning_summary_part.added', {
+      item_id: r.id,
+      output_index: r.index,
+      summary_index: 0,
+      part: { type: 'summary_text', text: '' },
+    });
   }
 
   #closeReasoning(): void {
@@ -205,7 +223,7 @@ export class ResponsesStreamRenderer {
     const part = { type: 'summary_text', text: r.text };
     this.#emit('response.reasoning_summary_text.done', { item_id: r.id, output_index: r.index, summary_index: 0, text: r.text });
     this.#emit('response.reasoning_summary_part.done', { item_id: r.id, output_index: r.index, summary_index: 0, part });
-    const item = { id: r.id, type: 'reasoning', summary: [part] };
+    const item = { id: r.id, type: 'reasoning', summary: [part], ...encryptedContentField(this.ctx, r) };
     this.#output[r.index] = item;
     this.#emit('response.output_item.done', { output_index: r.index, item });
   }

@@ -144,9 +144,9 @@ export function buildMessages(items: readonly InputItem[], providerName = 'anthr
       }
       case 'reasoning':
         // Signatures only validate at the provider that issued them; anything else is dropped.
-        if (item.provider === providerName && item.signature) {
-          turn('assistant').thinking.push({ type: 'thinking', thinking: item.text, signature: item.signature });
-        }
+        if (item.provider !== providerName) break;
+        if (item.redacted) turn('assistant').thinking.push({ type: 'redacted_thinking', data: item.redacted });
+        else if (item.signature) turn('assistant').thinking.push({ type: 'thinking', thinking: item.text, signature: item.signature });
         break;
     }
   }

@@ -51,6 +51,7 @@ interface ContentBlock {
   input?: unknown;
   thinking?: string;
   signature?: string;
+  data?: string;
 }
 
 export function parseAnthropicResponse(body: unknown, _req: CanonicalRequest): CanonicalEvent[] {
@@ -76,8 +77,12 @@ export function parseAnthropicResponse(body: unknown, _req: CanonicalRequest): C
           ...(block.signature ? { signature: block.signature } : {}),
         });
         break;
+      case 'redacted_thinking':
+        // Encrypted thinking: kept whole so a replayed tool loop still validates.
+        if (typeof block.data === 'string' && block.data !== '') events.push({ type: 'reasoning_delta', text: '', redacted: block.data });
+        break;
       default:
-        // redacted_thinking, server-tool blocks and citations have no canonical form.
+        // Server-tool blocks and citations have no canonical form.
         break;
     }
   });

@@ -81,8 +81,11 @@ export function createAnthropicStreamTranslator(_req: CanonicalRequest): StreamT
             if (text !== '' || cb.signature) {
               out.push({ type: 'reasoning_delta', text, ...(cb.signature ? { signature: String(cb.signature) } : {}) });
             }
+          } else if (blockType === 'redacted_thinking') {
+            // Arrives whole in content_block_start; kept so a replayed tool loop still validates.
+            if (typeof cb.data === 'string' && cb.data !== '') out.push({ type: 'reasoning_delta', text: '', redacted: cb.data });
           }
-          // redacted_thinking and server-tool blocks have no canonical form.
+          // Server-tool blocks have no canonical form.
           break;
         }
         case 'content_block_delta': {

@@ -100,7 +100,7 @@ function buildContents(items: InputItem[], target: Target): Content[] {
     if (item.type === 'function_call' && !calls.has(item.callId)) calls.set(item.callId, { name: item.name, order: i });
   });
 
-  // A thoughtSignature from a Gemini reasoning item goes back on the next functionCall part of the same model turn.
+  // A thoughtSignature from a Gemini reasoning item goes back on the next part (functionCall or text) of the same model turn.
   let pendingSignature: string | undefined;
 
   for (let i = 0; i < items.length; i++) {
@@ -112,7 +112,13 @@ function buildContents(items: InputItem[], target: Target): Content[] {
           pendingSignature = undefined;
           push('user', contentParts(item.content));
         } else {
-          push('model', contentParts(item.content));
+          const parts = contentParts(item.content);
+          if (pendingSignature !== undefined && parts.length > 0) {
+            // A signed text answer: the signature goes back on its first part.
+            parts[0]!.thoughtSignature = pendingSignature;
+            pendingSignature = undefined;
+          }
+          push('model', parts);
         }
         break;
       }
@@ -152,8 +158,15 @@ function buildContents(items: InputItem[], target: Target): Content[] {
       }
       case 'reasoning': {
         // Only signatures this provider produced validate; reasoning text is never replayed.
-        const ours = item.provider === target.provider.name || item.provider === 'gemini';
-        if (ours && item.signature) pendingSignature = item.signature;
+        const ours = item.provider === target.provider.name;
+        if (!ours || !item.signature) break;
+        const next = items[i + 1];
+        const last = contents[contents.length - 1];
+        const lastPart = last?.parts[last.parts.length - 1];
+        if (!(next?.type === 'function_call' || (next?.type === 'message' && next.role === 'assistant')) && last?.role === 'model' && lastPart && lastPart.thoughtSignature === undefined) {
+          // A signature that came after its text (a stream's trailing empty part) goes back on that text.
+          lastPart.thoughtSignature = item.signature;
+        } else pendingSignature = item.signature;
         break;
       }
     }

@@ -40,14 +40,21 @@ export class GeminiTurn {
       const part = raw as Json;
       if (part.functionCall && typeof part.functionCall === 'object') {
         out.push(...this.#call(part));
-      } else if (typeof part.text === 'string' && part.text !== '') {
-        if (part.thought === true) out.push({ type: 'reasoning_delta', text: part.text });
-        else {
-          this.sawOutput = true;
-          out.push({ type: 'text_delta', text: part.text });
+      } else if (typeof part.text === 'string') {
+        // Gemini 3 signs a thought or text part (possibly an empty one at the end of a stream): the
+        // signature rides on a reasoning item, before the text it signs, and goes back next turn.
+        const signature = typeof part.thoughtSignature === 'string' && part.thoughtSignature !== '' ? part.thoughtSignature : undefined;
+        if (part.thought === true) {
+          if (part.text !== '' || signature) out.push({ type: 'reasoning_delta', text: part.text, ...(signature ? { signature } : {}) });
+        } else {
+          if (signature) out.push({ type: 'reasoning_delta', text: '', signature });
+          if (part.text !== '') {
+            this.sawOutput = true;
+            out.push({ type: 'text_delta', text: part.text });
+          }
         }
       }
-      // inlineData, executableCode, codeExecutionResult and bare thoughtSignature parts: not representable, dropped.
+      // inlineData, executableCode and codeExecutionResult: not representable, dropped.
     }
     if (candidate && typeof candidate.finishReason === 'string') {
       this.finishReason = candidate.finishReason;

@@ -19,7 +19,7 @@ export function buildResponsesRequest(req: CanonicalRequest, target: Target): Up
 export function buildResponsesBody(req: CanonicalRequest, target: Target): Record<string, unknown> {
   const body: Record<string, unknown> = { model: upstreamModelId(target) };
   if (typeof req.instructions === 'string' && req.instructions !== '') body.instructions = req.instructions;
-  body.input = req.items.flatMap(inputItem);
+  body.input = req.items.flatMap((item) => inputItem(item, target.provider.name));
   if (req.tools.length > 0) {
     // FunctionTool requires `parameters` and `strict` (both nullable). null is "not set": a
     // caller who gave no `strict` keeps OpenAI's Responses default (strict when the schema allows
@@ -59,12 +59,15 @@ export function buildResponsesBody(req: CanonicalRequest, target: Target): Recor
   if (req.user !== undefined) body.user = req.user;
   if (req.promptCacheKey !== undefined) body.prompt_cache_key = req.promptCacheKey;
   Object.assign(body, passedFields(req, target));
+  // The router never stores at OpenAI (store:false), so reasoning continues only through
+  // encrypted_content: always ask for it from a reasoning model, whatever the client asked.
+  if (req.reasoningEffort !== undefined || target.model.capabilities.includes('reasoning')) body.include = ['reasoning.encrypted_content'];
   body.stream = req.stream;
   body.store = false;
   return body;
 }
 
-function inputItem(item: InputItem): Record<string, unknown>[] {
+function inputItem(item: InputItem, providerName: string): Record<string, unknown>[] {
   switch (item.type) {
     case 'message':
       if (item.role === 'assistant') {
@@ -80,10 +83,31 @@ function inputItem(item: InputItem): Record<string, unknown>[] {
       return [{ type: 'function_call', call_id: item.callId, name: item.name, arguments: item.arguments || '{}' }];
     case 'function_call_output':
       return [{ type: 'function_call_output', call_id: item.callId, output: item.output }];
-    case 'reasoning':
-      // OpenAI reasoning can only be replayed by item id + encrypted_content, which the
-      // canonical item does not carry; the model works without it (store:false).
-      return [];
+    case 'reasoning': {
+      // Replayed only with the state this provider issued (store:false needs encrypted_content and the item id).
+      if (item.provider !== providerName || !item.signature) return [];
+      const state = openaiReasoningState(item.signature);
+      if (!state) return [];
+      return [{ type: 'reasoning', id: state.id, summary: item.text ? [{ type: 'summary_text', text: item.text }] : [], encrypted_content: state.encrypted }];
+    }
+  }
+}
+
+/**
+ * OpenAI's opaque reasoning state as one canonical signature string: the item id and its
+ * encrypted_content (a store:false replay needs both), JSON so neither can be confused.
+ */
+export function openaiReasoningSignature(id: unknown, encrypted: unknown): string | undefined {
+  if (typeof id !== 'string' || id === '' || typeof encrypted !== 'string' || encrypted === '') return undefined;
+  return JSON.stringify({ id, encrypted_content: encrypted });
+}
+
+function openaiReasoningState(signature: string): { id: string; encrypted: string } | undefined {
+  try {
+    const v = JSON.parse(signature) as { id?: unknown; encrypted_content?: unknown };
+    return typeof v.id === 'string' && typeof v.encrypted_content === 'string' ? { id: v.id, encrypted: v.encrypted_content } : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -1,5 +1,6 @@
 // OpenAI Responses JSON → canonical events, plus the usage and status mapping
 // the stream translator shares.
+import { openaiReasoningSignature } from './request.js';
 import type { CanonicalEvent, CanonicalRequest, FinishReason, StreamErrorCode, StreamErrorDetail, Usage } from '../../canonical/types.js';
 import { NO_ARGUMENTS } from '../shared/arguments.js';
 import { inBandFromMapped, tryJson } from '../shared/errors.js';
@@ -82,7 +83,8 @@ export function parseResponsesBody(rawBody: unknown, _req: CanonicalRequest): Ca
     switch (item?.type) {
       case 'reasoning': {
         const text = reasoningText(item);
-        if (text) events.push({ type: 'reasoning_delta', text });
+        const signature = openaiReasoningSignature(item.id, item.encrypted_content);
+        if (text || signature) events.push({ type: 'reasoning_delta', text, ...(signature ? { signature } : {}) });
         break;
       }
       case 'message':

@@ -1,6 +1,7 @@
 // OpenAI Responses SSE → canonical events. Only the events that carry content
 // or the outcome are translated; lifecycle and `.done` events are bookkeeping
 // (a `.done` still delivers arguments if no delta carried them).
+import { openaiReasoningSignature } from './request.js';
 import type { CanonicalEvent, CanonicalRequest } from '../../canonical/types.js';
 import { NO_ARGUMENTS } from '../shared/arguments.js';
 import { tryJson } from '../shared/errors.js';
@@ -76,7 +77,11 @@ export class ResponsesStreamTranslator implements StreamTranslator {
         break;
       }
       case 'response.output_item.done':
-        if (e.item?.type === 'function_call') {
+        if (e.item?.type === 'reasoning') {
+          // The encrypted state arrives only on the finished item; it belongs to the reasoning just streamed.
+          const signature = openaiReasoningSignature(e.item.id, e.item.encrypted_content);
+          if (signature) out.push({ type: 'reasoning_delta', text: '', signature });
+        } else if (e.item?.type === 'function_call') {
           let call = this.#find(e.item.id, e.output_index);
           if (!call) {
             out.push(...this.#startCall(e.item, e.output_index));

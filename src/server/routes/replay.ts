@@ -16,6 +16,7 @@ export function accumulateReplay(entry: StoredResponse, stream: boolean, res: Re
     createdAt: typeof stored.created_at === 'number' ? stored.created_at : Math.floor(entry.createdAt / 1000),
     model: entry.model ?? '',
     request,
+    ...(entry.providerType ? { providerType: entry.providerType } : {}),
     routerMetadata: { provider: entry.provider ?? '', replay: 'true' },
   };
   if (!stream) {
