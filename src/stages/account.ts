@@ -40,6 +40,7 @@ export function account(deps: PipelineDeps, ex: Exchange, t: Trace, outcome: str
     m.tokens.inc({ provider, model, direction: 'input' }, usage.inputTokens);
     m.tokens.inc({ provider, model, direction: 'output' }, usage.outputTokens);
     m.tokens.inc({ provider, model, direction: 'cached' }, usage.cachedTokens);
+    m.tokens.inc({ provider, model, direction: 'cache_write' }, usage.cacheWriteTokens);
     m.tokens.inc({ provider, model, direction: 'reasoning' }, usage.reasoningTokens);
     if (cost !== undefined && cost > 0) m.costUsd.inc({ provider, model }, cost);
   }
@@ -63,6 +64,7 @@ export function account(deps: PipelineDeps, ex: Exchange, t: Trace, outcome: str
     inputTokens: usage?.inputTokens ?? 0,
     outputTokens: usage?.outputTokens ?? 0,
     cachedTokens: usage?.cachedTokens ?? 0,
+    cacheWriteTokens: usage?.cacheWriteTokens ?? 0,
     reasoningTokens: usage?.reasoningTokens ?? 0,
     costUsd: spent,
     error: outcome !== 'success',
@@ -86,7 +88,7 @@ export function account(deps: PipelineDeps, ex: Exchange, t: Trace, outcome: str
       error: t.answered?.error ?? t.error,
       // 499 (nginx's "client closed request") for a client that left.
       status: outcome === 'client_gone' ? 499 : t.status,
-      usage: usage ? { input: usage.inputTokens, output: usage.outputTokens, cached: usage.cachedTokens, reasoning: usage.reasoningTokens } : undefined,
+      usage: usage ? { input: usage.inputTokens, output: usage.outputTokens, cached: usage.cachedTokens, cache_write: usage.cacheWriteTokens, reasoning: usage.reasoningTokens } : undefined,
       cost_usd: cost ?? (spent > 0 ? spent : undefined),
       latency_ms: Math.round(Number(process.hrtime.bigint() - t.started) / 1e5) / 10,
     },

@@ -220,6 +220,7 @@ function account(deps: PipelineDeps, fx: ForwardExchange, r: Record_, outcome: s
     inputTokens: tokens,
     outputTokens: 0,
     cachedTokens: 0,
+    cacheWriteTokens: 0,
     reasoningTokens: 0,
     costUsd: cost,
     error: outcome !== 'success',

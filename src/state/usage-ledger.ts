@@ -1,5 +1,5 @@
 // The usage ledger: per UTC day, client key, provider and model — requests,
-// errors, input/output/cached/reasoning tokens and cost — kept by the state
+// errors, input/output/cached/cache-write/reasoning tokens and cost — kept by the state
 // backend so every replica adds to the same totals and GET /v1/usage can
 // read them from any replica. A request nothing served is recorded with an
 // empty provider and model (it still counts as a request and an error).
@@ -14,12 +14,14 @@ export interface UsageRecord {
   inputTokens: number;
   outputTokens: number;
   cachedTokens: number;
+  /** Part of inputTokens written to the provider's cache (Anthropic reports it). */
+  cacheWriteTokens: number;
   reasoningTokens: number;
   costUsd: number;
   error: boolean;
 }
 
-export const USAGE_FIELDS = ['requests', 'errors', 'inputTokens', 'outputTokens', 'cachedTokens', 'reasoningTokens', 'costNano'] as const;
+export const USAGE_FIELDS = ['requests', 'errors', 'inputTokens', 'outputTokens', 'cachedTokens', 'cacheWriteTokens', 'reasoningTokens', 'costNano'] as const;
 export type UsageField = (typeof USAGE_FIELDS)[number];
 export type UsageCounters = Record<UsageField, number>;
 
@@ -55,6 +57,7 @@ export function counters(r: UsageRecord): UsageCounters {
     inputTokens: r.inputTokens,
     outputTokens: r.outputTokens,
     cachedTokens: r.cachedTokens,
+    cacheWriteTokens: r.cacheWriteTokens,
     reasoningTokens: r.reasoningTokens,
     costNano: toNano(r.costUsd),
   };
@@ -79,6 +82,7 @@ export interface UsageGroup {
   input_tokens: number;
   output_tokens: number;
   cached_tokens: number;
+  cache_write_tokens: number;
   reasoning_tokens: number;
   cost_usd: number;
 }
@@ -112,13 +116,14 @@ export function wire(c: UsageCounters): Omit<UsageGroup, UsageDimension> {
     input_tokens: c.inputTokens,
     output_tokens: c.outputTokens,
     cached_tokens: c.cachedTokens,
+    cache_write_tokens: c.cacheWriteTokens,
     reasoning_tokens: c.reasoningTokens,
     cost_usd: fromNano(c.costNano),
   };
 }
 
 export function zero(): UsageCounters {
-  return { requests: 0, errors: 0, inputTokens: 0, outputTokens: 0, cachedTokens: 0, reasoningTokens: 0, costNano: 0 };
+  return { requests: 0, errors: 0, inputTokens: 0, outputTokens: 0, cachedTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, costNano: 0 };
 }
 
 const SEP = '\u001f';

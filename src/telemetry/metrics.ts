@@ -109,7 +109,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
     }),
     tokens: new Counter({
       name: 'tokenrouter_tokens_total',
-      help: 'Tokens reported by providers, by type: input, output, cached (part of input), reasoning (part of output).',
+      help: 'Tokens reported by providers, by type: input, output, cached (part of input read from the provider cache), cache_write (part of input written to it), reasoning (part of output).',
       labelNames: ['provider', 'model', 'direction'] as const,
       registers: [registry],
     }),

@@ -128,13 +128,14 @@ describe('prompt caching: cached-token pricing and prompt_cache_key', function (
 
       const usage = await call(url, k.key, '/v1/usage', null);
       expect(usage.body.data).to.have.length(1);
-      expect(usage.body.data[0]).to.include({ provider: c.provider, model: c.model, requests: 1, input_tokens: INPUT, output_tokens: OUTPUT, cached_tokens: c.cached });
+      expect(usage.body.data[0]).to.include({ provider: c.provider, model: c.model, requests: 1, input_tokens: INPUT, output_tokens: OUTPUT, cached_tokens: c.cached, cache_write_tokens: c.written });
       expect(usage.body.data[0].cost_usd, 'ledger cost').to.be.closeTo(want, 1e-9);
 
       const after = await (await fetch(`${url}/metrics`)).text();
       const labels = { provider: c.provider, model: c.model };
       const delta = (family: string, extra: Record<string, string> = {}): number => metric(after, family, { ...labels, ...extra }) - metric(before, family, { ...labels, ...extra });
       expect(delta('tokenrouter_tokens_total', { direction: 'cached' }), 'cached tokens metric').to.equal(c.cached);
+      expect(delta('tokenrouter_tokens_total', { direction: 'cache_write' }), 'cache-write tokens metric').to.equal(c.written);
       expect(delta('tokenrouter_tokens_total', { direction: 'input' }), 'input tokens metric').to.equal(INPUT);
       expect(delta('tokenrouter_cost_usd_total'), 'cost metric').to.be.closeTo(want, 1e-9);
     });

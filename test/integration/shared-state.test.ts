@@ -64,7 +64,7 @@ describe('shared state: two routers, one Redis', function () {
     expect(answers.filter((x) => x.status === 429).every((x) => x.body.error.code === 'insufficient_quota')).to.equal(true);
     await flush();
     const usage = await call(b!.router.url, KEYS.budget.key, '/v1/usage?group_by=key', null);
-    expect(usage.body.data).to.deep.equal([{ key: 'budget-key', requests: 20, errors: 15, input_tokens: 35, output_tokens: 20, cached_tokens: 0, reasoning_tokens: 0, cost_usd: 5 * METERED_COST_USD }]);
+    expect(usage.body.data).to.deep.equal([{ key: 'budget-key', requests: 20, errors: 15, input_tokens: 35, output_tokens: 20, cached_tokens: 0, cache_write_tokens: 0, reasoning_tokens: 0, cost_usd: 5 * METERED_COST_USD }]);
   });
 
   it('GET /v1/usage on either router aggregates what both served', async () => {
@@ -73,7 +73,7 @@ describe('shared state: two routers, one Redis', function () {
     for (const s of [a!, b!]) {
       const all = await call(s.router.url, KEYS.admin.key, '/v1/usage?group_by=key,provider,model', null);
       const plain = all.body.data.find((r: any) => r.key === 'plain-key');
-      expect(plain).to.deep.equal({ key: 'plain-key', provider: 'openai', model: 'metered', requests: 3, errors: 0, input_tokens: 21, output_tokens: 12, cached_tokens: 0, reasoning_tokens: 0, cost_usd: 3 * METERED_COST_USD });
+      expect(plain).to.deep.equal({ key: 'plain-key', provider: 'openai', model: 'metered', requests: 3, errors: 0, input_tokens: 21, output_tokens: 12, cached_tokens: 0, cache_write_tokens: 0, reasoning_tokens: 0, cost_usd: 3 * METERED_COST_USD });
       const rpm = all.body.data.filter((r: any) => r.key === 'rpm-key').reduce((n: number, r: any) => n + r.requests, 0);
       expect(rpm).to.equal(60);
     }

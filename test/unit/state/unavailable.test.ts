@@ -78,7 +78,7 @@ describe('state backend unavailable (Redis not listening)', () => {
   });
 
   it('writes after the answer are dropped and counted, never thrown', async () => {
-    state.recordUsage({ key: 'limited', provider: 'p', model: 'm', inputTokens: 1, outputTokens: 1, cachedTokens: 0, reasoningTokens: 0, costUsd: 0, error: false });
+    state.recordUsage({ key: 'limited', provider: 'p', model: 'm', inputTokens: 1, outputTokens: 1, cachedTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, costUsd: 0, error: false });
     await state.conversations.put({ id: 'resp_x', stored: false, createdAt: 1 });
     await state.flush();
     expect(await counter(metrics, 'usage', 'dropped')).to.equal(1);

@@ -17,6 +17,7 @@ const rec = (key: string, provider: string, model: string, over: Partial<UsageRe
   inputTokens: 100,
   outputTokens: 20,
   cachedTokens: 40,
+  cacheWriteTokens: 10,
   reasoningTokens: 5,
   costUsd: 0.0001,
   error: false,
@@ -46,19 +47,19 @@ describeBackends('usage ledger', (b) => {
     await ledger.record(rec(`${k}-a`, 'openai', 'gpt-4o'));
     await ledger.record(rec(`${k}-a`, 'openai', 'gpt-4o', { costUsd: 0.0002 }));
     await ledger.record(rec(`${k}-b`, 'anthropic', 'claude-x'));
-    await ledger.record(rec(`${k}-a`, '', '', { inputTokens: 0, outputTokens: 0, cachedTokens: 0, reasoningTokens: 0, costUsd: 0, error: true }));
+    await ledger.record(rec(`${k}-a`, '', '', { inputTokens: 0, outputTokens: 0, cachedTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, costUsd: 0, error: true }));
     now = DAY2;
     await ledger.record(rec(`${k}-a`, 'openai', 'gpt-4o'));
 
     const mine = (await ledger.query({ from: '2025-04-10', to: '2025-04-10', key: `${k}-a` })).sort((x, y) => x.provider.localeCompare(y.provider));
     expect(mine).to.deep.equal([
-      { day: '2025-04-10', key: `${k}-a`, provider: '', model: '', requests: 1, errors: 1, inputTokens: 0, outputTokens: 0, cachedTokens: 0, reasoningTokens: 0, costNano: 0 },
-      { day: '2025-04-10', key: `${k}-a`, provider: 'openai', model: 'gpt-4o', requests: 2, errors: 0, inputTokens: 200, outputTokens: 40, cachedTokens: 80, reasoningTokens: 10, costNano: 300_000 },
+      { day: '2025-04-10', key: `${k}-a`, provider: '', model: '', requests: 1, errors: 1, inputTokens: 0, outputTokens: 0, cachedTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, costNano: 0 },
+      { day: '2025-04-10', key: `${k}-a`, provider: 'openai', model: 'gpt-4o', requests: 2, errors: 0, inputTokens: 200, outputTokens: 40, cachedTokens: 80, cacheWriteTokens: 20, reasoningTokens: 10, costNano: 300_000 },
     ]);
     const both = (await ledger.query({ from: '2025-04-10', to: '2025-04-11' })).filter((r) => r.key.startsWith(`${k}-`));
     expect(groupUsage(both, ['key'])).to.deep.equal([
-      { key: `${k}-a`, requests: 4, errors: 1, input_tokens: 300, output_tokens: 60, cached_tokens: 120, reasoning_tokens: 15, cost_usd: 0.0004 },
-      { key: `${k}-b`, requests: 1, errors: 0, input_tokens: 100, output_tokens: 20, cached_tokens: 40, reasoning_tokens: 5, cost_usd: 0.0001 },
+      { key: `${k}-a`, requests: 4, errors: 1, input_tokens: 300, output_tokens: 60, cached_tokens: 120, cache_write_tokens: 30, reasoning_tokens: 15, cost_usd: 0.0004 },
+      { key: `${k}-b`, requests: 1, errors: 0, input_tokens: 100, output_tokens: 20, cached_tokens: 40, cache_write_tokens: 10, reasoning_tokens: 5, cost_usd: 0.0001 },
     ]);
     expect(groupUsage(both, ['day', 'provider', 'model']).map((g) => [g.day, g.provider, g.model, g.requests])).to.deep.equal([
       ['2025-04-10', null, null, 1],
