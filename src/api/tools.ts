@@ -2,8 +2,10 @@
 // in nesting).
 import type { FunctionTool, TextFormat, ToolChoice } from '../canonical/types.js';
 import { fail, isObject, optBoolean, optString, unsupported } from './checks.js';
+import { cacheControlOf } from './cache-control.js';
 
-export function functionTool(raw: Record<string, any>, param: string): FunctionTool {
+/** `raw` is the object holding name/parameters; `outer` the tool object that may hold cache_control (the same object on the Responses wire). */
+export function functionTool(raw: Record<string, any>, param: string, outer: Record<string, any> = raw, outerParam = param): FunctionTool {
   const name = optString(raw.name, `${param}.name`, 128);
   if (!name || !/^[A-Za-z0-9_-]{1,64}$/.test(name)) fail(`${param}.name`, 'function names must be 1-64 characters of a-z, A-Z, 0-9, _ or -');
   const description = optString(raw.description, `${param}.description`, 100_000);
@@ -14,6 +16,7 @@ export function functionTool(raw: Record<string, any>, param: string): FunctionT
     ...(description !== undefined ? { description } : {}),
     ...(isObject(raw.parameters) ? { parameters: raw.parameters } : {}),
     ...(strict !== undefined ? { strict } : {}),
+    ...cacheControlOf(outer, outerParam),
   };
 }
 

@@ -5,10 +5,15 @@
 
 export type Api = 'responses' | 'chat';
 
+/** A client's prompt-cache mark (Anthropic's cache_control; src/api/cache-control.ts). ttl absent = the provider's default (5m). */
+export interface CacheControl {
+  ttl?: '5m' | '1h';
+}
+
 export type ContentPart =
-  | { type: 'text'; text: string }
+  | { type: 'text'; text: string; cacheControl?: CacheControl }
   /** url is an http(s) URL or a data: URL (base64). */
-  | { type: 'image'; url: string; detail?: 'auto' | 'low' | 'high' }
+  | { type: 'image'; url: string; detail?: 'auto' | 'low' | 'high'; cacheControl?: CacheControl }
   | { type: 'refusal'; refusal: string };
 
 export type InputItem =
@@ -40,6 +45,7 @@ export interface FunctionTool {
   /** JSON Schema of the arguments (an object schema). */
   parameters?: Record<string, unknown>;
   strict?: boolean;
+  cacheControl?: CacheControl;
 }
 
 export type ToolChoice = 'auto' | 'none' | 'required' | { name: string };
@@ -86,6 +92,8 @@ export interface CanonicalRequest {
    * breakpoints for Anthropic, reported as not forwarded elsewhere (src/providers/prompt-cache.ts).
    */
   promptCacheKey?: string;
+  /** How many cache_control marks the client put on parts and tools (absent when none); only Anthropic reads them. */
+  cacheMarks?: number;
   /**
    * Fields some provider types cannot serve (src/api/field-policy.ts): routing excludes the types in
    * `refusedBy`; the adapters of the types in `passedTo` forward `value` verbatim under `name`.

@@ -26,6 +26,17 @@ export function promptCacheKeyWarning(req: Pick<CanonicalRequest, 'promptCacheKe
   return `prompt_cache_key not forwarded: provider "${provider.name}" (${provider.type}) has no per-request cache key`;
 }
 
+/**
+ * The warning an answer carries when the client's own cache_control marks (src/api/cache-control.ts)
+ * could not reach the provider that served it: only Anthropic takes marks. OpenAI and Gemini cache
+ * prompt prefixes by themselves, so the request is served as well without them; like
+ * prompt_cache_key, a hint is not a reason to refuse, but the client is told.
+ */
+export function cacheControlWarning(req: Pick<CanonicalRequest, 'cacheMarks'>, provider: Pick<ProviderSpec, 'name' | 'type'>): string | undefined {
+  if (!req.cacheMarks || provider.type === 'anthropic') return undefined;
+  return `cache_control not forwarded: provider "${provider.name}" (${provider.type}) takes no cache marks`;
+}
+
 /** Whether an Anthropic request gets cache breakpoints: the model asks for it always, or the client asked with prompt_cache_key. */
 export function anthropicBreakpoints(req: Pick<CanonicalRequest, 'promptCacheKey'>, model: Pick<ModelSpec, 'promptCaching'>): boolean {
   return model.promptCaching === 'auto' || req.promptCacheKey !== undefined;

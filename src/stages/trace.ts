@@ -3,7 +3,7 @@
 // (headers.ts, account.ts). runPipeline() fills it from the values the stages
 // return, as they return them, so a request that fails half-way still reports
 // what it got to. Stages never read or write it.
-import { promptCacheKeyWarning } from '../providers/prompt-cache.js';
+import { cacheControlWarning, promptCacheKeyWarning } from '../providers/prompt-cache.js';
 import { foreignReasoningWarning } from '../providers/reasoning-state.js';
 import type { KeyTicket } from '../state/key-admission.js';
 import type { Candidate } from '../routing/select.js';
@@ -40,17 +40,19 @@ export class Trace {
   }
 
   /**
-   * Routing warnings, the prompt firewall's, (once served) a prompt_cache_key the serving
+   * Routing warnings, the prompt firewall's, (once served) a prompt_cache_key or cache_control marks the serving
    * provider could not take and reasoning state from another provider, and (once answered) the response firewall's.
    */
   get warnings(): readonly string[] {
     const before = this.screened?.warnings ?? this.routed?.decision.warnings ?? [];
     const served = this.served;
-    const cacheKey = served && this.screened ? promptCacheKeyWarning(this.screened.request, served.provider) : undefined;
-    const reasoning = served && this.screened ? foreignReasoningWarning(this.screened.request, served.provider) : undefined;
+    const req = this.screened?.request;
+    const cacheKey = served && req ? promptCacheKeyWarning(req, served.provider) : undefined;
+    const marks = served && req ? cacheControlWarning(req, served.provider) : undefined;
+    const reasoning = served && req ? foreignReasoningWarning(req, served.provider) : undefined;
     const after = this.answered?.warnings ?? [];
-    if (!cacheKey && !reasoning && !after.length) return before;
-    return [...before, ...(cacheKey ? [cacheKey] : []), ...(reasoning ? [reasoning] : []), ...after];
+    if (!cacheKey && !marks && !reasoning && !after.length) return before;
+    return [...before, ...[cacheKey, marks, reasoning].filter((w) => w !== undefined), ...after];
   }
 
   get hits(): readonly FirewallHit[] {

@@ -15,6 +15,7 @@
 // the id exists. Admin keys read (and delete) any.
 import type { CanonicalRequest, CanonicalResult, InputItem, ItemRef, OutputItem } from '../canonical/types.js';
 import { parseItemId } from '../api/item-ids.js';
+import { withoutCacheMarks } from '../api/cache-control.js';
 import { RouterError } from '../errors/registry.js';
 
 export interface StoredResponse {
@@ -154,7 +155,7 @@ const KIND_TYPE = { msg: 'message', fc: 'function_call', rs: 'reasoning' } as co
 
 /** The input a follow-up turn continues from: earlier input + earlier output, as input items. */
 export function conversationItems(prev: StoredResponse): InputItem[] {
-  const items: InputItem[] = [...(prev.items ?? [])];
+  const items: InputItem[] = withoutCacheMarks(prev.items ?? []);
   for (const out of prev.result?.output ?? []) items.push(...outputAsInput(out, prev));
   return items;
 }

@@ -224,6 +224,82 @@ describe('prompt caching: cached-token pricing and prompt_cache_key', function (
       expect(response.headers.get('x-tokenrouter-warnings'), 'no key, no warning').to.equal(null);
     });
 
+    describe("the client's own cache_control marks", () => {
+      // OpenAI's types have no cache_control: the body is what an app (or a LiteLLM/OpenRouter-style client) sends.
+      const markedChat = {
+        model: 'anthropic/cl-plain',
+        messages: [
+          { role: 'system', content: [{ type: 'text', text: 'A long, stable system prompt.', cache_control: { type: 'ephemeral', ttl: '1h' } }] },
+          { role: 'user', content: [{ type: 'text', text: 'a long document' }, { type: 'text', text: 'the question' }], cache_control: { type: 'ephemeral' } },
+        ],
+        tools: [{ type: 'function', function: { name: 'lookup', parameters: { type: 'object', properties: {} } }, cache_control: { type: 'ephemeral' } }],
+        tool_choice: 'none',
+      };
+
+      it('pass through to Anthropic on parts, messages (their last part) and tools, ttl kept; system becomes blocks to carry the mark', async () => {
+        const a = await call(url, plainKey.key, '/v1/chat/completions', markedChat);
+        expect(a.status, JSON.stringify(a.body)).to.equal(200);
+        const b = lastCall().body;
+        expect(marks(b)).to.deep.equal(['tools[0]', 'system[0]', 'messages[0].content[1]']);
+        expect(b.system[0].cache_control).to.deep.equal({ type: 'ephemeral', ttl: '1h' });
+        expect(b.messages[0].content[1].cache_control).to.deep.equal({ type: 'ephemeral' });
+        expect(b.tools[0].cache_control).to.deep.equal({ type: 'ephemeral' });
+        expect(a.headers.get('x-tokenrouter-warnings')).to.equal(null);
+      });
+
+      it('on the Responses wire too, and prompt_cache_key breakpoints add to them without passing four', async () => {
+        const input = [
+          { role: 'user', content: [{ type: 'input_text', text: 'first question', cache_control: { type: 'ephemeral' } }] },
+          { role: 'assistant', content: 'first answer' },
+          { role: 'user', content: 'second question' },
+        ];
+        const a = await call(url, plainKey.key, '/v1/responses', { model: 'anthropic/cl-plain', instructions: 'Be brief.', input, prompt_cache_key: 'tenant-48' });
+        expect(a.status, JSON.stringify(a.body)).to.equal(200);
+        const b = lastCall().body;
+        // The client's mark on the first turn, then the router's on system and the turn before the newest.
+        expect(marks(b)).to.deep.equal(['system[0]', 'messages[0].content[0]', 'messages[1].content[0]']);
+      });
+
+      it('a later turn by previous_response_id does not bring the earlier marks back', async () => {
+        const first = await call(url, plainKey.key, '/v1/responses', {
+          model: 'anthropic/cl-plain',
+          input: [{ role: 'user', content: [{ type: 'input_text', text: 'remember this', cache_control: { type: 'ephemeral' } }] }],
+        });
+        expect(first.status).to.equal(200);
+        const next = await call(url, plainKey.key, '/v1/responses', { model: 'anthropic/cl-plain', previous_response_id: first.body.id, input: 'and now?' });
+        expect(next.status, JSON.stringify(next.body)).to.equal(200);
+        expect(marks(lastCall().body)).to.deep.equal([]);
+      });
+
+      it('are not forwarded to providers that take none, and the answer says so', async () => {
+        for (const model of ['openai/oa-cached', 'gemini/gm-cached', 'mistral/mi-plain']) {
+          // Without the tool: the Gemini model here has no tools capability.
+          const a = await call(url, plainKey.key, '/v1/chat/completions', { model, messages: markedChat.messages });
+          expect(a.status, `${model}: ${JSON.stringify(a.body)}`).to.equal(200);
+          expect(JSON.stringify(lastCall().body), model).to.not.include('cache_control');
+          const provider = model.split('/')[0];
+          expect(decodeURIComponent(a.headers.get('x-tokenrouter-warnings') ?? ''), model).to.include(`cache_control not forwarded: provider "${provider}"`);
+        }
+      });
+
+      it('a malformed mark or more than four marks answer 400 naming the place, whatever the provider', async () => {
+        const bad = await call(url, plainKey.key, '/v1/chat/completions', {
+          model: 'openai/oa-cached',
+          messages: [{ role: 'user', content: [{ type: 'text', text: 'hi', cache_control: { type: 'persistent' } }] }],
+        });
+        expect(bad.status).to.equal(400);
+        expect(bad.body.error.param).to.equal('messages[0].content[0].cache_control');
+        const ttl = await call(url, plainKey.key, '/v1/responses', { model: 'openai/oa-cached', input: [{ role: 'user', content: [{ type: 'input_text', text: 'hi', cache_control: { type: 'ephemeral', ttl: '2h' } }] }] });
+        expect(ttl.status).to.equal(400);
+        expect(ttl.body.error.param).to.equal('input[0].content[0].cache_control.ttl');
+        const five = Array.from({ length: 5 }, (_, i) => ({ type: 'text', text: `part ${i}`, cache_control: { type: 'ephemeral' } }));
+        const many = await call(url, plainKey.key, '/v1/chat/completions', { model: 'anthropic/cl-plain', messages: [{ role: 'user', content: five }] });
+        expect(many.status).to.equal(400);
+        expect(many.body.error.param).to.equal('cache_control');
+        expect(many.body.error.message).to.include('at most 4');
+      });
+    });
+
     it('a non-string prompt_cache_key is refused with 400 naming the field', async () => {
       const a = await call(url, plainKey.key, '/v1/chat/completions', { model: 'openai/oa-cached', messages: [{ role: 'user', content: 'hi' }], prompt_cache_key: 42 });
       expect(a.status).to.equal(400);

@@ -21,6 +21,7 @@ import {
 import { checkFields } from '../field-policy.js';
 import { routerFields } from '../router-fields.js';
 import { functionTool, textFormat, toolChoice } from '../tools.js';
+import { cacheControlOf, countCacheMarks, markLastPart } from '../cache-control.js';
 
 export function normalizeChatRequest(body: Record<string, any>): CanonicalRequest {
   rejectSmuggling(body);
@@ -34,7 +35,7 @@ export function normalizeChatRequest(body: Record<string, any>): CanonicalReques
       ? []
       : arrayOf(body.tools, 'tools', 512).map((t, i) => {
           if (!isObject(t) || t.type !== 'function' || !isObject(t.function)) unsupported(`tools[${i}]`, 'only {type: "function", function: {...}} tools are supported');
-          return functionTool(t.function, `tools[${i}].function`);
+          return functionTool(t.function, `tools[${i}].function`, t, `tools[${i}]`);
         });
   const tc = toolChoice(body.tool_choice, 'tool_choice', (o) => (isObject(o.function) ? o.function.name : undefined));
   checkToolChoice(tc, tools);
@@ -72,6 +73,7 @@ export function normalizeChatRequest(body: Record<string, any>): CanonicalReques
     reasoningEffort: effort as CanonicalRequest['reasoningEffort'],
     user,
     promptCacheKey,
+    cacheMarks: countCacheMarks(items, tools) || undefined,
     fields: fields.length ? fields : undefined,
     router,
   });
@@ -89,13 +91,13 @@ function message(raw: unknown, param: string): InputItem[] {
     case 'system':
     case 'developer':
     case 'user': {
-      const parts = content(raw.content, `${param}.content`);
+      const parts = markLastPart(content(raw.content, `${param}.content`), raw, param);
       if (raw.role === 'user' && isEmpty(parts)) fail(`${param}.content`, 'user message content must not be empty');
       return [{ type: 'message', role: raw.role, content: parts }];
     }
     case 'assistant': {
       const out: InputItem[] = [];
-      const parts = raw.content === null || raw.content === undefined ? [] : content(raw.content, `${param}.content`);
+      const parts = raw.content === null || raw.content === undefined ? [] : markLastPart(content(raw.content, `${param}.content`), raw, param);
       if (typeof raw.refusal === 'string' && raw.refusal) parts.push({ type: 'refusal', refusal: raw.refusal });
       if (parts.length > 0) out.push({ type: 'message', role: 'assistant', content: parts });
       if (raw.tool_calls !== undefined && raw.tool_calls !== null) {
@@ -129,12 +131,12 @@ function content(raw: unknown, param: string): ContentPart[] {
   return arrayOf(raw, param, 1000).map((p, i) => {
     const pp = `${param}[${i}]`;
     if (!isObject(p)) fail(pp, 'each content part must be an object');
-    if (p.type === 'text') return { type: 'text' as const, text: optString(p.text, `${pp}.text`) ?? '' };
+    if (p.type === 'text') return { type: 'text' as const, text: optString(p.text, `${pp}.text`) ?? '', ...cacheControlOf(p, pp) };
     if (p.type === 'image_url') {
       const url = isObject(p.image_url) ? p.image_url.url : p.image_url;
       if (typeof url !== 'string' || !/^(https?:|data:image\/)/i.test(url)) fail(`${pp}.image_url`, 'image_url.url must be an http(s) URL or a data:image/... URL');
       const detail = isObject(p.image_url) ? p.image_url.detail : undefined;
-      return { type: 'image' as const, url, ...(detail === 'low' || detail === 'high' || detail === 'auto' ? { detail } : {}) };
+      return { type: 'image' as const, url, ...(detail === 'low' || detail === 'high' || detail === 'auto' ? { detail } : {}), ...cacheControlOf(p, pp) };
     }
     if (p.type === 'refusal') return { type: 'refusal' as const, refusal: optString(p.refusal, `${pp}.refusal`) ?? '' };
     unsupported(`${pp}.type`, `content part type "${shown(p.type)}" is not supported by the router`);

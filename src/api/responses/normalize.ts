@@ -20,6 +20,7 @@ import { checkFields } from '../field-policy.js';
 import { unwrapReasoningState } from '../reasoning-state.js';
 import { routerFields } from '../router-fields.js';
 import { functionTool, textFormat, toolChoice } from '../tools.js';
+import { cacheControlOf, countCacheMarks, markLastPart } from '../cache-control.js';
 
 export function normalizeResponsesRequest(body: Record<string, any>): CanonicalRequest {
   rejectSmuggling(body);
@@ -68,6 +69,7 @@ export function normalizeResponsesRequest(body: Record<string, any>): CanonicalR
     reasoningEffort: effort as CanonicalRequest['reasoningEffort'],
     user,
     promptCacheKey,
+    cacheMarks: countCacheMarks(items, tools) || undefined,
     fields: fields.length ? fields : undefined,
     router,
   });
@@ -113,7 +115,7 @@ function tool(raw: unknown, param: string) {
   if (!isObject(raw)) fail(param, 'each tool must be an object');
   if (raw.type !== 'function') unsupported(`${param}.type`, `tool type "${shown(raw.type)}" is not supported by the router; only function tools`);
   // Chat-style {type: "function", function: {name, parameters}}: the hosted product's shape, an alias.
-  if (isObject(raw.function) && raw.name === undefined) return functionTool(raw.function, `${param}.function`);
+  if (isObject(raw.function) && raw.name === undefined) return functionTool(raw.function, `${param}.function`, raw, param);
   return functionTool(raw, param);
 }
 
@@ -173,7 +175,7 @@ function inputItem(raw: unknown, param: string): InputItem {
       if (role !== 'user' && role !== 'assistant' && role !== 'system' && role !== 'developer') {
         fail(`${param}.role`, 'role must be user, assistant, system or developer');
       }
-      const content = messageContent(raw.content, `${param}.content`);
+      const content = markLastPart(messageContent(raw.content, `${param}.content`), raw, param);
       if (role === 'user' && isEmpty(content)) fail(`${param}.content`, 'user message content must not be empty');
       return { type: 'message', role, content };
     }
@@ -220,7 +222,7 @@ function contentPart(raw: unknown, param: string): ContentPart {
     case 'text': {
       const text = optString(raw.text, `${param}.text`);
       if (text === undefined) fail(`${param}.text`, 'text parts need text');
-      return { type: 'text', text };
+      return { type: 'text', text, ...cacheControlOf(raw, param) };
     }
     case 'refusal':
       return { type: 'refusal', refusal: optString(raw.refusal, `${param}.refusal`) ?? '' };
@@ -230,14 +232,14 @@ function contentPart(raw: unknown, param: string): ContentPart {
       const url = isObject(iu) ? iu.url : iu;
       if (typeof url !== 'string' || !/^(https?:|data:image\/)/i.test(url)) fail(`${param}.image_url`, 'image_url.url must be an http(s) URL or a data:image/... URL');
       const detail = isObject(iu) ? iu.detail : undefined;
-      return { type: 'image', url, ...(detail === 'low' || detail === 'high' || detail === 'auto' ? { detail } : {}) };
+      return { type: 'image', url, ...(detail === 'low' || detail === 'high' || detail === 'auto' ? { detail } : {}), ...cacheControlOf(raw, param) };
     }
     case 'input_image': {
       if (raw.file_id) unsupported(`${param}.file_id`, 'file_id images are not supported by the router; send image_url (https or data URL)');
       const url = optString(raw.image_url, `${param}.image_url`, 30_000_000);
       if (!url || !/^(https?:|data:image\/)/i.test(url)) fail(`${param}.image_url`, 'image_url must be an http(s) URL or a data:image/... URL');
       const detail = raw.detail;
-      return { type: 'image', url, ...(detail === 'low' || detail === 'high' || detail === 'auto' ? { detail } : {}) };
+      return { type: 'image', url, ...(detail === 'low' || detail === 'high' || detail === 'auto' ? { detail } : {}), ...cacheControlOf(raw, param) };
     }
     default:
       unsupported(`${param}.type`, `content part type "${shown(raw.type)}" is not supported by the router`);

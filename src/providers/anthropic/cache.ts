@@ -44,7 +44,7 @@ export function addCacheBreakpoints(body: Record<string, unknown>): number {
   return marks;
 }
 
-/** cache_control marks already present (none today: the canonical request carries no client marks). */
+/** cache_control marks already present: the client's own (src/api/cache-control.ts), which count against the limit first. */
 function countMarks(body: Record<string, unknown>): number {
   let n = 0;
   const scan = (list: unknown): void => {

@@ -3,7 +3,7 @@
 // history items become alternating user/assistant turns (tool_result blocks
 // first in the user turn that follows the tool_use turn), and every parameter
 // Anthropic does not have (metadata, seed, penalties…) is dropped.
-import type { CanonicalRequest, ContentPart, FunctionTool, InputItem, TextFormat, ToolChoice } from '../../canonical/types.js';
+import type { CacheControl, CanonicalRequest, ContentPart, FunctionTool, InputItem, TextFormat, ToolChoice } from '../../canonical/types.js';
 import { MAX_JSON_DEPTH, textNestsDeeperThan } from '../../canonical/json-depth.js';
 import type { ModelSpec } from '../../policy/types.js';
 import { providerHeaderTemplate, requestHeaders } from '../shared/headers.js';
@@ -45,12 +45,14 @@ export interface AnthropicMessage {
 
 export function buildAnthropicRequest(req: CanonicalRequest, target: Target): UpstreamRequest {
   const { provider, model } = target;
-  const system: string[] = [];
-  if (req.instructions && req.instructions.trim() !== '') system.push(req.instructions);
+  // One system block per source; a block keeps the client's cache mark when a part of its message had one.
+  const system: Block[] = [];
+  if (req.instructions && req.instructions.trim() !== '') system.push({ type: 'text', text: req.instructions });
   for (const item of req.items) {
     if (item.type === 'message' && (item.role === 'system' || item.role === 'developer')) {
       const text = partsText(item.content);
-      if (text.trim() !== '') system.push(text);
+      const marked = item.content.find((p): p is Exclude<ContentPart, { type: 'refusal' }> => p.type !== 'refusal' && p.cacheControl !== undefined);
+      if (text.trim() !== '') system.push({ type: 'text', text, ...cacheControlBlock(marked) });
     }
   }
 
@@ -63,8 +65,9 @@ export function buildAnthropicRequest(req: CanonicalRequest, target: Target): Up
   };
 
   const format = formatInstruction(req.textFormat, model);
-  if (format.instruction) system.push(format.instruction);
-  if (system.length > 0) body.system = system.join('\n\n');
+  if (format.instruction) system.push({ type: 'text', text: format.instruction });
+  // A plain string unless the client marked a system part (blocks are needed to carry a mark).
+  if (system.length > 0) body.system = system.some((b) => b.cache_control) ? system : system.map((b) => b.text).join('\n\n');
   body.messages = messages;
 
   if (req.tools.length > 0) {
@@ -178,11 +181,11 @@ function userBlocks(parts: readonly ContentPart[]): Block[] {
   const blocks: Block[] = [];
   for (const p of parts) {
     if (p.type === 'text') {
-      if (p.text !== '') blocks.push({ type: 'text', text: p.text });
+      if (p.text !== '') blocks.push({ type: 'text', text: p.text, ...cacheControlBlock(p) });
     } else if (p.type === 'refusal') {
       if (p.refusal !== '') blocks.push({ type: 'text', text: p.refusal });
     } else {
-      blocks.push(imageBlock(p.url));
+      blocks.push({ ...imageBlock(p.url), ...cacheControlBlock(p) });
     }
   }
   return blocks;
@@ -192,7 +195,7 @@ function assistantBlocks(parts: readonly ContentPart[]): Block[] {
   const blocks: Block[] = [];
   for (const p of parts) {
     // Anthropic rejects empty text blocks; assistant turns carry no images.
-    if (p.type === 'text' && p.text !== '') blocks.push({ type: 'text', text: p.text });
+    if (p.type === 'text' && p.text !== '') blocks.push({ type: 'text', text: p.text, ...cacheControlBlock(p) });
     else if (p.type === 'refusal' && p.refusal !== '') blocks.push({ type: 'text', text: p.refusal });
   }
   return blocks;
@@ -239,7 +242,14 @@ function mapTool(t: FunctionTool): Block {
     name: t.name,
     ...(t.description !== undefined && t.description !== '' ? { description: t.description } : {}),
     input_schema: t.parameters ?? { type: 'object', properties: {} },
+    ...cacheControlBlock(t),
   };
+}
+
+/** The client's own cache mark, passed through in Anthropic's spelling (src/api/cache-control.ts). */
+function cacheControlBlock(x: { cacheControl?: CacheControl } | undefined): { cache_control?: Block } {
+  if (!x?.cacheControl) return {};
+  return { cache_control: { type: 'ephemeral', ...(x.cacheControl.ttl ? { ttl: x.cacheControl.ttl } : {}) } };
 }
 
 function mapToolChoice(choice: ToolChoice | undefined, parallel: boolean | undefined): Block | undefined {
