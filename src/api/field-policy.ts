@@ -1,5 +1,5 @@
 // What the router does with every top-level request field of the two OpenAI APIs, per provider
-// type — ONE table, read by the normalizers (unknown fields, fields refused everywhere), by routing
+// type (and, where an openai-compatible host dialect differs, per dialect: byDialect) — ONE table, read by the normalizers (unknown fields, fields refused everywhere), by routing
 // (fields some provider types cannot serve exclude those candidates) and by the adapters (fields
 // passed verbatim to a provider that speaks the API natively). docs/clients/field-policy.md renders
 // the same table; test/unit/api/field-policy.test.ts fails when a field of CreateResponse or
