@@ -1,5 +1,5 @@
 // What the router does with every top-level request field of the two OpenAI APIs, per provider
-// type — ONE table, read by the normalizers (unknown fields, fields refused everywhere), by routing
+// type (and, where an openai-compatible host dialect differs, per dialect: byDialect) — ONE table, read by the normalizers (unknown fields, fields refused everywhere), by routing
 // (fields some provider types cannot serve exclude those candidates) and by the adapters (fields
 // passed verbatim to a provider that speaks the API natively). docs/clients/field-policy.md renders
 // the same table; test/unit/api/field-policy.test.ts fails when a field of CreateResponse or
@@ -9,6 +9,7 @@
 import type { Api, RequestField } from '../canonical/types.js';
 import { SMUGGLING_KEYS } from './checks.js';
 import { RouterError } from '../errors/registry.js';
+import { DIALECTS, dialectFateKey, type Dialect } from '../providers/openai-compatible/dialects.js';
 
 export type ProviderType = 'openai' | 'anthropic' | 'gemini' | 'openai-compatible';
 export const PROVIDER_TYPES: readonly ProviderType[] = ['openai', 'anthropic', 'gemini', 'openai-compatible'];
@@ -27,6 +28,12 @@ export interface FieldRow {
   kind: 'schema' | 'alias' | 'router';
   /** Per provider type; router extensions and aliases are the router's own (mapped everywhere). */
   by: Readonly<Record<ProviderType, Disposition>>;
+  /**
+   * Where an openai-compatible host dialect (providers/openai-compatible/dialects.ts) differs from the
+   * openai-compatible column: the hosts share one wire but not one parameter list (Mistral answers 422
+   * to what it does not know, DeepSeek ignores it), so a fate per type alone would drop or leak there.
+   */
+  byDialect?: Readonly<Partial<Record<Dialect, Disposition>>>;
   note: string;
   /** Values that mean "the default": treated as if the field were absent (e.g. truncation "disabled"). */
   neutral?: (v: unknown) => boolean;
@@ -40,6 +47,8 @@ const emptyList = (v: unknown) => Array.isArray(v) && v.length === 0;
 const isFalse = (v: unknown) => v === false;
 
 const row = (by: Record<ProviderType, Disposition>, note: string, neutral?: (v: unknown) => boolean): FieldRow => ({ kind: 'schema', by, note, ...(neutral ? { neutral } : {}) });
+/** The same row with per-dialect fates for openai-compatible hosts (documented parameter lists of Mistral and DeepSeek). */
+const dialects = (r: FieldRow, byDialect: Partial<Record<Dialect, Disposition>>): FieldRow => ({ ...r, byDialect });
 const mapped = (note: string) => row(all('mapped'), note);
 const refused = (note: string, neutral?: (v: unknown) => boolean) => row(all('refused'), note, neutral);
 const router = (note: string): FieldRow => ({ kind: 'router', by: all('mapped'), note });
@@ -58,7 +67,10 @@ const common: Record<string, FieldRow> = {
   prompt_cache_options: row(openaiOnly, 'OpenAI-only cache setting'),
   tools: mapped('function tools only; hosted tools are refused per item'),
   tool_choice: mapped('auto, none, required or one function'),
-  parallel_tool_calls: row({ openai: 'mapped', anthropic: 'mapped', gemini: 'refused', 'openai-compatible': 'mapped' }, 'Gemini has no switch for it: false routes away from Gemini (true is the default everywhere)', (v) => v === true),
+  parallel_tool_calls: dialects(
+    row({ openai: 'mapped', anthropic: 'mapped', gemini: 'refused', 'openai-compatible': 'mapped' }, 'Gemini and DeepSeek have no switch for it: false routes away from them (true is the default everywhere)', (v) => v === true),
+    { deepseek: 'refused' },
+  ),
   stream: mapped('the router streams in the client\'s wire format'),
   service_tier: row(openaiOnly, 'OpenAI processing tier; "auto" and "default" are the default', (v) => v === 'auto' || v === 'default'),
   top_logprobs: refused('the router does not return log probabilities'),
@@ -101,8 +113,8 @@ export const CHAT_FIELDS: Readonly<Record<string, FieldRow>> = {
   verbosity: row(openaiOnly, 'OpenAI-only'),
   frequency_penalty: row(chatNative, 'Chat Completions sampling: passed where the provider speaks Chat'),
   presence_penalty: row(chatNative, 'Chat Completions sampling: passed where the provider speaks Chat'),
-  seed: row(chatNative, 'Chat Completions sampling: passed where the provider speaks Chat'),
-  logit_bias: row(chatNative, 'token ids are per tokenizer: passed where the provider speaks Chat'),
+  seed: dialects(row(chatNative, 'Chat Completions sampling: passed where the provider speaks Chat; Mistral calls it random_seed; DeepSeek has none'), { mistral: 'mapped', deepseek: 'refused' }),
+  logit_bias: dialects(row(chatNative, 'token ids are per tokenizer: passed where the provider speaks Chat; Mistral and DeepSeek have none'), { mistral: 'refused', deepseek: 'refused' }),
   logprobs: refused('the router does not return log probabilities', isFalse),
   prediction: row(openaiOnly, 'OpenAI predicted outputs'),
   web_search_options: refused('hosted web search is not run by the router'),
@@ -116,6 +128,26 @@ export const ROUTER_FIELDS: Readonly<Record<string, FieldRow>> = {
   router_provider: router('TokenRouter: pin a provider'),
   router_assume_credentials: router('TokenRouter: explain/diff only (routing without provider keys)'),
 };
+
+/**
+ * The fates of one row under the keys RequestField uses: the provider types, with openai-compatible
+ * split into `openai-compatible:<dialect>` keys only when the row has a per-dialect fate (so the lists
+ * stay short and a key is never listed both bare and per dialect).
+ */
+export function fates(def: FieldRow): [string, Disposition][] {
+  const out: [string, Disposition][] = [];
+  for (const t of PROVIDER_TYPES) {
+    if (t === 'openai-compatible' && def.byDialect) {
+      for (const d of DIALECTS) out.push([dialectFateKey(d), def.byDialect[d] ?? def.by[t]]);
+    } else out.push([t, def.by[t]]);
+  }
+  return out;
+}
+
+/** The fate of a row for one provider type (and dialect, for openai-compatible). */
+export function fateFor(def: FieldRow, type: ProviderType, dialect?: Dialect): Disposition {
+  return (type === 'openai-compatible' && dialect !== undefined ? def.byDialect?.[dialect] : undefined) ?? def.by[type];
+}
 
 export function fieldTable(api: Api): Readonly<Record<string, FieldRow>> {
   return api === 'responses' ? RESPONSES_FIELDS : CHAT_FIELDS;
@@ -140,10 +172,10 @@ export function checkFields(api: Api, body: Record<string, unknown>): RequestFie
     const def = Object.hasOwn(table, name) ? table[name] : undefined;
     if (!def) throw new RouterError('unknown_parameter', `Unknown parameter: '${name}'.`, name);
     if (def.kind !== 'schema' || !used(def, value)) continue;
-    const types = Object.entries(def.by) as [ProviderType, Disposition][];
+    const types = fates(def);
     const refusedBy = types.filter(([, d]) => d === 'refused').map(([t]) => t);
     if (refusedBy.length === types.length) throw new RouterError('unsupported_parameter', `Unsupported parameter: '${name}' is not supported by the router: ${def.note}.`, name);
-    if (refusedBy.length === 0) continue;
+    if (refusedBy.length === 0 && !def.byDialect) continue;
     out.push({ name, value, passedTo: types.filter(([, d]) => d === 'passed').map(([t]) => t), refusedBy, note: def.note });
   }
   return out;

@@ -103,7 +103,10 @@ export interface CanonicalRequest {
   router?: { mode?: string; model?: string; provider?: string };
 }
 
-/** A used request field whose fate depends on the provider type (provider types as policy spells them). */
+/**
+ * A used request field whose fate depends on the provider: keys are provider types as policy spells
+ * them, or `openai-compatible:<dialect>` where a host dialect differs (dialects.ts listsProvider).
+ */
 export interface RequestField {
   name: string;
   value: unknown;

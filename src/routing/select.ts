@@ -10,6 +10,7 @@
 import type { CanonicalRequest, RequestField } from '../canonical/types.js';
 import type { ModelSpec, PolicySet, ProviderSpec, RoutingMode } from '../policy/types.js';
 import { RouterError } from '../errors/registry.js';
+import { fateKeys, listsProvider } from '../providers/openai-compatible/dialects.js';
 import type { CombinedActions } from './actions.js';
 import { MODES, parseMode, parseModelString, providerAlias } from './model-string.js';
 import { scoreCandidates, type ScoreTerms, type LatencyEstimate, type Pricing } from './score.js';
@@ -159,9 +160,10 @@ function exclusionReason(c: Candidate, needs: Needs, opts: SelectOptions): [stri
   if (needs.vision && !caps.includes('vision')) return ['capabilities', 'no vision capability'];
   if (needs.jsonSchema && !caps.includes('json_schema')) return ['capabilities', 'no json_schema capability'];
   if (needs.streaming && !caps.includes('streaming')) return ['capabilities', 'no streaming capability'];
-  // Request fields this provider type cannot serve (src/api/field-policy.ts): routed around, as capabilities are.
+  // Request fields this provider type (or openai-compatible dialect) cannot serve
+  // (src/api/field-policy.ts): routed around, as capabilities are.
   for (const f of needs.fields) {
-    if (f.refusedBy.includes(c.provider.type)) return ['fields', `${f.name} is not supported by ${c.provider.type} providers (${f.note})`];
+    if (listsProvider(f.refusedBy, c.provider)) return ['fields', `${f.name} is not supported by ${fateKeys(c.provider).at(-1)} providers (${f.note})`];
   }
   if (needs.outputTokens > 0 && c.model.maxOutputTokens !== undefined && needs.outputTokens > c.model.maxOutputTokens) {
     return ['context_window', `max output ${c.model.maxOutputTokens} < requested ${needs.outputTokens}`];

@@ -110,10 +110,11 @@ export function authError(family: ErrorFamily, requestId?: string): NativeError 
 }
 
 /** Mistral / FastAPI validation error for a field it does not know. */
-export function mistralExtraField(field: string, value: unknown): NativeError {
+/** Mistral's validation error for several extra fields at once: one detail entry each, as pydantic reports them. */
+export function mistralExtraFields(fields: readonly (readonly [string, unknown])[]): NativeError {
   return {
     status: 422,
-    body: { detail: [{ type: 'extra_forbidden', loc: ['body', field], msg: 'Extra inputs are not permitted', input: value }] },
+    body: { detail: fields.map(([field, value]) => ({ type: 'extra_forbidden', loc: ['body', field], msg: 'Extra inputs are not permitted', input: value })) },
   };
 }
 

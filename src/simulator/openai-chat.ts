@@ -6,10 +6,10 @@
 //              usage fields; json_schema response_format → 400, json_object needs "json" in the prompt.
 //   llama    : like openai without usage details.
 //   mistral  : 9-character tool-call ids; each tool call arrives whole in one chunk; usage always
-//              sent on the final (finish_reason) chunk; 422 for max_completion_tokens / seed /
-//              reasoning_content, 400 for non-9-char tool ids or a user message right after a tool message.
+//              sent on the final (finish_reason) chunk; 422 extra_forbidden for any top-level field
+//              outside its schema (MISTRAL_CHAT_FIELDS) and for reasoning_content, 400 for non-9-char tool ids or a user message right after a tool message.
 
-import { IN_BAND, inBandPayload, mistralExtraField, nativeError, type NativeError } from './errors.js';
+import { IN_BAND, inBandPayload, mistralExtraFields, nativeError, type NativeError } from './errors.js';
 import { emptyConversation, outputText, type Answer, type Conversation, type OutputFormat, type ToolChoice } from './plan.js';
 import { isObject, type ProtocolContext, type WireProtocol } from './protocol.js';
 import { argumentChunks, textChunks } from './text.js';
@@ -82,6 +82,19 @@ function format(f: any): OutputFormat {
   return { type: 'text' };
 }
 
+/**
+ * The top-level fields Mistral's chat completions request schema declares (its API reference and
+ * client SDKs' ChatCompletionRequest). Mistral validates with extra fields forbidden, so anything else —
+ * seed, logit_bias, user, stream_options, max_completion_tokens … — is a 422 extra_forbidden, and a
+ * test fails when the router forwards a field Mistral does not take. DeepSeek, by contrast, ignores
+ * fields it does not know, so its flavour refuses nothing extra.
+ */
+export const MISTRAL_CHAT_FIELDS: ReadonlySet<string> = new Set([
+  'model', 'messages', 'temperature', 'top_p', 'max_tokens', 'stream', 'stop', 'random_seed', 'response_format',
+  'tools', 'tool_choice', 'presence_penalty', 'frequency_penalty', 'n', 'prediction', 'parallel_tool_calls',
+  'prompt_mode', 'safe_prompt',
+]);
+
 function validate(ctx: ProtocolContext): NativeError | undefined {
   const body = ctx.body;
   if (!Array.isArray(body.messages) || body.messages.length === 0) {
@@ -90,7 +103,8 @@ function validate(ctx: ProtocolContext): NativeError | undefined {
       : nativeError('openai', 400, "Missing required parameter: 'messages'.");
   }
   if (ctx.provider === 'mistral') {
-    for (const field of ['max_completion_tokens', 'seed']) if (field in body) return mistralExtraField(field, body[field]);
+    const extra = Object.keys(body).filter((k) => !MISTRAL_CHAT_FIELDS.has(k));
+    if (extra.length > 0) return mistralExtraFields(extra.map((k) => [k, body[k]]));
     let prevRole: string | undefined;
     for (const [i, m] of (body.messages as any[]).entries()) {
       if (!isObject(m)) continue;

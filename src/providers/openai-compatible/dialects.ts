@@ -25,6 +25,16 @@ export interface DialectRules {
   readonly parallelToolCalls: boolean;
   /** Mistral: tool messages carry the function name. */
   readonly toolMessageName: boolean;
+  /**
+   * Whether `stream_options: {include_usage: true}` may be sent. Mistral answers 422 extra_forbidden to
+   * it and sends usage on the final chunk anyway.
+   */
+  readonly streamOptions: boolean;
+  /**
+   * Chat fields the host takes under another name (the field policy marks them "mapped" for this
+   * dialect; test/unit/api/field-policy-dialects.test.ts keeps the two in step).
+   */
+  readonly fieldNames: Readonly<Record<string, string>>;
 }
 
 const GENERIC: DialectRules = {
@@ -38,6 +48,8 @@ const GENERIC: DialectRules = {
   replayReasoningContent: false,
   parallelToolCalls: true,
   toolMessageName: false,
+  streamOptions: true,
+  fieldNames: {},
 };
 
 const RULES: Record<Dialect, DialectRules> = {
@@ -53,6 +65,8 @@ const RULES: Record<Dialect, DialectRules> = {
     bridgeUserAfterTool: true,
     requiredToolChoice: 'any',
     toolMessageName: true,
+    streamOptions: false,
+    fieldNames: { seed: 'random_seed' },
   },
   deepseek: {
     ...GENERIC,
@@ -64,6 +78,27 @@ const RULES: Record<Dialect, DialectRules> = {
     parallelToolCalls: false,
   },
 };
+
+/** Every dialect, in a stable order (the field policy lists per-dialect fates in this order). */
+export const DIALECTS: readonly Dialect[] = Object.keys(RULES) as Dialect[];
+
+/** The key a per-dialect field fate is listed under in RequestField.passedTo / refusedBy. */
+export function dialectFateKey(dialect: Dialect): string {
+  return `openai-compatible:${dialect}`;
+}
+
+/**
+ * The keys this provider's field fates may be listed under (src/api/field-policy.ts): its type, and
+ * for openai-compatible also its dialect's key. A field lists either form, never both.
+ */
+export function fateKeys(provider: Readonly<Pick<ProviderSpec, 'type' | 'dialect' | 'baseUrl'>>): string[] {
+  return provider.type === 'openai-compatible' ? [provider.type, dialectFateKey(resolveDialect(provider))] : [provider.type];
+}
+
+/** Whether a field's fate list (passedTo / refusedBy) names this provider, by type or by dialect. */
+export function listsProvider(keys: readonly string[], provider: Readonly<Pick<ProviderSpec, 'type' | 'dialect' | 'baseUrl'>>): boolean {
+  return fateKeys(provider).some((k) => keys.includes(k));
+}
 
 /** The declared dialect, else inferred from the base URL's host, else generic. */
 export function resolveDialect(provider: Readonly<Pick<ProviderSpec, 'dialect' | 'baseUrl'>>): Dialect {

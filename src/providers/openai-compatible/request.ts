@@ -6,7 +6,7 @@ import type { CanonicalRequest, ContentPart, InputItem, TextFormat } from '../..
 import { providerHeaderTemplate, requestHeaders } from '../shared/headers.js';
 import { nineCharId } from '../shared/ids.js';
 import type { Target, UpstreamRequest } from '../types.js';
-import { dialectRules, type Dialect, type DialectRules } from './dialects.js';
+import { dialectRules, listsProvider, type Dialect, type DialectRules } from './dialects.js';
 
 export interface ChatBuildOptions {
   dialect: Dialect;
@@ -51,12 +51,17 @@ export function jsonHeaders(target: Target, stream: boolean): Record<string, str
 }
 
 /**
- * The client's fields this provider type takes verbatim (src/api/field-policy.ts): only for a request
- * in the API the provider speaks natively; routing has already excluded the types that refuse them.
+ * The client's fields this provider takes verbatim (src/api/field-policy.ts), by type or by
+ * openai-compatible dialect, plus those its dialect takes under its own name (Mistral's random_seed):
+ * only for a request in the API the provider speaks natively; routing has already excluded the
+ * providers that refuse them.
  */
-export function passedFields(req: CanonicalRequest, target: Target): Record<string, unknown> {
+export function passedFields(req: CanonicalRequest, target: Target, renamed: Readonly<Record<string, string>> = {}): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const f of req.fields ?? []) if (f.passedTo.includes(target.provider.type)) out[f.name] = f.value;
+  for (const f of req.fields ?? []) {
+    if (listsProvider(f.passedTo, target.provider)) out[f.name] = f.value;
+    else if (Object.hasOwn(renamed, f.name) && !listsProvider(f.refusedBy, target.provider)) out[renamed[f.name]!] = f.value;
+  }
   return out;
 }
 
@@ -148,11 +153,12 @@ export function buildChatBody(req: CanonicalRequest, target: Target, opts: ChatB
   if (opts.forwardReasoningEffort && req.reasoningEffort !== undefined) body.reasoning_effort = req.reasoningEffort;
   if (opts.forwardUser && req.user !== undefined) body.user = req.user;
   if (opts.forwardPromptCacheKey && req.promptCacheKey !== undefined) body.prompt_cache_key = req.promptCacheKey;
-  if (req.api === 'chat') Object.assign(body, passedFields(req, target));
+  if (req.api === 'chat') Object.assign(body, passedFields(req, target, rules.fieldNames));
   if (req.stream) {
     body.stream = true;
-    // Always ask for usage upstream: the router bills and reports it even when the client did not ask.
-    body.stream_options = { include_usage: true };
+    // Always ask for usage upstream: the router bills and reports it even when the client did not ask
+    // (Mistral refuses the option and always sends usage on its last chunk).
+    if (rules.streamOptions) body.stream_options = { include_usage: true };
   }
   return body;
 }

@@ -30,6 +30,12 @@ function markdownTable(header: string): Map<string, string[]> {
   return rows;
 }
 
+/** A README cell: the type's fate, and for openai-compatible the dialects that differ, e.g. "passed (mistral: mapped, deepseek: refused)". */
+function fateCell(row: FieldRow, type: (typeof PROVIDER_TYPES)[number]): string {
+  const differ = type === 'openai-compatible' ? Object.entries(row.byDialect ?? {}).filter(([, d]) => d !== row.by[type]) : [];
+  return differ.length === 0 ? row.by[type] : `${row.by[type]} (${differ.map(([k, d]) => `${k}: ${d}`).join(', ')})`;
+}
+
 function thrown(fn: () => unknown): RouterError {
   try {
     fn();
@@ -67,7 +73,7 @@ describe('field policy table (issue 16: no silent drops)', () => {
         for (const [field, row] of Object.entries(api.table)) {
           const cells = doc.get(field);
           expect(cells, `README row for ${field}`).to.not.equal(undefined);
-          expect(cells!.slice(0, 1 + PROVIDER_TYPES.length), `README row for ${field}`).to.deep.equal([row.kind, ...PROVIDER_TYPES.map((t) => row.by[t])]);
+          expect(cells!.slice(0, 1 + PROVIDER_TYPES.length), `README row for ${field}`).to.deep.equal([row.kind, ...PROVIDER_TYPES.map((t) => fateCell(row, t))]);
         }
         expect([...doc.keys()].filter((k) => !Object.hasOwn(api.table, k)), 'README rows the code does not have').to.deep.equal([]);
       });
@@ -120,7 +126,9 @@ describe('checkFields', () => {
     expect(f).to.include({ name: 'service_tier', value: 'flex' });
     expect(f!.passedTo).to.deep.equal(['openai']);
     expect(f!.refusedBy).to.deep.equal(['anthropic', 'gemini', 'openai-compatible']);
+    // seed differs per openai-compatible dialect, so that column is listed per dialect.
     const [seed] = checkFields('chat', { messages: [], seed: 7 });
-    expect(seed!.passedTo).to.deep.equal(['openai', 'openai-compatible']);
+    expect(seed!.passedTo).to.deep.equal(['openai', ...['generic', 'vllm', 'ollama', 'together', 'groq'].map((d) => `openai-compatible:${d}`)]);
+    expect(seed!.refusedBy).to.deep.equal(['anthropic', 'gemini', 'openai-compatible:deepseek']);
   });
 });
