@@ -207,6 +207,38 @@ describe('reasoning state round trips end to end for Anthropic and OpenAI (opena
     });
   }
 
+  it('GET /v1/responses/{id}/input_items with include[]=reasoning.encrypted_content lists the stored state, enough to go on statelessly', async () => {
+    const base = { model: ANTHROPIC, tools: [WEATHER_TOOL], reasoning: { effort: 'low' as const } };
+    const first = await client.responses.create({ ...base, input: 'Weather in Paris?' });
+    const second = await client.responses.create({ ...base, previous_response_id: first.id, input: [{ type: 'function_call_output', call_id: callOf(first).call_id, output: '{"temp_c": 21}' }] });
+    const plain = (await client.responses.inputItems.list(second.id, { order: 'asc' })).data;
+    const plainReasoning = plain.find((i) => i.type === 'reasoning');
+    expect(plainReasoning, 'listed').to.exist;
+    expect(plainReasoning).to.not.have.property('encrypted_content');
+
+    const listed = (await client.responses.inputItems.list(second.id, { order: 'asc', include: ['reasoning.encrypted_content'] })).data;
+    const reasoning = listed.find((i): i is Reasoning => i.type === 'reasoning')!;
+    const state = unwrapReasoningState(reasoning.encrypted_content, 'test');
+    expect(state.provider).to.equal('anthropic');
+    expect(state.signature).to.equal(thinkingSignature(reasoning.summary[0]!.text));
+
+    // The listed items, sent back with store:false, continue the tool loop at Anthropic with the state intact.
+    const items = listed.flatMap((i): Input => {
+      if (i.type === 'message' && i.role === 'user') return [{ role: 'user', content: 'Weather in Paris?' }];
+      if (i.type === 'reasoning') return [{ type: 'reasoning', id: i.id, summary: i.summary, encrypted_content: i.encrypted_content ?? null }];
+      if (i.type === 'function_call') return [{ type: 'function_call', call_id: i.call_id, name: i.name, arguments: i.arguments }];
+      if (i.type === 'function_call_output') return [{ type: 'function_call_output', call_id: i.call_id, output: String(i.output) }];
+      return [];
+    });
+    const third = await client.responses.create({ ...base, store: false, input: items });
+    expect(third.output_text).to.include('Tool result received');
+    expectStateArrived(ANTHROPIC, first);
+
+    const err = await errorOf(client.responses.inputItems.list(second.id, { include: ['file_search_call.results'] }));
+    expect(err.status).to.equal(400);
+    expect(err.code).to.equal('unsupported_parameter');
+  });
+
   it('a tampered envelope itself is refused by the router before any provider call', async () => {
     const base = { model: OPENAI, tools: [WEATHER_TOOL], reasoning: { effort: 'low' as const }, store: false, include: ['reasoning.encrypted_content' as const] };
     const first = await client.responses.create({ ...base, input: 'Weather in Paris?' });
