@@ -13,7 +13,7 @@ import type { DemoStack } from '../../src/cli/demo-stack.js';
 import { REDACTED_THINKING_TRIGGER, thinkingSignature } from '../../src/simulator/reasoning.js';
 import { startStack, type KeyDef } from './shared-state-stack.js';
 
-const KEY: KeyDef = { name: 'team-roundtrip', key: 'sk-reasoning-roundtrip' };
+const KEY: KeyDef = { name: 'team-roundtrip', key: 'reasoning-roundtrip-client-key' };
 
 // An OpenAI reasoning model: the simulator answers gpt-5* with reasoning items.
 const GPT5 = `apiVersion: tokenrouter/v1
