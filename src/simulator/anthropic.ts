@@ -1,9 +1,17 @@
 // Anthropic Messages API (POST /anthropic/v1/messages): request reading and
 // validation, the Message object, and the message_start … message_stop stream.
+//
+// Extended thinking (`thinking: {type: "enabled", budget_tokens}`): the answer starts with a
+// `thinking` block carrying a signature the simulator issued for that text (reasoning.ts), plus a
+// `redacted_thinking` block when the prompt holds Anthropic's redacted-thinking test trigger.
+// Streamed as Anthropic does: thinking_delta pieces, then one signature_delta. On input, every
+// thinking / redacted_thinking block must carry state this simulator issued, and with thinking
+// enabled the assistant turn of a pending tool loop must start with one (400 otherwise).
 
 import { IN_BAND, inBandPayload, nativeError, type NativeError } from './errors.js';
 import { emptyConversation, outputText, type Answer, type Conversation, type OutputFormat, type ToolChoice } from './plan.js';
 import { isObject, type ProtocolContext, type WireProtocol } from './protocol.js';
+import { redactedData, REDACTED_THINKING_TRIGGER, reasoningText, thinkingSignature, validRedactedData, validThinkingSignature } from './reasoning.js';
 import { argumentChunks, textChunks } from './text.js';
 import { sseEvent, withTokens, type Frame, type StreamPlan } from './wire.js';
 
@@ -80,7 +88,11 @@ function validate(ctx: ProtocolContext): NativeError | undefined {
   if (!Array.isArray(body.messages)) return bad('messages: Field required');
   if (body.messages.length === 0) return bad('messages: at least one message is required');
   if (typeof body.temperature === 'number' && (body.temperature < 0 || body.temperature > 1)) return bad('temperature: range: 0..1');
+  const thinking = thinkingConfig(body);
+  if (thinking.error) return bad(thinking.error);
   const messages: any[] = body.messages;
+  const state = thinkingState(messages, thinking.enabled);
+  if (state) return bad(state);
   for (const [i, m] of messages.entries()) {
     if (!isObject(m) || (m.role !== 'user' && m.role !== 'assistant')) return bad(`messages.${i}.role: Input should be 'user' or 'assistant'`);
     if (m.content === '' || (Array.isArray(m.content) && m.content.length === 0 && i !== messages.length - 1)) {
@@ -118,6 +130,66 @@ function validate(ctx: ProtocolContext): NativeError | undefined {
   return undefined;
 }
 
+const DOCS = 'https://docs.claude.com/en/docs/build-with-claude/extended-thinking';
+
+function thinkingEnabled(body: any): boolean {
+  return isObject(body.thinking) && body.thinking.type === 'enabled';
+}
+
+function thinkingConfig(body: any): { enabled: boolean; error?: string } {
+  if (!thinkingEnabled(body)) return { enabled: false };
+  const budget = body.thinking.budget_tokens;
+  if (typeof budget !== 'number') return { enabled: true, error: 'thinking.enabled.budget_tokens: Field required' };
+  if (budget < 1024) return { enabled: true, error: 'thinking.enabled.budget_tokens: Input should be greater than or equal to 1024' };
+  if (typeof body.max_tokens === 'number' && body.max_tokens <= budget) {
+    return { enabled: true, error: `\`max_tokens\` must be greater than \`thinking.budget_tokens\`. Please consult our documentation at ${DOCS}#max-tokens-and-context-window-size` };
+  }
+  if (typeof body.temperature === 'number' && body.temperature !== 1) {
+    return { enabled: true, error: `\`temperature\` may only be set to 1 when thinking is enabled or in interleaved thinking mode. Please consult our documentation at ${DOCS}#feature-compatibility` };
+  }
+  return { enabled: true };
+}
+
+/**
+ * Thinking state on input: signatures and redacted data must be the simulator's own, and with
+ * thinking enabled the last assistant message, when it holds the tool_use of a pending tool loop,
+ * must start with a thinking block (Anthropic's wording, including its "preceeding").
+ */
+function thinkingState(messages: any[], enabled: boolean): string | undefined {
+  for (const [i, m] of messages.entries()) {
+    if (!isObject(m) || m.role !== 'assistant') continue;
+    for (const [j, b] of blocks(m.content).entries()) {
+      if (b.type === 'thinking') {
+        if (typeof b.signature !== 'string') return `messages.${i}.content.${j}.thinking.signature: Field required`;
+        if (!validThinkingSignature(b.thinking, b.signature)) return `messages.${i}.content.${j}: Invalid \`signature\` in \`thinking\` block`;
+      } else if (b.type === 'redacted_thinking' && !validRedactedData(b.data)) {
+        return `messages.${i}.content.${j}: Invalid \`data\` in \`redacted_thinking\` block`;
+      }
+    }
+  }
+  if (!enabled) return undefined;
+  const last = messages.findLastIndex((m) => isObject(m) && m.role === 'assistant');
+  if (last < 0) return undefined;
+  const content = blocks(messages[last].content);
+  const pending = content.some((b) => b.type === 'tool_use') && blocks(messages[last + 1]?.content).some((b) => b.type === 'tool_result');
+  const first = content[0]?.type;
+  if (!pending || first === 'thinking' || first === 'redacted_thinking') return undefined;
+  return (
+    `messages.${last}.content.0.type: Expected \`thinking\` or \`redacted_thinking\`, but found \`${String(first)}\`. When \`thinking\` is enabled, a final \`assistant\` message ` +
+    `must start with a thinking block (preceeding the lastmost set of \`tool_use\` and \`tool_result\` blocks). We recommend you include thinking blocks from previous turns. ` +
+    `To avoid this requirement, disable \`thinking\`. Please consult our documentation at ${DOCS}`
+  );
+}
+
+/** The thinking blocks that open the answer when thinking is enabled (redacted one on the test trigger). */
+function thinkingBlocks(answer: Answer, ctx: ProtocolContext, msgId: string): any[] {
+  if (!thinkingEnabled(ctx.body)) return [];
+  const text = reasoningText(answer);
+  const out: any[] = [{ type: 'thinking', thinking: text, signature: thinkingSignature(text) }];
+  if (JSON.stringify(ctx.body.messages ?? []).includes(REDACTED_THINKING_TRIGGER)) out.push({ type: 'redacted_thinking', data: redactedData(msgId) });
+  return out;
+}
+
 interface Ids {
   msg: string;
   tool: string;
@@ -151,7 +223,10 @@ function render(answer: Answer, ctx: ProtocolContext): unknown {
     type: 'message',
     role: 'assistant',
     model: ctx.model,
-    content: answer.kind === 'tool' ? [{ type: 'tool_use', id: i.tool, name: answer.name, input: JSON.parse(answer.arguments) }] : [{ type: 'text', text: answer.text }],
+    content: [
+      ...thinkingBlocks(answer, ctx, i.msg),
+      ...(answer.kind === 'tool' ? [{ type: 'tool_use', id: i.tool, name: answer.name, input: JSON.parse(answer.arguments) }] : [{ type: 'text', text: answer.text }]),
+    ],
     stop_reason: stopReason(answer),
     stop_sequence: null,
     usage: usage(answer, answer.outputTokens),
@@ -165,17 +240,30 @@ function stream(answer: Answer, ctx: ProtocolContext): StreamPlan {
   add('message_start', {
     message: { id: i.msg, type: 'message', role: 'assistant', model: ctx.model, content: [], stop_reason: null, stop_sequence: null, usage: usage(answer, 1) },
   });
-  if (answer.kind === 'tool') {
-    add('content_block_start', { index: 0, content_block: { type: 'tool_use', id: i.tool, name: answer.name, input: {} } });
-    add('ping', {});
-    add('content_block_delta', { index: 0, delta: { type: 'input_json_delta', partial_json: '' } });
-    for (const piece of argumentChunks(answer.arguments)) add('content_block_delta', { index: 0, delta: { type: 'input_json_delta', partial_json: piece } }, 1);
-  } else {
-    add('content_block_start', { index: 0, content_block: { type: 'text', text: '' } });
-    add('ping', {});
-    for (const piece of textChunks(answer.text)) add('content_block_delta', { index: 0, delta: { type: 'text_delta', text: piece } }, 1);
+  let index = 0;
+  for (const block of thinkingBlocks(answer, ctx, i.msg)) {
+    if (block.type === 'redacted_thinking') {
+      // Redacted thinking arrives whole in content_block_start.
+      add('content_block_start', { index, content_block: block });
+    } else {
+      add('content_block_start', { index, content_block: { type: 'thinking', thinking: '', signature: '' } });
+      for (const piece of textChunks(block.thinking)) add('content_block_delta', { index, delta: { type: 'thinking_delta', thinking: piece } });
+      add('content_block_delta', { index, delta: { type: 'signature_delta', signature: block.signature } });
+    }
+    add('content_block_stop', { index });
+    index += 1;
   }
-  add('content_block_stop', { index: 0 });
+  if (answer.kind === 'tool') {
+    add('content_block_start', { index, content_block: { type: 'tool_use', id: i.tool, name: answer.name, input: {} } });
+    add('ping', {});
+    add('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json: '' } });
+    for (const piece of argumentChunks(answer.arguments)) add('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json: piece } }, 1);
+  } else {
+    add('content_block_start', { index, content_block: { type: 'text', text: '' } });
+    add('ping', {});
+    for (const piece of textChunks(answer.text)) add('content_block_delta', { index, delta: { type: 'text_delta', text: piece } }, 1);
+  }
+  add('content_block_stop', { index });
   const u = usage(answer, answer.outputTokens);
   delete u.service_tier;
   add('message_delta', { delta: { stop_reason: stopReason(answer), stop_sequence: null }, usage: u });

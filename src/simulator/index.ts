@@ -22,8 +22,12 @@
 //
 // Requests the real provider would reject are rejected the same way unless `validate: false`
 // (Anthropic: anthropic-version header, max_tokens, tool_use/tool_result pairing, empty text
-// blocks; Mistral: extra fields, 9-char tool ids, user after tool; DeepSeek: json_schema;
+// blocks, thinking budget, thinking signatures and the thinking-first tool loop; OpenAI
+// Responses: encrypted_content it did not issue, a store:false tool loop without its reasoning
+// item; Mistral: extra fields, 9-char tool ids, user after tool; DeepSeek: json_schema;
 // Gemini: roles, functionResponse name/object, legacy-schema keywords, gemini-3 signatures).
+// Reasoning state (reasoning.ts): Anthropic thinking blocks when thinking is enabled, OpenAI
+// reasoning items from o-series / gpt-5 models, Gemini 3 thought signatures.
 // Auth (requireKey): Bearer / x-api-key / x-goog-api-key (or ?key=); a wrong key gets the
 // provider's real answer (Gemini: 400 INVALID_ARGUMENT with reason API_KEY_INVALID).
 import { SimulatorServer } from './server.js';

@@ -2,6 +2,7 @@
 
 import type { NativeError } from './errors.js';
 import type { Answer, Conversation } from './plan.js';
+import type { ReasoningLedger } from './reasoning.js';
 import type { IdGen } from './text.js';
 import type { SimProvider } from './types.js';
 import type { StreamPlan } from './wire.js';
@@ -12,6 +13,8 @@ export interface ProtocolContext {
   body: any;
   headers: Record<string, string>;
   ids: IdGen;
+  /** Reasoning items issued with function calls (OpenAI Responses), for the stateless tool-loop check. */
+  ledger: ReasoningLedger;
   /** Unix seconds at request time. */
   created: number;
   /** Gemini: `?alt=sse` (false → streamed JSON array). */

@@ -10,6 +10,7 @@ import { openaiChat } from './openai-chat.js';
 import { openaiResponses } from './openai-responses.js';
 import { planAnswer, withCache } from './plan.js';
 import type { ProtocolContext, WireProtocol } from './protocol.js';
+import { ReasoningLedger } from './reasoning.js';
 import { ScriptState, type Selected } from './script.js';
 import { countWords, embeddingBase64, embeddingFor, IdGen } from './text.js';
 import type { RecordedCall, SimProtocol, SimProvider, Simulator, SimulatorOptions, SimScript } from './types.js';
@@ -98,6 +99,7 @@ export class SimulatorServer implements Simulator {
   private closed = false;
   private readonly script: ScriptState;
   private readonly ids = new IdGen();
+  private readonly ledger = new ReasoningLedger();
   private requests = 0;
 
   constructor(private readonly opts: SimulatorOptions = {}) {
@@ -145,6 +147,7 @@ export class SimulatorServer implements Simulator {
     this.calls.length = 0;
     this.script.resetCounters();
     this.ids.reset();
+    this.ledger.reset();
     this.requests = 0;
   }
 
@@ -207,6 +210,7 @@ export class SimulatorServer implements Simulator {
       body,
       headers,
       ids: this.ids,
+      ledger: this.ledger,
       created: Math.floor(Date.now() / 1000),
       sse: url.searchParams.get('alt') === 'sse',
     };

@@ -7,8 +7,15 @@
 // `<prefix>_<response id without "resp_">_<index>` (msg_, fc_, fco_, rs_).
 // The same item has the same id on every call and every replica, which is
 // what a cursor needs.
+//
+// `include=reasoning.encrypted_content` (also `include[]=…`, as the openai SDK sends arrays) gives
+// each reasoning item that has provider state its `encrypted_content` envelope, exactly as a
+// create with that include would have: a client that lists a stored conversation can then
+// continue it statelessly (store:false) with the state intact.
 import type { ContentPart, InputItem } from '../../canonical/types.js';
 import { RouterError } from '../../errors/registry.js';
+import { unsupported } from '../checks.js';
+import { wrapReasoningState } from '../reasoning-state.js';
 
 export const INPUT_ITEMS_DEFAULT_LIMIT = 20;
 export const INPUT_ITEMS_MAX_LIMIT = 100;
@@ -18,6 +25,17 @@ export interface InputItemsQuery {
   order?: unknown;
   after?: unknown;
   before?: unknown;
+  include?: unknown;
+  'include[]'?: unknown;
+}
+
+/** Whether the listing asks for reasoning state; any other include value is refused as on create. */
+function wantsState(query: InputItemsQuery): boolean {
+  const values = [query.include, query['include[]']].flatMap((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]));
+  for (const v of values) {
+    if (v !== 'reasoning.encrypted_content') unsupported('include', `include value "${String(v)}" is not supported by the router: it does not return that output`);
+  }
+  return values.length > 0;
 }
 
 /** One page of `items` (the stored input of response `responseId`), as the wire list object. */
@@ -25,7 +43,8 @@ export function inputItemsPage(responseId: string, items: readonly InputItem[], 
   const limit = parseLimit(query.limit);
   const order = query.order === undefined ? 'desc' : query.order;
   if (order !== 'asc' && order !== 'desc') throw new RouterError('invalid_parameter', 'order must be "asc" or "desc".', 'order');
-  const rendered = items.map((item, i) => renderInputItem(responseId, item, i));
+  const withState = wantsState(query);
+  const rendered = items.map((item, i) => renderInputItem(responseId, item, i, withState));
   const listed = order === 'asc' ? rendered : rendered.reverse();
 
   let from = 0;
@@ -71,8 +90,11 @@ export function inputItemId(responseId: string, item: InputItem, index: number):
 
 const PREFIX: Record<InputItem['type'], string> = { message: 'msg', function_call: 'fc', function_call_output: 'fco', reasoning: 'rs' };
 
-/** A canonical input item as the Responses API returns items (ItemResource: each with id and status). */
-export function renderInputItem(responseId: string, item: InputItem, index: number) {
+/**
+ * A canonical input item as the Responses API returns items (ItemResource: each with id and status).
+ * `withState`: reasoning items with provider state carry it as the router's encrypted_content envelope.
+ */
+export function renderInputItem(responseId: string, item: InputItem, index: number, withState = false) {
   const id = inputItemId(responseId, item, index);
   switch (item.type) {
     case 'message':
@@ -84,9 +106,11 @@ export function renderInputItem(responseId: string, item: InputItem, index: numb
       return { id, type: 'function_call' as const, call_id: item.callId, name: item.name, arguments: item.arguments, status: 'completed' as const };
     case 'function_call_output':
       return { id, type: 'function_call_output' as const, call_id: item.callId, output: item.output, status: 'completed' as const };
-    case 'reasoning':
-      // The provider's signature is not returned: it validates only at that provider and means nothing to a client.
-      return { id, type: 'reasoning' as const, summary: [{ type: 'summary_text' as const, text: item.text }] };
+    case 'reasoning': {
+      // The provider's state only on request, and only wrapped: it validates at that provider alone.
+      const envelope = withState && item.provider ? wrapReasoningState({ provider: item.provider, signature: item.signature, redacted: item.redacted }) : undefined;
+      return { id, type: 'reasoning' as const, summary: [{ type: 'summary_text' as const, text: item.text }], ...(envelope ? { encrypted_content: envelope } : {}) };
+    }
   }
 }
 
