@@ -3,8 +3,7 @@
 // (headers.ts, account.ts). runPipeline() fills it from the values the stages
 // return, as they return them, so a request that fails half-way still reports
 // what it got to. Stages never read or write it.
-import { cacheControlWarning, promptCacheKeyWarning } from '../providers/prompt-cache.js';
-import { foreignReasoningWarning } from '../providers/reasoning-state.js';
+import { notForwardedWarnings } from '../providers/not-forwarded.js';
 import type { KeyTicket } from '../state/key-admission.js';
 import type { Candidate } from '../routing/select.js';
 import type { DispatchContext } from '../upstream/dispatch.js';
@@ -40,19 +39,17 @@ export class Trace {
   }
 
   /**
-   * Routing warnings, the prompt firewall's, (once served) a prompt_cache_key or cache_control marks the serving
-   * provider could not take and reasoning state from another provider, and (once answered) the response firewall's.
+   * Routing warnings, the prompt firewall's, (once served) what the serving provider
+   * could not take (providers/not-forwarded.ts), and (once answered) the response firewall's.
    */
   get warnings(): readonly string[] {
     const before = this.screened?.warnings ?? this.routed?.decision.warnings ?? [];
     const served = this.served;
     const req = this.screened?.request;
-    const cacheKey = served && req ? promptCacheKeyWarning(req, served.provider) : undefined;
-    const marks = served && req ? cacheControlWarning(req, served.provider) : undefined;
-    const reasoning = served && req ? foreignReasoningWarning(req, served.provider) : undefined;
+    const lost = served && req ? notForwardedWarnings(req, served) : [];
     const after = this.answered?.warnings ?? [];
-    if (!cacheKey && !marks && !reasoning && !after.length) return before;
-    return [...before, ...[cacheKey, marks, reasoning].filter((w) => w !== undefined), ...after];
+    if (!lost.length && !after.length) return before;
+    return [...before, ...lost, ...after];
   }
 
   get hits(): readonly FirewallHit[] {

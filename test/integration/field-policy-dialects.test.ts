@@ -52,6 +52,14 @@ describe('field policy per openai-compatible dialect over HTTP (openai SDK)', fu
     for (const s of [onlyDeepseek, openaiDeepseek, openaiMistral]) s.sim.reset();
   });
 
+  it('reasoning_effort on an OpenAI-compatible host: not sent (no host has the switch), and the answer says so', async () => {
+    const { response } = await clientOf(onlyDeepseek).chat.completions.create({ model: 'auto', messages: MESSAGES, reasoning_effort: 'high' }).withResponse();
+    expect(onlyDeepseek.sim.calls[0]!.body).to.not.have.property('reasoning_effort');
+    expect(decodeURIComponent(response.headers.get('x-tokenrouter-warnings') ?? '')).to.include('reasoning effort not forwarded: provider "deepseek" (openai-compatible)');
+    const plain = await clientOf(onlyDeepseek).chat.completions.create({ model: 'auto', messages: MESSAGES }).withResponse();
+    expect(plain.response.headers.get('x-tokenrouter-warnings'), 'no effort, no warning').to.equal(null);
+  });
+
   describe('DeepSeek has no parallel_tool_calls switch', () => {
     it('false with only DeepSeek available: 422 no_candidates naming the field and the dialect, nothing sent', async () => {
       const err = await failure(clientOf(onlyDeepseek).chat.completions.create({ model: 'auto', messages: MESSAGES, tools: TOOLS, parallel_tool_calls: false }));

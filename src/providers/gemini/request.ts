@@ -6,6 +6,7 @@ import type { CanonicalRequest, ContentPart, InputItem } from '../../canonical/t
 import { MAX_JSON_DEPTH, textNestsDeeperThan } from '../../canonical/json-depth.js';
 import { providerHeaderTemplate, requestHeaders } from '../shared/headers.js';
 import type { Target, UpstreamRequest } from '../types.js';
+import { thinkingConfig } from './thinking.js';
 
 type Json = Record<string, unknown>;
 type Role = 'user' | 'model';
@@ -71,7 +72,7 @@ export function buildBody(req: CanonicalRequest, target: Target): Json {
   } else if (req.textFormat?.type === 'json_object') {
     gen.responseMimeType = 'application/json';
   }
-  if (req.reasoningEffort !== undefined) gen.thinkingConfig = { includeThoughts: true };
+  if (req.reasoningEffort !== undefined) gen.thinkingConfig = thinkingConfig(req.reasoningEffort, target.model.upstreamModel ?? target.model.name);
   if (Object.keys(gen).length > 0) body.generationConfig = gen;
 
   // metadata, user, store, parallelToolCalls, router: never forwarded.
