@@ -113,7 +113,7 @@ describe('client keys: rpm, tpm, budgets, usage (one router, memory state)', fun
     expect(served.mode).to.be.a('string');
     expect(served.rules).to.be.an('array');
     expect(served.attempts).to.deep.equal(['openai/metered:success:200']);
-    expect(served.usage).to.deep.equal({ input: 7, output: 4, cached: 0, reasoning: 0 });
+    expect(served.usage).to.deep.equal({ input: 7, output: 4, cached: 0, cache_write: 0, reasoning: 0 });
     expect(served.latency_ms).to.be.a('number').and.greaterThan(0);
     const refused = decisions.find((d) => d.caller === 'budget-key' && d.status === 429)!;
     expect(refused).to.include({ outcome: 'error', status: 429 });
