@@ -399,6 +399,20 @@ describe('stream dialect selection', function () {
     expect(await dialectOf(await post(KEYS.tokenrouter, { ...stream, router_stream_format: 'tokenrouter' }, { [HEADER]: 'openai' }))).to.equal('openai');
   });
 
+  it('usage accounting: the ledger counts a tokenrouter stream as the usage event says, and as an OpenAI stream', async () => {
+    const total = async (key: string) => ((await (await fetch(`${stack.router.url}/v1/usage`, { headers: { authorization: `Bearer ${key}` } })).json()) as any).total;
+    const body = { model: MODEL, input: 'count these tokens', stream: true };
+    const before = { tr: await total(KEYS.tokenrouter), oa: await total(KEYS.openai) };
+    const events = parseSse(await (await post(KEYS.tokenrouter, body)).text());
+    const usage = events.find((e) => e.event === 'usage')!.data;
+    const oa = await post(KEYS.openai, body);
+    expect(await dialectOf(oa)).to.equal('openai');
+    const after = { tr: await total(KEYS.tokenrouter), oa: await total(KEYS.openai) };
+    const delta = (a: any, b: any) => ({ requests: b.requests - a.requests, input_tokens: b.input_tokens - a.input_tokens, output_tokens: b.output_tokens - a.output_tokens });
+    expect(delta(before.tr, after.tr)).to.deep.equal({ requests: 1, input_tokens: usage.input_tokens, output_tokens: usage.output_tokens });
+    expect(delta(before.oa, after.oa)).to.deep.equal(delta(before.tr, after.tr));
+  });
+
   it('router_stream_format is never forwarded upstream', async () => {
     stack.sim.reset();
     await (await post(KEYS.plain, { ...stream, router_stream_format: 'tokenrouter' })).text();
