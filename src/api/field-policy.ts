@@ -127,6 +127,7 @@ export const ROUTER_FIELDS: Readonly<Record<string, FieldRow>> = {
   router_model: router('TokenRouter: pin a model'),
   router_provider: router('TokenRouter: pin a provider'),
   router_assume_credentials: router('TokenRouter: explain/diff only (routing without provider keys)'),
+  router_stream_format: router('TokenRouter: stream dialect of /v1/responses (openai or tokenrouter)'),
 };
 
 /**

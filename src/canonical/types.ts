@@ -100,7 +100,12 @@ export interface CanonicalRequest {
    */
   fields?: RequestField[];
   /** TokenRouter extensions; never forwarded upstream. */
-  router?: { mode?: string; model?: string; provider?: string };
+  router?: { mode?: string; model?: string; provider?: string; streamFormat?: 'openai' | 'tokenrouter' };
+  /**
+   * The dialect a /v1/responses stream speaks (api/tokenrouter/format.ts: request > key > Settings);
+   * set by the normalize stage, absent (OpenAI) for Chat.
+   */
+  streamFormat?: 'openai' | 'tokenrouter';
 }
 
 /**

@@ -64,7 +64,7 @@ export function compilePolicySet({ assembled: a, version, directory, files }: Co
 
   const apiKeys: CompiledApiKey[] = a.apiKeys
     .filter((k) => k.item.enabled ?? true)
-    .map((k) => Object.freeze({ name: k.item.name, hash: Buffer.from(k.item.sha256, 'hex'), ...(k.item.admin ? { admin: true } : {}), ...keyLimits(k.item) }));
+    .map((k) => Object.freeze({ name: k.item.name, hash: Buffer.from(k.item.sha256, 'hex'), ...(k.item.admin ? { admin: true } : {}), ...(k.item.streamFormat ? { streamFormat: k.item.streamFormat } : {}), ...keyLimits(k.item) }));
   const scopes = new Map<string, KeyScope>();
   for (const k of a.apiKeys) {
     if (k.item.enabled === false || (!k.item.allowedProviders && !k.item.allowedModels)) continue;
@@ -81,6 +81,7 @@ export function compilePolicySet({ assembled: a, version, directory, files }: Co
     ...(s.priceSources ? { priceSources: deepFreeze(s.priceSources) } : {}),
     ...(s.firewall ? { firewall: deepFreeze(s.firewall) } : {}),
     ...(s.state ? { state: deepFreeze(s.state) } : {}),
+    ...(s.streamFormat ? { streamFormat: s.streamFormat } : {}),
   });
 
   return Object.freeze({

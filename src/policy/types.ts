@@ -141,6 +141,8 @@ export interface ApiKeySpec {
   budgetUsd?: { amount: number; period: 'day' | 'month' };
   /** May read every key's usage at GET /v1/usage (others see only their own). */
   admin?: boolean;
+  /** The /v1/responses stream dialect for this key's requests (a request's header or body field wins). */
+  streamFormat?: 'openai' | 'tokenrouter';
 }
 
 export interface ModeWeights {
@@ -179,6 +181,8 @@ export interface SettingsSpec {
   firewall?: FirewallSettingsSpec;
   /** Where shared state lives (src/state/backend.ts); read once at start, except onUnavailable. */
   state?: StateSettingsSpec;
+  /** The /v1/responses stream dialect when neither the request nor its key names one. Default openai. */
+  streamFormat?: 'openai' | 'tokenrouter';
 }
 
 export interface StateSettingsSpec {
@@ -287,6 +291,7 @@ export interface CompiledApiKey {
   readonly name: string;
   readonly hash: Buffer;
   readonly admin?: boolean;
+  readonly streamFormat?: 'openai' | 'tokenrouter';
   /** Present when the key has rpm, tpm or budgetUsd. */
   readonly limits?: KeyLimits;
 }
@@ -320,7 +325,7 @@ export interface PolicySet {
   readonly apiKeys: readonly CompiledApiKey[];
   /** Routing scope per API key name, for keys with allowedProviders / allowedModels. */
   readonly scopes: ReadonlyMap<string, KeyScope>;
-  readonly settings: Readonly<Required<Pick<SettingsSpec, 'defaultMode' | 'allowAnonymous' | 'maxBodyBytes'>> & Pick<SettingsSpec, 'modeWeights' | 'priceSources' | 'resilience' | 'firewall' | 'state'>>;
+  readonly settings: Readonly<Required<Pick<SettingsSpec, 'defaultMode' | 'allowAnonymous' | 'maxBodyBytes'>> & Pick<SettingsSpec, 'modeWeights' | 'priceSources' | 'resilience' | 'firewall' | 'state' | 'streamFormat'>>;
 }
 
 export const DEFAULT_SETTINGS = Object.freeze({

@@ -14,6 +14,8 @@ export interface Caller {
   anonymous: boolean;
   /** ApiKeys `admin: true`: may read every key's usage and stored responses. */
   admin: boolean;
+  /** ApiKeys `streamFormat`: the key's /v1/responses stream dialect. */
+  streamFormat?: 'openai' | 'tokenrouter';
 }
 
 declare module 'express-serve-static-core' {
@@ -38,7 +40,7 @@ export function authenticate(set: PolicySet, authorization: string | undefined, 
     if (timingSafeEqual(presented, key.hash) && found === undefined) found = key;
   }
   if (found === undefined) throw new RouterError('invalid_api_key');
-  return { name: found.name, anonymous: false, admin: found.admin === true };
+  return { name: found.name, anonymous: false, admin: found.admin === true, ...(found.streamFormat ? { streamFormat: found.streamFormat } : {}) };
 }
 
 export function authMiddleware(loopbackOnly: boolean) {

@@ -11,6 +11,7 @@
 // was measured at a quarter of the router's CPU per request (README,
 // Performance); none of it changes what these routes do.
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { STREAM_FORMAT_HEADER } from '../api/tokenrouter/format.js';
 import type { Api } from '../canonical/types.js';
 import { admitRequest, answerError, observeRequest, type AppDeps } from './app.js';
 import { authenticate, type Caller } from './auth.js';
@@ -24,8 +25,8 @@ type Serve = (deps: AppDeps, body: unknown, policy: PolicySet, caller: Caller, r
 
 const pipeline =
   (api: Api): Serve =>
-  (deps, body, policy, caller, _req, res, workDone) =>
-    serveExchange(deps, api, body, policy, caller, res, workDone);
+  (deps, body, policy, caller, req, res, workDone) =>
+    serveExchange(deps, api, body, policy, caller, res, workDone, req.headers[STREAM_FORMAT_HEADER]);
 const forward =
   (endpoint: string): Serve =>
   (deps, body, policy, caller, req, res, workDone) =>

@@ -19,7 +19,17 @@ export type DataPlaneDeps = PipelineDeps & { lifecycle: Lifecycle };
 /**
  * One POST /v1/responses or /v1/chat/completions, over plain Node objects.
  */
-export async function serveExchange(deps: DataPlaneDeps, api: Api, body: unknown, policy: PolicySet, caller: Caller, res: ServerResponse, workDone: () => void = () => {}): Promise<void> {
+export async function serveExchange(
+  deps: DataPlaneDeps,
+  api: Api,
+  body: unknown,
+  policy: PolicySet,
+  caller: Caller,
+  res: ServerResponse,
+  workDone: () => void = () => {},
+  /** The x-tokenrouter-stream-format header, as received. */
+  streamFormatHeader?: string | string[],
+): Promise<void> {
   if (body === undefined) throw new RouterError('invalid_body', 'A JSON request body is required.');
   const requestId = wireId('req_');
   res.setHeader('x-request-id', requestId);
@@ -34,6 +44,7 @@ export async function serveExchange(deps: DataPlaneDeps, api: Api, body: unknown
     policy,
     caller: caller.name,
     admin: caller.admin,
+    streamFormat: { header: streamFormatHeader, key: caller.streamFormat },
     requestId,
     signal: abort,
     sse: new SseWriter(res),

@@ -1,7 +1,8 @@
 // Stage: canonical output → the caller's wire format. A whole answer becomes
 // Responses JSON (stored before it goes out, so a follow-up sent at once to
 // any replica finds it) or a Chat completion; a stream gets a renderer that
-// turns each canonical event into Responses events or Chat chunks.
+// turns each canonical event into Responses events (or, when the request
+// selects it, the hosted TokenRouter dialect: api/tokenrouter/) or Chat chunks.
 import type { CanonicalEvent, CanonicalRequest, CanonicalResult } from '../canonical/types.js';
 import { renderChatCompletion, type ChatContext } from '../api/chat/render.js';
 import { ChatStreamRenderer } from '../api/chat/stream.js';
@@ -9,6 +10,8 @@ import { wireId } from '../api/ids.js';
 import { renderResponse } from '../api/responses/render.js';
 import type { ResponseContext } from '../api/responses/shapes.js';
 import { ResponsesStreamRenderer } from '../api/responses/stream.js';
+import { TokenRouterStreamRenderer } from '../api/tokenrouter/stream.js';
+import { FIREWALL_DEFAULTS } from '../policy/types.js';
 import type { RouteDecision } from '../routing/decide.js';
 import type { Candidate } from '../routing/select.js';
 import { UpstreamHttpError } from '../upstream/errors.js';
@@ -78,6 +81,24 @@ export interface StreamRenderer {
 }
 
 export function streamRenderer(ex: Exchange, req: CanonicalRequest, decision: RouteDecision, c: Candidate, warnings: readonly string[]): StreamRenderer {
+  if (req.api === 'responses' && req.streamFormat === 'tokenrouter') {
+    // Same id (stored under it, replayable) and metadata as the OpenAI dialect; warnings go on message.end.
+    const ctx = responseContext(ex, req, c, decision, warnings);
+    const r = new TokenRouterStreamRenderer(
+      { provider: c.provider.name, model: c.model.name, routing_mode: decision.mode, request_id: ex.requestId, response_id: ctx.id },
+      { provider: c.provider.name, blockStatus: ex.policy.settings.firewall?.blockStatus ?? FIREWALL_DEFAULTS.blockStatus },
+      (name, data) => ex.sse.event(name, data),
+    );
+    r.addWarnings(warnings);
+    r.begin();
+    return {
+      responseId: ctx.id,
+      push: (e) => r.push(e),
+      addWarnings: (more) => r.addWarnings(more),
+      end: () => r.end(),
+      fail: (message) => r.fail('server_error', message),
+    };
+  }
   if (req.api === 'responses') {
     const ctx = responseContext(ex, req, c, decision, warnings);
     const r = new ResponsesStreamRenderer(ctx, (name, data) => ex.sse.event(name, data));

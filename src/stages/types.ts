@@ -43,6 +43,8 @@ export interface Exchange {
   caller: string;
   /** ApiKeys `admin: true`: may read (replay, continue) every key's stored responses. */
   admin: boolean;
+  /** What picks the stream dialect besides the body (api/tokenrouter/format.ts): the request header and the key's streamFormat. */
+  streamFormat?: { header?: string | string[]; key?: 'openai' | 'tokenrouter' };
   requestId: string;
   signal: AbortLike;
   /** Send a JSON answer (status 200) with headers. */

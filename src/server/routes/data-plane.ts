@@ -9,6 +9,7 @@ import type { PipelineDeps } from '../../pipeline.js';
 import { inputItemsPage } from '../../api/responses/input-items.js';
 import { deleteResponse, previousResponse } from '../../state/conversations.js';
 import { ANONYMOUS } from '../auth.js';
+import { selectStreamFormat, STREAM_FORMAT_FIELD, STREAM_FORMAT_HEADER, parseStreamFormat } from '../../api/tokenrouter/format.js';
 import { accumulateReplay } from './replay.js';
 
 export function dataPlaneRoutes(deps: PipelineDeps): Router {
@@ -18,8 +19,16 @@ export function dataPlaneRoutes(deps: PipelineDeps): Router {
     const caller = req.caller ?? ANONYMOUS;
     await deps.state.keys.admitRate(req.policy!, caller.name);
     const entry = await previousResponse(deps.conversations, String(req.params.id), 'id', caller);
-    const stream = (req.body as { stream?: unknown } | undefined)?.stream === true || req.query.stream === 'true';
-    accumulateReplay(entry, stream, res);
+    const body = req.body as Record<string, unknown> | undefined;
+    const stream = body?.stream === true || req.query.stream === 'true';
+    // The same switch as a live stream: header > body field > key > Settings.
+    const format = selectStreamFormat('responses', {
+      header: req.headers[STREAM_FORMAT_HEADER],
+      body: parseStreamFormat(body?.[STREAM_FORMAT_FIELD], STREAM_FORMAT_FIELD),
+      key: caller.streamFormat,
+      settings: req.policy!.settings.streamFormat,
+    });
+    accumulateReplay(entry, stream, res, format);
   };
   r.post('/v1/responses/:id', replay);
   r.get('/v1/responses/:id', replay);

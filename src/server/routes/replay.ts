@@ -1,13 +1,17 @@
 // Replays a stored response: as the stored JSON, or re-streamed through the
-// same stream renderer a live response uses (same id, same output).
+// same stream renderer a live response uses (same id, same output), in the
+// dialect the replay request selects (api/tokenrouter/format.ts).
 import type { Response } from 'express';
 import type { CanonicalEvent, CanonicalRequest } from '../../canonical/types.js';
 import { renderResponse } from '../../api/responses/render.js';
 import { ResponsesStreamRenderer } from '../../api/responses/stream.js';
+import type { StreamFormat } from '../../api/tokenrouter/format.js';
+import { TokenRouterStreamRenderer } from '../../api/tokenrouter/stream.js';
+import { FIREWALL_DEFAULTS } from '../../policy/types.js';
 import type { StoredResponse } from '../../state/conversations.js';
 import { SseWriter } from '../sse.js';
 
-export function accumulateReplay(entry: StoredResponse, stream: boolean, res: Response): void {
+export function accumulateReplay(entry: StoredResponse, stream: boolean, res: Response, format: StreamFormat = 'openai'): void {
   const result = entry.result!;
   const stored = (entry.response ?? {}) as Record<string, any>;
   const request: CanonicalRequest = { api: 'responses', model: entry.model ?? '', items: [], tools: [], stream };
@@ -25,10 +29,22 @@ export function accumulateReplay(entry: StoredResponse, stream: boolean, res: Re
   }
   const sse = new SseWriter(res);
   sse.open({});
-  const r = new ResponsesStreamRenderer(ctx, (name, data) => sse.event(name, data));
+  const r = format === 'tokenrouter' ? tokenRouterReplay(entry, stored, (name, data) => sse.event(name, data)) : new ResponsesStreamRenderer(ctx, (name, data) => sse.event(name, data));
   for (const e of eventsOf(result)) r.push(e);
   r.end();
   sse.end();
+}
+
+/** The routing metadata the stored answer carries (a streamed answer stores none: then only what the entry knows). */
+function tokenRouterReplay(entry: StoredResponse, stored: Record<string, any>, write: (name: string, data: unknown) => void): TokenRouterStreamRenderer {
+  const meta = (typeof stored.metadata === 'object' && stored.metadata !== null ? stored.metadata : {}) as Record<string, unknown>;
+  const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+  return new TokenRouterStreamRenderer(
+    { provider: entry.provider ?? '', model: entry.model ?? '', routing_mode: str(meta.routing_mode), request_id: str(meta.request_id), response_id: entry.id, replay: true },
+    // A stored failure replays as it was sent; a stored answer was never blocked (a block stores nothing to replay).
+    { provider: entry.provider ?? '', blockStatus: FIREWALL_DEFAULTS.blockStatus },
+    write,
+  );
 }
 
 function eventsOf(result: StoredResponse['result'] & object): CanonicalEvent[] {
