@@ -1,5 +1,7 @@
 // Replays a stored response: as the stored JSON, or re-streamed through the
-// same stream renderer a live response uses (same id, same output).
+// same stream renderer a live response uses (same id, same output, and the
+// original's metadata — provider, routing_mode, its request_id,
+// routing_confidence, warnings — whether it was streamed or not).
 import type { Response } from 'express';
 import type { CanonicalEvent, CanonicalRequest } from '../../canonical/types.js';
 import { renderResponse } from '../../api/responses/render.js';
@@ -17,7 +19,7 @@ export function accumulateReplay(entry: StoredResponse, stream: boolean, res: Re
     model: entry.model ?? '',
     request,
     ...(entry.providerType ? { providerType: entry.providerType } : {}),
-    routerMetadata: { provider: entry.provider ?? '', replay: 'true' },
+    routerMetadata: entry.metadata ?? metadataOf(stored) ?? { provider: entry.provider ?? '' },
   };
   if (!stream) {
     res.json(entry.response ?? renderResponse(ctx, result));
@@ -44,4 +46,10 @@ function eventsOf(result: StoredResponse['result'] & object): CanonicalEvent[] {
   events.push({ type: 'usage', usage: result.usage });
   events.push(result.error ? { type: 'error', code: result.error.code, message: result.error.message, ...(result.error.detail ? { detail: result.error.detail } : {}) } : { type: 'finish', reason: result.finish });
   return events;
+}
+
+/** The metadata of a stored wire Response (entries written before `metadata` was stored). */
+function metadataOf(stored: Record<string, any>): Record<string, string> | undefined {
+  const m = stored.metadata;
+  return m && typeof m === 'object' && !Array.isArray(m) ? (m as Record<string, string>) : undefined;
 }
