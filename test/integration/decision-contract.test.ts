@@ -61,7 +61,8 @@ describe('decision contract (headers and metadata)', function () {
     expect(res.status).to.equal(200);
     expect(decodeURIComponent(res.headers.get('x-tokenrouter-warnings')!)).to.equal('Outage drill - gpt-4.1 is scripted to fail.');
     const body = (await res.json()) as { metadata: Record<string, string> };
-    expect(body.metadata.warnings).to.equal('Outage drill - gpt-4.1 is scripted to fail.');
+    // A JSON array encoded as a string (OpenAI metadata values are strings).
+    expect(JSON.parse(body.metadata.warnings!)).to.deep.equal(['Outage drill - gpt-4.1 is scripted to fail.']);
   });
 
   it('errors carry the decision headers known so far (request id, policy version)', async () => {

@@ -112,7 +112,7 @@ export class ChatStreamRenderer {
    */
   fail(code: string, message: string, detail?: StreamErrorDetail, origin: 'provider' | 'router' = 'provider'): void {
     if (this.#done) return;
-    const byRouter = origin === 'router' || code === 'firewall_blocked' || code === 'invalid_prompt';
+    const byRouter = origin === 'router' || code === 'firewall_blocked';
     const provider = byRouter ? null : (this.ctx.provider ?? null);
     if (detail) {
       this.write({ error: { message, type: detail.type, param: detail.param ?? null, code: detail.code, provider, http_status: detail.status } });
