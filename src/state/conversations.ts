@@ -48,8 +48,8 @@ export interface StoredResponse {
    * in the same store, so it has the same TTL and byte bounds; ownedResponse() follows it.
    */
   aliasOf?: string;
-  /** A request-id entry for a request that left nothing to replay (a Chat completion): its owner gets 409. */
-  unreplayable?: 'chat';
+  /** A request-id entry for a request that left nothing to replay (a Chat completion, a provider failure): its owner gets 409. */
+  unreplayable?: 'chat' | 'failed';
   createdAt: number;
 }
 
@@ -87,6 +87,9 @@ export async function previousResponse(store: ConversationStore, id: string, par
   }
   if (prev.unreplayable === 'chat') {
     throw new RouterError('response_not_stored', `Request "${id}" was a Chat completion: it left no response to replay.`, param);
+  }
+  if (prev.unreplayable === 'failed') {
+    throw new RouterError('response_not_stored', `Request "${id}" failed at the provider before a response existed: nothing to replay.`, param);
   }
   if (!prev.stored || (param === 'id' && !prev.result)) throw new RouterError('response_not_stored', undefined, param);
   return prev;

@@ -120,6 +120,26 @@ function replaySuite(backend: 'memory' | 'redis'): void {
       expect(shape(theirs, chatReq)).to.equal(shape(await call(url, KEYS.b.key, `/v1/responses/${UNKNOWN_REQ}`, {}), UNKNOWN_REQ));
     });
 
+    it('409 for a request a provider failure ended before any response existed; another key 404', async () => {
+      stack!.sim.setScript({ models: { metered: { fail: { status: 400, kind: 'invalid_request', message: 'no' } } } });
+      try {
+        const failed = await call(url, KEYS.a.key, '/v1/responses', { model: MODEL, input: 'fail me' });
+        expect(failed.status).to.equal(400);
+        const requestId = failed.headers.get('x-request-id')!;
+        const replay = await call(url, KEYS.a.key, `/v1/responses/${requestId}`, {});
+        expect(replay.status).to.equal(409);
+        expect(replay.body.error.message).to.include('failed at the provider');
+        const theirs = await call(url, KEYS.b.key, `/v1/responses/${requestId}`, {});
+        expect(shape(theirs, requestId)).to.equal(shape(await call(url, KEYS.b.key, `/v1/responses/${UNKNOWN_REQ}`, {}), UNKNOWN_REQ));
+        // A router-side refusal is not recorded: 404.
+        const refused = await call(url, KEYS.a.key, '/v1/responses', { model: 'no-such-model-anywhere', input: 'x' });
+        expect(refused.status).to.equal(400);
+        expect((await call(url, KEYS.a.key, `/v1/responses/${refused.headers.get('x-request-id')}`, {})).status).to.equal(404);
+      } finally {
+        stack!.sim.setScript({});
+      }
+    });
+
     it('DELETE by request id forgets the response; both ids then answer 404', async () => {
       const { data: created, response } = await a.responses.create({ model: MODEL, input: 'to forget' }).withResponse();
       const requestId = response.headers.get('x-request-id')!;

@@ -67,6 +67,14 @@ describe('error envelope: provider and http_status', function () {
     expect(r.json.error).to.include({ code: 'unknown_model', provider: null, http_status: 400 });
   });
 
+  it("a forwarded embeddings error (the provider's own body) gains provider and http_status", async () => {
+    stack.sim.setScript({ models: { 'text-embedding-3-small': { fail: { status: 400, kind: 'invalid_request', message: 'bad embeddings input' } } } });
+    const r = await post(stack, '/v1/embeddings', { model: 'openai/text-embedding-3-small', input: 'hello' });
+    expect(r.status).to.equal(400);
+    expect(r.json.error.message).to.include('bad embeddings input');
+    expect(r.json.error).to.include({ provider: 'openai', http_status: 400 });
+  });
+
   it('a Chat stream error chunk after the first byte names the provider and a status', async () => {
     stack.sim.setScript({ models: { 'gpt-4o-mini': { inBandErrorAfterChunks: 2, inBandError: { kind: 'invalid_request', message: 'bad input' } } } });
     const r = await post(stack, '/v1/chat/completions', { model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], stream: true });
