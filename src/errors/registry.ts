@@ -1,7 +1,10 @@
 // The one registry of errors a client can receive. Each code has a fixed HTTP
 // status and OpenAI error `type`; every error leaves the router in the OpenAI
-// shape {error: {message, type, param, code}}. README.md documents each code
-// (test/unit/server/error-registry.test.ts keeps the two in step).
+// shape {error: {message, type, param, code}} plus the hosted TokenRouter's
+// two fields, `provider` (the provider that failed, null when none was
+// involved) and `http_status` — a superset the openai SDKs ignore
+// (docs/clients/hosted-contract.md#error-envelope). README.md documents each
+// code (test/unit/server/error-registry.test.ts keeps the two in step).
 import type { ServerResponse } from 'node:http';
 import { sendJson } from './json-response.js';
 import type { UpstreamHttpError } from '../upstream/errors.js';
@@ -95,11 +98,38 @@ export class RouterError extends Error {
 }
 
 export interface WireError {
-  error: { message: string; type: string; param: string | null; code: string | null };
+  error: {
+    message: string;
+    type: string;
+    param: string | null;
+    code: string | null;
+    /** The provider whose failure this is; null for the router's own refusals. */
+    provider: string | null;
+    http_status: number;
+    /** The provider's raw error body (scrubbed, bounded) — only under Settings.errors.includeRaw. */
+    raw?: string;
+  };
 }
 
+/** A router-side error: no provider was involved. */
 export function wireError(err: RouterError): WireError {
-  return { error: { message: err.message, type: err.type, param: err.param, code: err.code } };
+  return { error: { message: err.message, type: err.type, param: err.param, code: err.code, provider: null, http_status: err.status } };
+}
+
+/** A provider failure's body (the same for a JSON answer, a Chat error chunk or a stream dialect's error event). */
+export function upstreamWireError(err: UpstreamHttpError, includeRaw = false): WireError {
+  const m = err.mapped;
+  return {
+    error: {
+      message: m.message,
+      type: m.type,
+      param: m.param ?? null,
+      code: m.code,
+      provider: err.provider,
+      http_status: m.status,
+      ...(includeRaw && m.raw !== undefined ? { raw: m.raw } : {}),
+    },
+  };
 }
 
 /**
@@ -123,7 +153,7 @@ export function sendError(res: ServerResponse, err: RouterError): void {
 }
 
 /** A provider failure, mapped (docs/providers.md#errors): status, retry hints, the OpenAI shape. */
-export function sendUpstreamError(res: ServerResponse, err: UpstreamHttpError): void {
+export function sendUpstreamError(res: ServerResponse, err: UpstreamHttpError, includeRaw = false): void {
   if (res.headersSent) {
     res.end();
     return;
@@ -131,5 +161,5 @@ export function sendUpstreamError(res: ServerResponse, err: UpstreamHttpError): 
   const m = err.mapped;
   if (m.retryAfterSeconds !== undefined) res.setHeader('retry-after', String(m.retryAfterSeconds));
   if (m.shouldRetry === false || isPermanent(m.status, m.code)) res.setHeader('x-should-retry', 'false');
-  sendJson(res, m.status, { error: { message: m.message, type: m.type, param: m.param ?? null, code: m.code } });
+  sendJson(res, m.status, upstreamWireError(err, includeRaw));
 }

@@ -80,6 +80,7 @@ export function compilePolicySet({ assembled: a, version, directory, files }: Co
     ...(s.resilience ? { resilience: deepFreeze(s.resilience) } : {}),
     ...(s.priceSources ? { priceSources: deepFreeze(s.priceSources) } : {}),
     ...(s.firewall ? { firewall: deepFreeze(s.firewall) } : {}),
+    ...(s.errors ? { errors: deepFreeze(s.errors) } : {}),
     ...(s.state ? { state: deepFreeze(s.state) } : {}),
     ...(s.streamFormat ? { streamFormat: s.streamFormat } : {}),
   });

@@ -179,6 +179,8 @@ export interface SettingsSpec {
   priceSources?: PriceSourceSpec[];
   resilience?: ResilienceSpec;
   firewall?: FirewallSettingsSpec;
+  /** What error bodies carry: `includeRaw` (debug, default false) adds the provider's scrubbed raw error body. */
+  errors?: { includeRaw?: boolean };
   /** Where shared state lives (src/state/backend.ts); read once at start, except onUnavailable. */
   state?: StateSettingsSpec;
   /** The /v1/responses stream dialect when neither the request nor its key names one. Default openai. */
@@ -325,7 +327,7 @@ export interface PolicySet {
   readonly apiKeys: readonly CompiledApiKey[];
   /** Routing scope per API key name, for keys with allowedProviders / allowedModels. */
   readonly scopes: ReadonlyMap<string, KeyScope>;
-  readonly settings: Readonly<Required<Pick<SettingsSpec, 'defaultMode' | 'allowAnonymous' | 'maxBodyBytes'>> & Pick<SettingsSpec, 'modeWeights' | 'priceSources' | 'resilience' | 'firewall' | 'state' | 'streamFormat'>>;
+  readonly settings: Readonly<Required<Pick<SettingsSpec, 'defaultMode' | 'allowAnonymous' | 'maxBodyBytes'>> & Pick<SettingsSpec, 'modeWeights' | 'priceSources' | 'resilience' | 'firewall' | 'errors' | 'state' | 'streamFormat'>>;
 }
 
 export const DEFAULT_SETTINGS = Object.freeze({

@@ -48,6 +48,11 @@ export interface MappedError {
   retryAfterSeconds?: number;
   /** False for errors that will never succeed on retry (quota, billing). */
   shouldRetry?: boolean;
+  /**
+   * The provider's error body as it came (scrubbed of secrets, at most RAW_ERROR_MAX_CHARS), set where
+   * the answer is read (upstream/attempt-loop.ts send); the client sees it only under Settings.errors.includeRaw.
+   */
+  raw?: string;
 }
 
 export interface ProviderAdapter {

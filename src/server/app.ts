@@ -129,12 +129,13 @@ export function admitRequest({ store, lifecycle, maxHeaders = DEFAULT_MAX_HEADER
 function errorHandler(deps: AppDeps) {
   // Express recognises error handlers by their four parameters.
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
-    answerError(deps, err, res, req.route?.path ?? 'unmatched');
+    answerError(deps, err, res, req.route?.path ?? 'unmatched', req.policy?.settings.errors?.includeRaw === true);
   };
 }
 
 /** Any error as an answer in the OpenAI error shape; unexpected ones are counted and logged (masked). */
-export function answerError({ logger, metrics }: Pick<AppDeps, 'logger' | 'metrics'>, err: unknown, res: ServerResponse, route: string): void {
+/** `includeRaw`: the policy's Settings.errors.includeRaw (a provider failure then carries its scrubbed raw body). */
+export function answerError({ logger, metrics }: Pick<AppDeps, 'logger' | 'metrics'>, err: unknown, res: ServerResponse, route: string, includeRaw = false): void {
   if (err instanceof RouterError) {
     sendError(res, err);
     return;
@@ -144,7 +145,7 @@ export function answerError({ logger, metrics }: Pick<AppDeps, 'logger' | 'metri
     return;
   }
   if (err instanceof UpstreamHttpError) {
-    sendUpstreamError(res, err);
+    sendUpstreamError(res, err, includeRaw);
     return;
   }
   // Express's own client errors (e.g. a malformed %-escape in the path) carry a 4xx status: the caller's fault, not a bug.

@@ -66,9 +66,11 @@ export function withDataPlanePath<A extends RequestListener>(deps: AppDeps, app:
 async function enter(deps: AppDeps, path: string, serve: Serve, req: IncomingMessage, res: ServerResponse): Promise<void> {
   // As in Express, a request refused before its route handler runs is labelled 'unmatched'.
   let route = 'unmatched';
+  let includeRaw = false;
   observeRequest(deps, req, res, () => route);
   try {
     const policy = admitRequest(deps, req);
+    includeRaw = policy.settings.errors?.includeRaw === true;
     const caller = authenticate(policy, req.headers.authorization, deps.loopbackOnly);
     // A large body waits for its turn before it is read (large-body-gate.ts); the pipeline ends the turn
     // once the prompt is screened, and the response's end ends it in any case.
@@ -78,6 +80,6 @@ async function enter(deps: AppDeps, path: string, serve: Serve, req: IncomingMes
     route = path;
     await serve(deps, body?.value, policy, caller, req, res, release);
   } catch (err) {
-    answerError(deps, err, res, route);
+    answerError(deps, err, res, route, includeRaw);
   }
 }

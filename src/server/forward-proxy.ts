@@ -123,7 +123,7 @@ function makeProxy(createProxyMiddleware: typeof import('http-proxy-middleware')
       proxyRes: (proxyRes: IncomingMessage, req: IncomingMessage, res: ServerResponse) => {
         const flight = flightOf(req);
         delete proxyRes.headers['set-cookie'];
-        if ((proxyRes.statusCode ?? 502) >= 400) scrubbedErrorBody(proxyRes, res, flight.secrets);
+        if ((proxyRes.statusCode ?? 502) >= 400) scrubbedErrorBody(proxyRes, res, flight.secrets, flight.target.provider.name);
         // Keep only the last TAIL_BYTES of the answer: where an OpenAI-compatible provider puts `usage`.
         proxyRes.on('data', (chunk: Buffer) => {
           const tail = flight.tail;
@@ -136,7 +136,8 @@ function makeProxy(createProxyMiddleware: typeof import('http-proxy-middleware')
           return;
         }
         res.writeHead(502, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ error: { message: 'The provider could not be reached.', type: 'server_error', param: null, code: 'upstream_error' } }));
+        const provider = inFlight.get(_req)?.target.provider.name ?? null;
+        res.end(JSON.stringify({ error: { message: 'The provider could not be reached.', type: 'server_error', param: null, code: 'upstream_error', provider, http_status: 502 } }));
       },
     },
   });
@@ -152,7 +153,8 @@ const MAX_ERROR_BODY = 64 * 1024;
  * is held until the end, then written scrubbed. Success bodies stream as
  * they are.
  */
-function scrubbedErrorBody(proxyRes: IncomingMessage, res: ServerResponse, secrets: SecretScrubber): void {
+function scrubbedErrorBody(proxyRes: IncomingMessage, res: ServerResponse, secrets: SecretScrubber, provider: string): void {
+  const status = proxyRes.statusCode ?? 502;
   delete proxyRes.headers['content-length'];
   const chunks: Buffer[] = [];
   let size = 0;
@@ -169,6 +171,23 @@ function scrubbedErrorBody(proxyRes: IncomingMessage, res: ServerResponse, secre
   }) as ServerResponse['write'];
   res.end = ((chunk?: unknown) => {
     keep(chunk);
-    return end(secrets.scrub(Buffer.concat(chunks).subarray(0, MAX_ERROR_BODY).toString('utf8')));
+    return end(withEnvelopeFields(secrets.scrub(Buffer.concat(chunks).subarray(0, MAX_ERROR_BODY).toString('utf8')), provider, status));
   }) as ServerResponse['end'];
+}
+
+/**
+ * A provider's `{error: {…}}` body gains the router's envelope fields (docs/clients/hosted-contract.md):
+ * `provider` and `http_status` (the router's values win over any the provider sent). Any other body
+ * (not JSON, another shape) passes as it came.
+ */
+function withEnvelopeFields(text: string, provider: string, status: number): string {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return text;
+  }
+  const error = (body as { error?: unknown } | null)?.error;
+  if (!error || typeof error !== 'object' || Array.isArray(error)) return text;
+  return JSON.stringify({ ...(body as object), error: { ...error, provider, http_status: status } });
 }

@@ -1,5 +1,6 @@
 // Keeps a response for replay and previous_response_id, owned by the calling
-// key — even a store:false marker, so its owner gets 409 and others 404.
+// key — even a store:false marker, so its owner gets 409 and others 404 —
+// and, under the request's id, an entry naming it (replay by request id).
 import type { CanonicalRequest, CanonicalResult } from '../canonical/types.js';
 import type { Candidate } from '../routing/select.js';
 import type { Exchange, PipelineDeps } from './types.js';
@@ -12,6 +13,27 @@ export async function store(
   result: CanonicalResult,
   response: Record<string, unknown> | undefined,
   c: Candidate,
+  metadata?: Record<string, string>,
+): Promise<void> {
+  // The response first: a request-id entry never names a response not yet written.
+  await putResponse(deps, ex, req, id, result, response, c, metadata);
+  await deps.conversations.put({ id: ex.requestId, owner: ex.caller, stored: req.store !== false, aliasOf: id, createdAt: Date.now() });
+}
+
+/** A Chat completion leaves nothing to replay: its request id answers its owner 409 (others 404). */
+export async function storeChatMarker(deps: PipelineDeps, ex: Exchange): Promise<void> {
+  await deps.conversations.put({ id: ex.requestId, owner: ex.caller, stored: false, unreplayable: 'chat', createdAt: Date.now() });
+}
+
+async function putResponse(
+  deps: PipelineDeps,
+  ex: Exchange,
+  req: CanonicalRequest,
+  id: string,
+  result: CanonicalResult,
+  response: Record<string, unknown> | undefined,
+  c: Candidate,
+  metadata: Record<string, string> | undefined,
 ): Promise<void> {
   if (req.store === false) {
     await deps.conversations.put({ id, owner: ex.caller, stored: false, createdAt: Date.now() });
@@ -27,6 +49,7 @@ export async function store(
     provider: c.provider.name,
     providerType: c.provider.type,
     model: c.model.name,
+    ...(metadata ? { metadata } : {}),
     createdAt: Date.now(),
   });
 }

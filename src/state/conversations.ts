@@ -7,6 +7,10 @@
 // a conversation started on one continues on another; entries expire and
 // have a size cap).
 //
+// Request ids: beside each response the store keeps a small entry under the
+// request's id (`req_…`, the x-request-id / metadata.request_id value) naming
+// the response (`aliasOf`), so replay and the other readers accept either id.
+//
 // Tenancy: a stored response belongs to the key that created it (`owner`).
 // ownedResponse() below is the one door every reader goes through
 // (previousResponse() for replay, previous_response_id, item references and
@@ -37,6 +41,15 @@ export interface StoredResponse {
   provider?: string;
   providerType?: string;
   model?: string;
+  /** The Response's metadata as sent (router keys included), so a replay — streamed or not — carries the original's. */
+  metadata?: Record<string, string>;
+  /**
+   * A request-id entry (id `req_…`): the response id that request produced. Written beside the response,
+   * in the same store, so it has the same TTL and byte bounds; ownedResponse() follows it.
+   */
+  aliasOf?: string;
+  /** A request-id entry for a request that left nothing to replay (a Chat completion, a provider failure): its owner gets 409. */
+  unreplayable?: 'chat' | 'failed';
   createdAt: number;
 }
 
@@ -72,6 +85,12 @@ export async function previousResponse(store: ConversationStore, id: string, par
       param,
     );
   }
+  if (prev.unreplayable === 'chat') {
+    throw new RouterError('response_not_stored', `Request "${id}" was a Chat completion: it left no response to replay.`, param);
+  }
+  if (prev.unreplayable === 'failed') {
+    throw new RouterError('response_not_stored', `Request "${id}" failed at the provider before a response existed: nothing to replay.`, param);
+  }
   if (!prev.stored || (param === 'id' && !prev.result)) throw new RouterError('response_not_stored', undefined, param);
   return prev;
 }
@@ -81,9 +100,13 @@ export async function previousResponse(store: ConversationStore, id: string, par
  * 404 an unknown id gets. The ownership check every reader shares.
  */
 export async function ownedResponse(store: ConversationStore, id: string, param: string, reader: ResponseReader): Promise<StoredResponse> {
-  const entry = await store.get(id);
-  if (!entry || !readableBy(entry, reader)) {
-    throw new RouterError('response_not_found', param === 'previous_response_id' ? `No stored response "${id}" to continue from.` : undefined, param);
+  const notFound = () => new RouterError('response_not_found', param === 'previous_response_id' ? `No stored response "${id}" to continue from.` : undefined, param);
+  let entry = await store.get(id);
+  if (!entry || !readableBy(entry, reader)) throw notFound();
+  // A request id names the response it produced; that one gone (expired, evicted, deleted) is as unknown.
+  if (entry.aliasOf !== undefined) {
+    entry = await store.get(entry.aliasOf);
+    if (!entry || !readableBy(entry, reader)) throw notFound();
   }
   return entry;
 }
@@ -94,9 +117,10 @@ export async function ownedResponse(store: ConversationStore, id: string, param:
  * unknown one.
  */
 export async function deleteResponse(store: ConversationStore, id: string, reader: ResponseReader): Promise<void> {
-  await ownedResponse(store, id, 'id', reader);
+  // By request id too: the response it names goes (the request-id entry then answers 404 as well).
+  const entry = await ownedResponse(store, id, 'id', reader);
   // Gone between the read and the delete (expired, evicted, deleted by a concurrent call): not found either.
-  if (!(await store.delete(id))) throw new RouterError('response_not_found', undefined, 'id');
+  if (!(await store.delete(entry.id))) throw new RouterError('response_not_found', undefined, 'id');
 }
 
 /**

@@ -15,7 +15,7 @@ import { UpstreamClient, UpstreamTransportError, type UpstreamResponse } from '.
 import { providerKey } from './credentials.js';
 import { UpstreamHttpError } from './errors.js';
 import type { ResilienceSettings, ResilienceState } from './resilience.js';
-import { SHAPES_ONLY, type SecretScrubber } from '../telemetry/secrets.js';
+import { maskSecrets, SHAPES_ONLY, type SecretScrubber } from '../telemetry/secrets.js';
 
 export interface Attempt {
   provider: string;
@@ -241,7 +241,18 @@ export async function send(ctx: DispatchContext, candidate: Candidate, adapter: 
   const secrets = scrubber(ctx);
   mapped.message = secrets.scrub(mapped.message);
   if (mapped.param) mapped.param = secrets.scrub(mapped.param);
+  if (text) mapped.raw = rawErrorBody(text, secrets);
   throw Object.assign(new UpstreamHttpError(mapped, candidate.provider.name), { upstreamStatus: res.status });
+}
+
+/**
+ * The raw body a debug answer may carry: scrubbed of every known key and credential shape first
+ * (a cut could split a key so that the scrubber no longer recognises it), then bounded.
+ */
+export const RAW_ERROR_MAX_CHARS = 4096;
+function rawErrorBody(text: string, secrets: SecretScrubber): string {
+  const clean = maskSecrets(secrets.scrub(text));
+  return clean.length > RAW_ERROR_MAX_CHARS ? clean.slice(0, RAW_ERROR_MAX_CHARS) : clean;
 }
 
 export function scrubber(ctx: Pick<DispatchContext, 'secrets'>): SecretScrubber {

@@ -15,7 +15,7 @@ describe('decision contract (headers and metadata)', function () {
 
   const cases = [
     { api: 'responses', stream: false, body: { model: 'auto', input: 'please refactor my code', metadata: { drill: 'no', provider: 'mine' } } },
-    { api: 'responses', stream: true, body: { model: 'auto', input: 'please refactor my code', metadata: { provider: 'mine' } } },
+    { api: 'responses', stream: true, body: { model: 'auto', input: 'please refactor my code', metadata: { provider: 'mine', routing_confidence: '9', tenant: 't1' } } },
     { api: 'chat/completions', stream: false, body: { model: 'auto', messages: [{ role: 'user', content: 'please refactor my code' }] } },
     { api: 'chat/completions', stream: true, body: { model: 'auto', messages: [{ role: 'user', content: 'please refactor my code' }] } },
   ] as const;
@@ -41,11 +41,15 @@ describe('decision contract (headers and metadata)', function () {
       if (c.api === 'responses') {
         const body = c.stream ? JSON.parse([...text.matchAll(/^data: (.+)$/gm)].at(-1)![1]!).response : JSON.parse(text);
         expect(body.model).to.equal('claude-sonnet-4-5');
-        // the caller's own metadata key wins over the router's
-        expect(body.metadata.provider).to.equal('mine');
+        // the router's keys win over a caller's of the same name (they cannot be forged); other caller keys stay
+        expect(body.metadata.provider).to.equal('anthropic');
         expect(body.metadata.routing_mode).to.equal('balance');
         expect(body.metadata.request_id).to.equal(res.headers.get('x-request-id'));
+        // a decimal string with two digits
+        expect(body.metadata.routing_confidence).to.match(/^(0|1)\.\d\d$/);
         expect(Number(body.metadata.routing_confidence)).to.be.within(0, 1);
+        if (c.stream) expect(body.metadata.tenant).to.equal('t1');
+        else expect(body.metadata.drill).to.equal('no');
       } else if (!c.stream) {
         expect(JSON.parse(text).model).to.equal('claude-sonnet-4-5');
       }
@@ -61,7 +65,8 @@ describe('decision contract (headers and metadata)', function () {
     expect(res.status).to.equal(200);
     expect(decodeURIComponent(res.headers.get('x-tokenrouter-warnings')!)).to.equal('Outage drill - gpt-4.1 is scripted to fail.');
     const body = (await res.json()) as { metadata: Record<string, string> };
-    expect(body.metadata.warnings).to.equal('Outage drill - gpt-4.1 is scripted to fail.');
+    // A JSON array encoded as a string (OpenAI metadata values are strings).
+    expect(JSON.parse(body.metadata.warnings!)).to.deep.equal(['Outage drill - gpt-4.1 is scripted to fail.']);
   });
 
   it('errors carry the decision headers known so far (request id, policy version)', async () => {

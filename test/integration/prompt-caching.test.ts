@@ -219,7 +219,8 @@ describe('prompt caching: cached-token pricing and prompt_cache_key', function (
         expect(decodeURIComponent(response.headers.get('x-tokenrouter-warnings') ?? ''), model).to.include(`prompt_cache_key not forwarded: provider "${provider}"`);
       }
       const r = await client.responses.create({ model: 'gemini/gm-cached', input: 'hi', prompt_cache_key: 'tenant-47' });
-      expect(r.metadata?.warnings, 'Responses metadata carries the warning too').to.include('prompt_cache_key not forwarded: provider "gemini"');
+      const listed = JSON.parse(r.metadata?.warnings ?? '[]') as string[];
+      expect(listed.join('\n'), 'Responses metadata carries the warning too (a JSON array)').to.include('prompt_cache_key not forwarded: provider "gemini"');
       const { response } = await client.chat.completions.create({ model: 'mistral/mi-plain', messages: [{ role: 'user', content: 'hi' }] }).withResponse();
       expect(response.headers.get('x-tokenrouter-warnings'), 'no key, no warning').to.equal(null);
     });

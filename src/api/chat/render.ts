@@ -5,6 +5,8 @@ export interface ChatContext {
   id: string;
   created: number;
   model: string;
+  /** The serving provider's name: an in-band error chunk names it (the error envelope's `provider`). */
+  provider?: string;
 }
 
 export function chatUsageWire(u: Usage) {

@@ -105,15 +105,30 @@ export class ChatStreamRenderer {
     this.#done = true;
   }
 
-  /** The in-band error chunk; a provider error with `detail` carries the same type, code and param as its HTTP answer would. */
-  fail(code: string, message: string, detail?: StreamErrorDetail): void {
+  /**
+   * The in-band error chunk; a provider error with `detail` carries the same type, code, param and
+   * http_status as its HTTP answer would. `provider` is the serving provider unless the router itself
+   * ended the stream (`origin: 'router'`, e.g. shutting down) or its response firewall blocked it.
+   */
+  fail(code: string, message: string, detail?: StreamErrorDetail, origin: 'provider' | 'router' = 'provider'): void {
     if (this.#done) return;
+    const byRouter = origin === 'router' || code === 'firewall_blocked';
+    const provider = byRouter ? null : (this.ctx.provider ?? null);
     if (detail) {
-      this.write({ error: { message, type: detail.type, param: detail.param ?? null, code: detail.code } });
+      this.write({ error: { message, type: detail.type, param: detail.param ?? null, code: detail.code, provider, http_status: detail.status } });
     } else {
       const type = code === 'rate_limit_exceeded' ? 'rate_limit_error' : code === 'firewall_blocked' ? 'permission_error' : code === 'invalid_prompt' ? 'invalid_request_error' : 'server_error';
-      this.write({ error: { message, type, param: null, code } });
+      this.write({ error: { message, type, param: null, code, provider, http_status: inBandStatus(code, origin) } });
     }
     this.#done = true;
   }
+}
+
+/** The status an in-band error without a provider's own status stands for (as the same failure before the first byte would answer). */
+function inBandStatus(code: string, origin: 'provider' | 'router'): number {
+  if (origin === 'router') return 503;
+  if (code === 'rate_limit_exceeded') return 429;
+  if (code === 'firewall_blocked') return 403;
+  if (code === 'invalid_prompt') return 400;
+  return 502;
 }

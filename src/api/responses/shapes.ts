@@ -11,8 +11,16 @@ export interface ResponseContext {
   request: CanonicalRequest;
   /** The serving provider's type, named in reasoning-state envelopes (routerMetadata.provider is its name). */
   providerType?: string;
-  /** Keys the router adds to metadata (never overwriting the caller's). */
+  /**
+   * Keys the router sets in metadata (provider, routing_mode, request_id, routing_confidence, warnings):
+   * they win over caller keys of the same name, so a caller cannot forge them (responseMetadata).
+   */
   routerMetadata: Record<string, string>;
+}
+
+/** The Response's metadata: the caller's keys, then the router's over them (a caller's `provider` never shows). */
+export function responseMetadata(ctx: Pick<ResponseContext, 'request' | 'routerMetadata'>): Record<string, string> {
+  return { ...(ctx.request.metadata ?? {}), ...ctx.routerMetadata };
 }
 
 export function usageWire(u: Usage) {
@@ -96,7 +104,7 @@ export function responseEnvelope(
     top_p: r.topP ?? 1,
     truncation: 'disabled' as const,
     ...(usage ? { usage: usageWire(usage) } : {}),
-    metadata: { ...ctx.routerMetadata, ...(r.metadata ?? {}) },
+    metadata: responseMetadata(ctx),
     ...(r.user !== undefined ? { user: r.user } : {}),
   };
 }

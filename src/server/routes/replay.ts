@@ -1,5 +1,7 @@
 // Replays a stored response: as the stored JSON, or re-streamed through the
-// same stream renderer a live response uses (same id, same output), in the
+// same stream renderer a live response uses (same id, same output, and the
+// original's metadata — provider, routing_mode, its request_id,
+// routing_confidence, warnings — whether it was streamed or not), in the
 // dialect the replay request selects (api/tokenrouter/format.ts).
 import type { Response } from 'express';
 import type { CanonicalEvent, CanonicalRequest } from '../../canonical/types.js';
@@ -21,7 +23,7 @@ export function accumulateReplay(entry: StoredResponse, stream: boolean, res: Re
     model: entry.model ?? '',
     request,
     ...(entry.providerType ? { providerType: entry.providerType } : {}),
-    routerMetadata: { provider: entry.provider ?? '', replay: 'true' },
+    routerMetadata: entry.metadata ?? metadataOf(stored) ?? { provider: entry.provider ?? '' },
   };
   if (!stream) {
     res.json(entry.response ?? renderResponse(ctx, result));
@@ -29,18 +31,16 @@ export function accumulateReplay(entry: StoredResponse, stream: boolean, res: Re
   }
   const sse = new SseWriter(res);
   sse.open({});
-  const r = format === 'tokenrouter' ? tokenRouterReplay(entry, stored, (name, data) => sse.event(name, data)) : new ResponsesStreamRenderer(ctx, (name, data) => sse.event(name, data));
+  const r = format === 'tokenrouter' ? tokenRouterReplay(entry, ctx.routerMetadata, (name, data) => sse.event(name, data)) : new ResponsesStreamRenderer(ctx, (name, data) => sse.event(name, data));
   for (const e of eventsOf(result)) r.push(e);
   r.end();
   sse.end();
 }
 
-/** The routing metadata the stored answer carries (a streamed answer stores none: then only what the entry knows). */
-function tokenRouterReplay(entry: StoredResponse, stored: Record<string, any>, write: (name: string, data: unknown) => void): TokenRouterStreamRenderer {
-  const meta = (typeof stored.metadata === 'object' && stored.metadata !== null ? stored.metadata : {}) as Record<string, unknown>;
-  const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+/** The hosted dialect's replay: the original's routing metadata (stored with streamed answers too). */
+function tokenRouterReplay(entry: StoredResponse, meta: Record<string, string>, write: (name: string, data: unknown) => void): TokenRouterStreamRenderer {
   return new TokenRouterStreamRenderer(
-    { provider: entry.provider ?? '', model: entry.model ?? '', routing_mode: str(meta.routing_mode), request_id: str(meta.request_id), response_id: entry.id, replay: true },
+    { provider: meta.provider ?? entry.provider ?? '', model: entry.model ?? '', routing_mode: meta.routing_mode ?? '', request_id: meta.request_id ?? '', response_id: entry.id, replay: true },
     // A stored failure replays as it was sent; a stored answer was never blocked (a block stores nothing to replay).
     { provider: entry.provider ?? '', blockStatus: FIREWALL_DEFAULTS.blockStatus },
     write,
@@ -60,4 +60,10 @@ function eventsOf(result: StoredResponse['result'] & object): CanonicalEvent[] {
   events.push({ type: 'usage', usage: result.usage });
   events.push(result.error ? { type: 'error', code: result.error.code, message: result.error.message, ...(result.error.detail ? { detail: result.error.detail } : {}) } : { type: 'finish', reason: result.finish });
   return events;
+}
+
+/** The metadata of a stored wire Response (entries written before `metadata` was stored). */
+function metadataOf(stored: Record<string, any>): Record<string, string> | undefined {
+  const m = stored.metadata;
+  return m && typeof m === 'object' && !Array.isArray(m) ? (m as Record<string, string>) : undefined;
 }

@@ -37,8 +37,8 @@ describe('error registry', () => {
   it('renders the OpenAI error shape with param and code present', () => {
     const body = wireError(new RouterError('forbidden_key', undefined, '/a/__proto__'));
     expect(body).to.deep.equal({
-      error: { message: ERRORS.forbidden_key.message, type: 'invalid_request_error', param: '/a/__proto__', code: 'forbidden_key' },
+      error: { message: ERRORS.forbidden_key.message, type: 'invalid_request_error', param: '/a/__proto__', code: 'forbidden_key', provider: null, http_status: 400 },
     });
-    expect(Object.keys(wireError(new RouterError('internal_error')).error)).to.deep.equal(['message', 'type', 'param', 'code']);
+    expect(Object.keys(wireError(new RouterError('internal_error')).error)).to.deep.equal(['message', 'type', 'param', 'code', 'provider', 'http_status']);
   });
 });

@@ -54,6 +54,28 @@ describeBackends('conversation store', (b) => {
   const make = (opts: { maxBytes?: number } = {}): ConversationStore =>
     b.kind === 'memory' ? new MemoryConversationStore() : new RedisConversationStore(b.redis(), opts.maxBytes !== undefined ? { maxBytes: () => opts.maxBytes! } : {});
 
+  it('a request-id entry names its response: every reader follows it, with the same owner check', async () => {
+    const store = make();
+    const req = `req_for_${id}`;
+    await store.put(entry(id));
+    await store.put({ id: req, owner: 'team-a', stored: true, aliasOf: id, createdAt: 1_700_000_000_000 });
+    expect((await previousResponse(store, req, 'id', OWNER)).id).to.equal(id);
+    expect((await previousResponse(store, req, 'id', ADMIN)).id).to.equal(id);
+    expect((await errorOf(previousResponse(store, req, 'id', OTHER))).code).to.equal('response_not_found');
+    // The response gone (expired, evicted, deleted): the request id is as unknown.
+    await store.delete(id);
+    expect((await errorOf(previousResponse(store, req, 'id', OWNER))).code).to.equal('response_not_found');
+  });
+
+  it('a Chat request-id marker answers its owner 409 and others 404', async () => {
+    const store = make();
+    const req = `req_chat_${id}`;
+    await store.put({ id: req, owner: 'team-a', stored: false, unreplayable: 'chat', createdAt: 1_700_000_000_000 });
+    const own = await errorOf(previousResponse(store, req, 'id', OWNER));
+    expect([own.code, own.status]).to.deep.equal(['response_not_stored', 409]);
+    expect((await errorOf(previousResponse(store, req, 'id', OTHER))).code).to.equal('response_not_found');
+  });
+
   it('what is put comes back; a continuation prepends the earlier turn', async () => {
     const store = make();
     await store.put(entry(id));
