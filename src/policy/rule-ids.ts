@@ -17,3 +17,20 @@ export function asRuleId(segment: string): number | undefined {
   const n = Number(segment);
   return Number.isSafeInteger(n) ? n : undefined;
 }
+
+/**
+ * Pairs of distinct names that share an id, each later name with the first
+ * that took its id. `idOf` is a parameter so tests can force collisions a
+ * 48-bit hash practically never produces.
+ */
+export function idCollisions<T extends { name: string }>(items: readonly T[], idOf: (name: string) => number = ruleId): { item: T; first: T; id: number }[] {
+  const first = new Map<number, T>();
+  const out: { item: T; first: T; id: number }[] = [];
+  for (const item of items) {
+    const id = idOf(item.name);
+    const prev = first.get(id);
+    if (!prev) first.set(id, item);
+    else if (prev.name !== item.name) out.push({ item, first: prev, id });
+  }
+  return out;
+}

@@ -8,7 +8,7 @@ import { checkBaseUrl } from './checks/base-url.js';
 import { checkHeader } from './checks/headers.js';
 import { compilePattern } from './checks/regex.js';
 import { modelsMatching } from './compile.js';
-import { ruleId } from './rule-ids.js';
+import { idCollisions } from './rule-ids.js';
 import { type ApiKeySpec, type ConditionSpec, type ModelSpec, type PolicyProblem, type RoutingActionSpec } from './types.js';
 import { FIREWALL_DETECTORS, KNOWN_OPERATORS, PLAIN_PATH, ROUTING_FACTS } from './vocabulary.js';
 
@@ -181,14 +181,9 @@ function unique<T>(
 
 /** The rules API's numeric ids (rule-ids.ts) must tell a kind's rules apart: a hash collision names both rules. */
 function uniqueIds(list: Located<{ name: string }>[], what: string, report: (at: Located<unknown>, sub: string, msg: string) => void): void {
-  const first = new Map<number, Located<{ name: string }>>();
-  for (const l of list) {
-    if (typeof l.item.name !== 'string') continue;
-    const id = ruleId(l.item.name);
-    const prev = first.get(id);
-    if (prev && prev.item.name !== l.item.name) {
-      report(l, '/name', `${what} "${l.item.name}" and "${prev.item.name}" (${prev.doc.file}:${prev.doc.locate(prev.pointer).line}) get the same rules-API id ${id}; rename one of them`);
-    } else if (!prev) first.set(id, l);
+  const named = list.filter((l) => typeof l.item.name === 'string').map((l) => ({ name: l.item.name, l }));
+  for (const { item, first, id } of idCollisions(named)) {
+    report(item.l, '/name', `${what} "${item.name}" and "${first.name}" (${first.l.doc.file}:${first.l.doc.locate(first.l.pointer).line}) get the same rules-API id ${id}; rename one of them`);
   }
 }
 
@@ -202,7 +197,7 @@ function checkTimestamps(doc: Assembled['documents'][number], problems: PolicyPr
   const times: Record<string, number> = {};
   for (const key of ['createdAt', 'updatedAt']) {
     const v = (meta as Record<string, unknown>)[key];
-    if (typeof v !== 'string') continue; // absent, or the schema reports the type
+    if (typeof v !== 'string' || !/^[0-9]{4}-[0-9]{2}-[0-9]{2}/.test(v)) continue; // absent, or the schema reports the form
     const t = Date.parse(v);
     if (Number.isNaN(t) || !realDay(v)) at(key, `"${v}" is not a real date`);
     else times[key] = t;
