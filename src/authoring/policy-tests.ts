@@ -9,6 +9,7 @@ import { promptTexts, type PromptScreen } from '../firewall/prompt.js';
 import { explainRequest, normalizeAnyRequest, type Explanation } from './explain.js';
 import type { LoadedSuite } from './policy-test-load.js';
 import { nameMatches } from '../routing/select.js';
+import { canonicalMode } from '../policy/mode-aliases.js';
 
 export interface Outcome {
   explanation?: Explanation;
@@ -98,7 +99,7 @@ export function compare(set: PolicySet, expect: PolicyTestCase['expect'], o: Out
   const d = ex?.decision;
   if (expect.provider !== undefined) check('provider', expect.provider, d?.provider, d?.provider === expect.provider);
   if (expect.model !== undefined) check('model', expect.model, d && `${d.provider}/${d.model}`, !!d && modelIs(set, d.provider, d.model, expect.model));
-  if (expect.mode !== undefined) check('mode', expect.mode, d?.mode, d?.mode === expect.mode);
+  if (expect.mode !== undefined) check('mode', expect.mode, d?.mode, d?.mode === canonicalMode(expect.mode));
   if (expect.rules !== undefined) check('rules', expect.rules, d?.rules, !!d && sameList(d.rules, expect.rules));
   if (expect.warnings !== undefined) check('warnings', expect.warnings, d?.warnings, !!d && sameList(d.warnings, expect.warnings));
   if (expect.firewall !== undefined) check('firewall', expect.firewall, ex?.firewall.action, ex?.firewall.action === expect.firewall);

@@ -5,6 +5,9 @@
 import type { Assembled } from './assemble.js';
 import { compilePattern } from './checks/regex.js';
 import { ruleDefinition } from './rule-definitions.js';
+import { canonicalMode, withCanonicalModes } from './mode-aliases.js';
+import { ruleId } from './rule-ids.js';
+import type { TypedDocument } from './validate-schema.js';
 import {
   DEFAULT_SETTINGS,
   type ApiKeySpec,
@@ -29,15 +32,18 @@ export function compilePolicySet({ assembled: a, version, directory, files }: Co
   const providers = new Map<string, ProviderSpec>(a.providers.map((p) => [p.item.name, deepFreeze(p.item)]));
   const models = new Map<string, ModelSpec>(a.models.map((m) => [`${m.item.provider}/${m.item.name}`, deepFreeze(m.item)]));
 
+  const loadedAt = new Date();
   const routingRules: CompiledRoutingRule[] = a.routingRules.map((r) => {
     const { line, col } = r.doc.locate(r.pointer);
+    const spec = withCanonicalModes(r.item);
     return deepFreeze({
       name: r.item.name,
+      ...identity(r.item.name, r.doc, loadedAt),
       enabled: r.item.enabled ?? true,
       priority: r.item.priority ?? 0,
       order: r.order,
-      spec: r.item,
-      definition: ruleDefinition(r.item),
+      spec,
+      definition: ruleDefinition(spec),
       source: { file: r.doc.file, line, col },
     });
   });
@@ -48,6 +54,7 @@ export function compilePolicySet({ assembled: a, version, directory, files }: Co
     const compiled = r.item.type === 'regex' ? compilePattern(r.item.pattern) : undefined;
     const rule: CompiledFirewallRule = {
       name: r.item.name,
+      ...identity(r.item.name, r.doc, loadedAt),
       enabled: r.item.enabled ?? true,
       priority: r.item.priority ?? 0,
       order: r.order,
@@ -73,7 +80,7 @@ export function compilePolicySet({ assembled: a, version, directory, files }: Co
 
   const s = a.settings[0]?.item ?? {};
   const settings = Object.freeze({
-    defaultMode: s.defaultMode ?? DEFAULT_SETTINGS.defaultMode,
+    defaultMode: canonicalMode(s.defaultMode) ?? DEFAULT_SETTINGS.defaultMode,
     allowAnonymous: s.allowAnonymous ?? DEFAULT_SETTINGS.allowAnonymous,
     maxBodyBytes: s.maxBodyBytes ?? DEFAULT_SETTINGS.maxBodyBytes,
     ...(s.modeWeights ? { modeWeights: deepFreeze(s.modeWeights) } : {}),
@@ -87,7 +94,7 @@ export function compilePolicySet({ assembled: a, version, directory, files }: Co
 
   return Object.freeze({
     version,
-    loadedAt: new Date(),
+    loadedAt,
     directory,
     files: Object.freeze([...files]),
     providers,
@@ -98,6 +105,18 @@ export function compilePolicySet({ assembled: a, version, directory, files }: Co
     scopes,
     settings,
   });
+}
+
+/**
+ * The rules API's id and timestamps. Timestamps come from the document's
+ * metadata when it declares them (the same on every replica, reviewed in git);
+ * otherwise from the moment this replica loaded the set, the only time it knows.
+ */
+function identity(name: string, doc: TypedDocument, loadedAt: Date): { id: number; createdAt: string; updatedAt: string } {
+  const meta = (doc.value as { metadata?: { createdAt?: unknown; updatedAt?: unknown } }).metadata ?? {};
+  const iso = (v: unknown): string | undefined => (typeof v === 'string' && !Number.isNaN(Date.parse(v)) ? new Date(v).toISOString() : undefined);
+  const updatedAt = iso(meta.updatedAt) ?? loadedAt.toISOString();
+  return { id: ruleId(name), createdAt: iso(meta.createdAt) ?? updatedAt, updatedAt };
 }
 
 /**

@@ -265,7 +265,17 @@ export interface RuleDefinition {
   readonly event: { readonly type: 'route'; readonly params: { readonly rule: string } };
 }
 
-export interface CompiledRoutingRule {
+/** What the rules API shows besides the spec: the hosted SDK's numeric id and timestamps. */
+export interface RuleIdentity {
+  /** From the name (policy/rule-ids.ts): stable across reloads and replicas. */
+  readonly id: number;
+  /** ISO-8601: the document's metadata.createdAt, else its updatedAt, else when the set was loaded. */
+  readonly createdAt: string;
+  /** ISO-8601: the document's metadata.updatedAt, else when the set was loaded. */
+  readonly updatedAt: string;
+}
+
+export interface CompiledRoutingRule extends RuleIdentity {
   readonly name: string;
   readonly enabled: boolean;
   readonly priority: number;
@@ -276,7 +286,7 @@ export interface CompiledRoutingRule {
   readonly source: SourceRef;
 }
 
-export interface CompiledFirewallRule {
+export interface CompiledFirewallRule extends RuleIdentity {
   readonly name: string;
   readonly enabled: boolean;
   readonly priority: number;

@@ -8,6 +8,7 @@ import { checkBaseUrl } from './checks/base-url.js';
 import { checkHeader } from './checks/headers.js';
 import { compilePattern } from './checks/regex.js';
 import { modelsMatching } from './compile.js';
+import { idCollisions } from './rule-ids.js';
 import { type ApiKeySpec, type ConditionSpec, type ModelSpec, type PolicyProblem, type RoutingActionSpec } from './types.js';
 import { FIREWALL_DETECTORS, KNOWN_OPERATORS, PLAIN_PATH, ROUTING_FACTS } from './vocabulary.js';
 
@@ -30,6 +31,7 @@ export function validateReferences(a: Assembled): PolicyProblem[] {
     } else docNames.set(id, doc.file);
   }
   for (const extra of a.settings.slice(1)) report(extra, '', 'only one Settings document is allowed per policy set');
+  for (const doc of a.documents) checkTimestamps(doc, problems);
 
   // Providers.
   const providers = unique(a.providers, (p) => p.name, 'provider', report);
@@ -58,6 +60,7 @@ export function validateReferences(a: Assembled): PolicyProblem[] {
 
   // Routing rules.
   unique(a.routingRules, (r) => r.name, 'routing rule', report);
+  uniqueIds(a.routingRules, 'routing rule', report);
   for (const r of a.routingRules) {
     const act: RoutingActionSpec = isObject(r.item.action) ? r.item.action : {};
     if (act.set_provider !== undefined && !providers.has(act.set_provider)) {
@@ -88,6 +91,7 @@ export function validateReferences(a: Assembled): PolicyProblem[] {
 
   // Firewall rules.
   unique(a.firewallRules, (r) => r.name, 'firewall rule', report);
+  uniqueIds(a.firewallRules, 'firewall rule', report);
   for (const r of a.firewallRules) {
     if (r.item.type === 'regex' && typeof r.item.pattern === 'string') {
       const res = compilePattern(r.item.pattern);
@@ -173,6 +177,41 @@ function unique<T>(
     else first.set(k, l);
   }
   return new Set(first.keys());
+}
+
+/** The rules API's numeric ids (rule-ids.ts) must tell a kind's rules apart: a hash collision names both rules. */
+function uniqueIds(list: Located<{ name: string }>[], what: string, report: (at: Located<unknown>, sub: string, msg: string) => void): void {
+  const named = list.filter((l) => typeof l.item.name === 'string').map((l) => ({ name: l.item.name, l }));
+  for (const { item, first, id } of idCollisions(named)) {
+    report(item.l, '/name', `${what} "${item.name}" and "${first.name}" (${first.l.doc.file}:${first.l.doc.locate(first.l.pointer).line}) get the same rules-API id ${id}; rename one of them`);
+  }
+}
+
+/** metadata.createdAt / updatedAt: real dates (the schema checks only the form), created no later than updated. */
+function checkTimestamps(doc: Assembled['documents'][number], problems: PolicyProblem[]): void {
+  const meta = isObject(doc.value.metadata) ? doc.value.metadata : {};
+  const at = (key: string, message: string): void => {
+    const { line, col } = doc.locate(`/metadata/${key}`);
+    problems.push({ file: doc.file, line, col, pointer: `/metadata/${key}`, message });
+  };
+  const times: Record<string, number> = {};
+  for (const key of ['createdAt', 'updatedAt']) {
+    const v = (meta as Record<string, unknown>)[key];
+    if (typeof v !== 'string' || !/^[0-9]{4}-[0-9]{2}-[0-9]{2}/.test(v)) continue; // absent, or the schema reports the form
+    const t = Date.parse(v);
+    if (Number.isNaN(t) || !realDay(v)) at(key, `"${v}" is not a real date`);
+    else times[key] = t;
+  }
+  if (times.createdAt !== undefined && times.updatedAt !== undefined && times.createdAt > times.updatedAt) {
+    at('createdAt', 'createdAt is later than updatedAt');
+  }
+}
+
+/** The YYYY-MM-DD part names a day that exists (Date.parse would roll 02-30 over into March). */
+function realDay(v: string): boolean {
+  const [y, m, d] = v.slice(0, 10).split('-').map(Number) as [number, number, number];
+  const day = new Date(Date.UTC(y, m - 1, d));
+  return day.getUTCFullYear() === y && day.getUTCMonth() === m - 1 && day.getUTCDate() === d;
 }
 
 function hasModel(a: Assembled, provider: string, name: string): boolean {

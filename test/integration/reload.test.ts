@@ -85,7 +85,7 @@ function metricValue(text: string, name: string, labels: Record<string, string> 
 async function ruleNames(router: RunningRouter): Promise<string[]> {
   const r = await getJson(`${router.url}/v1/routing-rules`);
   expect(r.status, 'GET /v1/routing-rules').to.equal(200);
-  return (r.body.data as { id: string }[]).map((x) => x.id);
+  return (r.body.data as { name: string }[]).map((x) => x.name);
 }
 
 const routers: RunningRouter[] = [];
@@ -330,10 +330,10 @@ describe('policy hot reload (integration)', function () {
         while (!stop) {
           try {
             const res = await fetch(`${router.url}/v1/routing-rules`);
-            const body = (await res.json()) as { data?: { id: string }[] };
+            const body = (await res.json()) as { data?: { name: string }[] };
             total++;
             if (res.status !== 200) failures++;
-            const ids = (body.data ?? []).map((r) => r.id).join(',');
+            const ids = (body.data ?? []).map((r) => r.name).join(',');
             if (ids !== BASE_RULE) badBodies.push(ids);
           } catch {
             total++;

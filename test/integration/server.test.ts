@@ -569,7 +569,7 @@ spec:
       const r = await fetchReply(t.url + '/v1/routing-rules');
       expect(r.status).to.equal(200);
       expect(r.body.object).to.equal('list');
-      expect(r.body.data.map((x: any) => x.id)).to.deep.equal([
+      expect(r.body.data.map((x: any) => x.name)).to.deep.equal([
         'legal-stays-on-openai', // 200
         'code-to-claude', // 100, routing.yaml
         'tie-zeta', // 100, zz-ties.yaml, first
@@ -580,24 +580,25 @@ spec:
       expect(r.body.data.map((x: any) => x.priority)).to.deep.equal([200, 100, 100, 100, 50, 10]);
       for (const x of r.body.data) {
         expect(x.object).to.equal('routing_rule');
-        expect(x.name).to.equal(x.id);
+        expect(Number.isSafeInteger(x.id) && x.id > 0, `id of ${x.name}`).to.equal(true);
       }
     });
 
-    it('GET /v1/routing-rules/<name> → {data:{id:name,...}}; unknown → 404 routing_rule_not_found', async () => {
+    it('GET /v1/routing-rules/<name> → {data:{name,...}}; unknown → 404 routing_rule_not_found', async () => {
       const r = await fetchReply(t.url + '/v1/routing-rules/legal-stays-on-openai');
       expect(r.status).to.equal(200);
       expect(Object.keys(r.body)).to.deep.equal(['data']);
-      expect(r.body.data).to.include({ id: 'legal-stays-on-openai', object: 'routing_rule', name: 'legal-stays-on-openai', priority: 200, is_enabled: true });
+      expect(r.body.data).to.include({ object: 'routing_rule', name: 'legal-stays-on-openai', priority: 200, is_enabled: true });
+      // action_json holds the hosted SDK's action keys; the failover chain, which it cannot say, is `fallback`.
       expect(r.body.data.action_json).to.deep.equal({
         set_provider: 'openai',
         set_model: 'gpt-4o',
-        fallback: ['openai/gpt-4.1'],
         add_warning: { message: 'Routed to OpenAI by the compliance policy.' },
       });
+      expect(r.body.data.fallback).to.deep.equal(['openai/gpt-4.1']);
       expect(r.body.data.source).to.match(/^routing\.yaml:\d+$/);
       const tie = await fetchReply(t.url + '/v1/routing-rules/tie-alpha');
-      expect(tie.body.data).to.include({ id: 'tie-alpha', source: 'zz-ties.yaml:11' });
+      expect(tie.body.data).to.include({ name: 'tie-alpha', source: 'zz-ties.yaml:11' });
 
       const missing = await fetchReply(t.url + '/v1/routing-rules/no-such-rule');
       expectError(missing, 404, 'routing_rule_not_found', 'id');
@@ -613,7 +614,7 @@ spec:
       const list = await fetchReply(t.url + '/v1/firewall-rules');
       expect(list.status).to.equal(200);
       expect(list.body.object).to.equal('list');
-      expect(list.body.data.map((x: any) => x.id)).to.deep.equal([
+      expect(list.body.data.map((x: any) => x.name)).to.deep.equal([
         'block-credit-cards', // 100, declared first
         'mask-aws-keys-in-responses', // 100, declared last
         'mask-emails', // 50
@@ -622,7 +623,7 @@ spec:
       const one = await fetchReply(t.url + '/v1/firewall-rules/mask-emails');
       expect(one.status).to.equal(200);
       expect(Object.keys(one.body)).to.deep.equal(['data']);
-      expect(one.body.data).to.include({ id: 'mask-emails', object: 'firewall_rule', action: 'mask', replacement: '[EMAIL]', scope: 'prompt', type: 'regex' });
+      expect(one.body.data).to.include({ name: 'mask-emails', object: 'firewall_rule', action: 'mask', replacement: '[EMAIL]', scope: 'prompt', type: 'regex' });
 
       expectError(await fetchReply(t.url + '/v1/firewall-rules/no-such-rule'), 404, 'firewall_rule_not_found', 'id');
     });

@@ -117,6 +117,9 @@ describe('routing: rule guards on engine corner cases', () => {
   ];
   const rules: CompiledRoutingRule[] = defs.map(([name, conditions], i) => ({
     name,
+    id: i + 1,
+    createdAt: '2026-01-01T00:00:00.000Z',
+    updatedAt: '2026-01-01T00:00:00.000Z',
     enabled: true,
     priority: 0,
     order: i,
