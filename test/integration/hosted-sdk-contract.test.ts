@@ -3,7 +3,7 @@
 // lists them) and sent with fetch, against a router serving the SHIPPED
 // policies (models.yaml aliases included) whose providers are the simulators.
 // Covered: responses.create with each SDK request shape and the docs' model
-// names, routingRules.list/retrieve and firewallRules.list/retrieve (numeric id
+// names, responses.replay by request id (JSON and stream, 404, 409), routingRules.list/retrieve and firewallRules.list/retrieve (numeric id
 // and name), the write calls' 405 naming file:line, and the hosted 404.
 import { expect } from 'chai';
 import { readFile } from 'node:fs/promises';
@@ -89,6 +89,7 @@ describe('hosted SDK contract (requests built by hand, sent with fetch)', functi
   this.timeout(30_000);
   let sim: Simulator;
   let t: TestRouter;
+  /** Another replica over the same rules (ids must agree). */
   const start = () => startTestRouter({ apiKeys: [CLIENT], files: { 'hosted.yaml': HOSTED_RULES } });
 
   before(async () => {
@@ -205,8 +206,69 @@ describe('hosted SDK contract (requests built by hand, sent with fetch)', functi
   });
 
   describe('responses.replay: POST /v1/responses/{requestID}', () => {
-    // The replay calls (JSON and stream, by the req_… request id) are added here
-    // together with replay by request id (issue 17, deliverable 3).
+    /** The named events of a hosted-dialect stream, in order. */
+    async function namedEvents(res: Response): Promise<{ event: string; data: any }[]> {
+      const text = await res.text();
+      return text
+        .split('\n\n')
+        .filter((block) => block.includes('event: '))
+        .map((block) => {
+          const event = /^event: (.*)$/m.exec(block)![1]!;
+          const data = block
+            .split('\n')
+            .filter((l) => l.startsWith('data: '))
+            .map((l) => l.slice(6))
+            .join('\n');
+          return { event, data: JSON.parse(data) };
+        });
+    }
+
+    it('JSON: the request id from x-request-id / metadata.request_id replays the same response with its routing metadata', async () => {
+      const created = await call(t.url, 'POST', '/v1/responses', { model: 'gpt-4o-2024-11-20', input: 'Remember me' });
+      expect(created.status).to.equal(200);
+      const requestId = created.headers.get('x-request-id')!;
+      expect(requestId).to.match(/^req_/);
+      expect(created.body.metadata.request_id).to.equal(requestId);
+      const calls = sim.calls.length;
+      const replayed = await call(t.url, 'POST', `/v1/responses/${requestId}`, {});
+      expect(replayed.status, JSON.stringify(replayed.body)).to.equal(200);
+      expect(replayed.body.id).to.equal(created.body.id);
+      expect(outputText(replayed.body)).to.equal(outputText(created.body));
+      expect(replayed.body.metadata).to.include({ provider: 'openai', request_id: requestId, routing_mode: created.body.metadata.routing_mode });
+      expect(sim.calls.length, 'a replay never calls the provider').to.equal(calls);
+    });
+
+    it('stream: {stream: true} re-streams it, in the hosted dialect when asked, metadata first and done last', async () => {
+      const created = await call(t.url, 'POST', '/v1/responses', { model: 'claude-3-7-sonnet-latest', input: 'Stream me later' });
+      const requestId = created.headers.get('x-request-id')!;
+      const res = await fetch(`${t.url}/v1/responses/${requestId}`, {
+        method: 'POST',
+        headers: { ...AUTH, 'content-type': 'application/json', 'x-tokenrouter-stream-format': 'tokenrouter' },
+        body: JSON.stringify({ stream: true }),
+      });
+      expect(res.status).to.equal(200);
+      const events = await namedEvents(res);
+      expect(events[0]!.event).to.equal('metadata');
+      expect(events[0]!.data).to.include({ provider: 'anthropic', request_id: requestId });
+      expect(events.at(-1)).to.deep.equal({ event: 'done', data: null });
+      const text = events.filter((e) => e.event === 'content.delta').map((e) => e.data.delta.text).join('');
+      expect(text).to.equal(outputText(created.body));
+    });
+
+    it('an unknown request id answers 404 in the hosted envelope; a Chat completion has nothing to replay (409)', async () => {
+      const unknown = await call(t.url, 'POST', '/v1/responses/req_00000000000000000000000000', {});
+      expect(unknown.status).to.equal(404);
+      expect(unknown.body.error).to.include({ type: 'not_found_error', provider: null, http_status: 404 });
+      const chat = await fetch(`${t.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { ...AUTH, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      expect(chat.status).to.equal(200);
+      const conflict = await call(t.url, 'POST', `/v1/responses/${chat.headers.get('x-request-id')}`, {});
+      expect(conflict.status).to.equal(409);
+      expect(conflict.body.error).to.include({ code: 'response_not_stored', http_status: 409, provider: null });
+    });
   });
 
   describe('routingRules.* and firewallRules.*', () => {
