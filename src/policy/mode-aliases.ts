@@ -1,10 +1,23 @@
-// Policy files accept the mode aliases requests accept (balanced → balance,
-// fast → latency) wherever a mode appears; the schema lets them through
-// (common.schema.json#/definitions/mode) and compile turns them into the
-// canonical mode with the one alias table (routing/model-string.ts), so the
-// router's readers only ever see balance | cost | quality | latency.
-import { parseMode } from '../routing/model-string.js';
+// The routing modes and their aliases (balanced → balance, fast → latency): one table, read by the
+// request's model-string grammar (routing/model-string.ts) and by policy files, which accept the
+// aliases wherever a mode appears; the schema lets them through (common.schema.json#/definitions/mode)
+// and compile turns them into the canonical mode, so the router's readers only ever see
+// balance | cost | quality | latency. It lives in policy/ (a leaf) so routing can import it.
+// The alias table is a Map: the strings looked up are the caller's, and a plain object would answer
+// `constructor` or `__proto__` with an inherited value instead of "no such alias".
 import type { RoutingMode, RoutingRuleSpec } from './types.js';
+
+export const MODES: readonly RoutingMode[] = ['balance', 'cost', 'quality', 'latency'];
+const MODE_ALIASES: ReadonlyMap<string, RoutingMode> = new Map([
+  ['balanced', 'balance'],
+  ['fast', 'latency'],
+]);
+
+export function parseMode(s: string): RoutingMode | undefined {
+  const m = s.trim().toLowerCase();
+  if ((MODES as readonly string[]).includes(m)) return m as RoutingMode;
+  return MODE_ALIASES.get(m);
+}
 
 export function canonicalMode(m: string): RoutingMode;
 export function canonicalMode(m: string | undefined): RoutingMode | undefined;

@@ -1,16 +1,14 @@
 // The `model` grammar: auto | auto:MODE | MODEL | MODEL:MODE | provider/MODEL,
 // plus router_mode / router_model / router_provider. Aliases: balanced →
-// balance, fast → latency, google → gemini.
+// balance, fast → latency (one table for requests and policy files,
+// policy/mode-aliases.ts), google → gemini.
 // The alias tables are Maps: the strings looked up are the caller's, and a
 // plain object would answer `constructor` or `__proto__` with an inherited
 // value (Object, Object.prototype) instead of "no such alias".
 import type { RoutingMode } from '../policy/types.js';
+import { MODES, parseMode } from '../policy/mode-aliases.js';
 
-export const MODES: readonly RoutingMode[] = ['balance', 'cost', 'quality', 'latency'];
-const MODE_ALIASES: ReadonlyMap<string, RoutingMode> = new Map([
-  ['balanced', 'balance'],
-  ['fast', 'latency'],
-]);
+export { MODES, parseMode };
 const PROVIDER_ALIASES: ReadonlyMap<string, string> = new Map([['google', 'gemini']]);
 
 export interface ModelRequest {
@@ -18,12 +16,6 @@ export interface ModelRequest {
   /** Catalog model name or alias. */
   model?: string;
   provider?: string;
-}
-
-export function parseMode(s: string): RoutingMode | undefined {
-  const m = s.trim().toLowerCase();
-  if ((MODES as readonly string[]).includes(m)) return m as RoutingMode;
-  return MODE_ALIASES.get(m);
 }
 
 export function providerAlias(p: string): string {

@@ -42,7 +42,7 @@ describe('field policy over HTTP (issue 16: no silent drops)', function () {
       it(`${label}: 400 unknown_parameter naming the field, as OpenAI answers, and no provider is called`, async () => {
         const r = await send({ model: 'auto', tempreature: 0.2 });
         expect(r.status).to.equal(400);
-        expect(r.json.error).to.deep.equal({ message: "Unknown parameter: 'tempreature'.", type: 'invalid_request_error', param: 'tempreature', code: 'unknown_parameter' });
+        expect(r.json.error).to.deep.equal({ message: "Unknown parameter: 'tempreature'.", type: 'invalid_request_error', param: 'tempreature', code: 'unknown_parameter', provider: null, http_status: 400 });
         expect(stack.sim.calls).to.have.length(0);
       });
     }

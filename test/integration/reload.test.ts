@@ -409,7 +409,8 @@ describe('policy hot reload (integration)', function () {
       const policies = await getJson(`${router.url}/v1/policies`);
       expect(policies.status).to.equal(503);
       expect(Object.keys(policies.body)).to.deep.equal(['error']);
-      expect(Object.keys(policies.body.error).sort()).to.deep.equal(['code', 'message', 'param', 'type']);
+      expect(Object.keys(policies.body.error).sort()).to.deep.equal(['code', 'http_status', 'message', 'param', 'provider', 'type']);
+      expect(policies.body.error).to.include({ provider: null, http_status: 503 });
       expect(policies.body.error.code).to.equal('policy_not_loaded');
       expect(policies.body.error.type).to.equal('service_unavailable_error');
       expect(policies.body.error.param).to.equal(null);

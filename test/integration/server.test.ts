@@ -111,7 +111,10 @@ function expectError(r: Reply, status: number, code: string, param: string | nul
   expect(Object.keys(r.body)).to.deep.equal(['error']);
   const e = r.body.error;
   expect(e).to.be.an('object');
-  expect(Object.keys(e).sort()).to.deep.equal(['code', 'message', 'param', 'type']);
+  // OpenAI's four fields plus the hosted envelope's provider and http_status (issue 17).
+  expect(Object.keys(e).sort()).to.deep.equal(['code', 'http_status', 'message', 'param', 'provider', 'type']);
+  expect(e.http_status, 'http_status repeats the status').to.equal(status);
+  expect(e.provider === null || typeof e.provider === 'string', 'provider: a name or null').to.equal(true);
   expect(e.message).to.be.a('string').and.have.length.greaterThan(0);
   expect(e.type).to.equal(TYPE_FOR_STATUS[status]);
   expect(e.code).to.equal(code);
