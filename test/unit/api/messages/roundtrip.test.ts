@@ -1,0 +1,130 @@
+// "Served by Anthropic it is lossless": an Anthropic Messages body normalized by the Messages
+// dialect and built again by the Anthropic adapter (buildAnthropicRequest) is the body the client
+// sent — system blocks, messages, tools, tool_choice, thinking with signatures, redacted_thinking,
+// documents, images, cache_control, is_error, top_k, metadata — modulo the model id, key order, and
+// the spellings Anthropic itself treats as equal (a string for one text block).
+import { expect } from 'chai';
+import { normalizeMessagesRequest } from '../../../../src/api/messages/normalize.js';
+import { buildAnthropicRequest } from '../../../../src/providers/anthropic/request.js';
+import type { ModelSpec, ProviderSpec } from '../../../../src/policy/types.js';
+
+const E = { type: 'ephemeral' };
+const provider: ProviderSpec = { name: 'anthropic-main', type: 'anthropic', baseUrl: 'http://127.0.0.1:1/v1' };
+const model: ModelSpec = {
+  name: 'claude-main',
+  provider: 'anthropic-main',
+  upstreamModel: 'claude-upstream-id',
+  pricing: { input: 1, output: 1 },
+  quality: 1,
+  contextWindow: 200_000,
+  maxOutputTokens: 64_000,
+  capabilities: ['tools', 'vision', 'reasoning', 'streaming'],
+};
+
+/** A Claude Code-shaped turn: system blocks with a cache mark, tools, thinking, a tool loop, documents. */
+function sessionBody(): Record<string, any> {
+  return {
+    model: 'auto:quality',
+    max_tokens: 32_000,
+    stream: true,
+    system: [
+      { type: 'text', text: 'You are a coding agent.' },
+      { type: 'text', text: 'Repository rules: be careful.', cache_control: { type: 'ephemeral', ttl: '1h' } },
+    ],
+    tools: [
+      { name: 'Read', description: 'Read a file', input_schema: { type: 'object', properties: { path: { type: 'string' } }, required: ['path'] } },
+      { name: 'Bash', description: 'Run a command', input_schema: { type: 'object', properties: { command: { type: 'string' } } }, cache_control: E },
+    ],
+    tool_choice: { type: 'auto', disable_parallel_tool_use: true },
+    thinking: { type: 'enabled', budget_tokens: 10_000 },
+    top_k: 40,
+    stop_sequences: ['</done>'],
+    metadata: { user_id: 'session-42' },
+    messages: [
+      {
+        role: 'user',
+        content: [
+          { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: 'JVBERi0xLjQK' }, title: 'design.pdf', citations: { enabled: true } },
+          { type: 'document', source: { type: 'text', media_type: 'text/plain', data: 'notes' }, context: 'meeting' },
+          { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo=' } },
+          { type: 'text', text: 'Fix the build.' },
+        ],
+      },
+      {
+        role: 'assistant',
+        content: [
+          { type: 'thinking', thinking: 'Read the file first.', signature: 'EqQBCkYIARgCKkD' },
+          { type: 'redacted_thinking', data: 'EmwKAhgBEgy3va3' },
+          { type: 'text', text: 'Reading it.' },
+          { type: 'tool_use', id: 'toolu_01A', name: 'Read', input: { path: 'src/a.ts' } },
+        ],
+      },
+      {
+        role: 'user',
+        content: [
+          { type: 'tool_result', tool_use_id: 'toolu_01A', content: 'file text', is_error: true, cache_control: E },
+          { type: 'text', text: 'Keep going.' },
+        ],
+      },
+    ],
+  };
+}
+
+/** Spellings Anthropic treats alike: a string system / content / tool_result content is one text block. */
+function canonical(body: Record<string, any>): Record<string, any> {
+  const blocks = (v: unknown) => (typeof v === 'string' ? [{ type: 'text', text: v }] : v);
+  const out = JSON.parse(JSON.stringify(body));
+  delete out.model;
+  if (out.system !== undefined) out.system = blocks(out.system);
+  for (const m of out.messages ?? []) {
+    m.content = blocks(m.content);
+    for (const b of m.content) {
+      if (b.type === 'tool_result' && Array.isArray(b.content) && b.content.length === 1 && b.content[0].type === 'text' && !b.content[0].cache_control) b.content = b.content[0].text;
+    }
+  }
+  return out;
+}
+
+function roundTrip(body: Record<string, any>): Record<string, any> {
+  const req = normalizeMessagesRequest(body);
+  const upstream = buildAnthropicRequest(req, { provider, model, apiKey: 'test-key-placeholder' });
+  return JSON.parse(upstream.body as string);
+}
+
+describe('messages round trip through the Anthropic adapter', () => {
+  it('a Claude Code-shaped request comes back as sent (modulo model id and key order)', () => {
+    const body = sessionBody();
+    const built = roundTrip(body);
+    expect(built.model).to.equal('claude-upstream-id');
+    expect(canonical(built)).to.deep.equal(canonical(body));
+  });
+
+  it('plain spellings: string system, string content, tool_choice any/tool/none, temperature and top_p as sent', () => {
+    const body = {
+      model: 'claude-main',
+      max_tokens: 1000,
+      system: 'be brief',
+      temperature: 0.2,
+      top_p: 0.8,
+      tools: [{ name: 'get', input_schema: { type: 'object' } }],
+      tool_choice: { type: 'tool', name: 'get' },
+      messages: [{ role: 'user', content: 'hi' }],
+    };
+    expect(canonical(roundTrip(body))).to.deep.equal(canonical(body));
+    for (const tc of [{ type: 'any' }, { type: 'none' }, { type: 'auto' }]) {
+      expect(roundTrip({ ...body, tool_choice: tc }).tool_choice).to.deep.equal(tc);
+    }
+  });
+
+  it('adaptive thinking goes as adaptive; a service tier is passed', () => {
+    const built = roundTrip({ model: 'm', max_tokens: 4000, thinking: { type: 'adaptive' }, service_tier: 'standard_only', messages: [{ role: 'user', content: 'x' }] });
+    expect(built.thinking).to.deep.equal({ type: 'adaptive' });
+    expect(built.service_tier).to.equal('standard_only');
+  });
+
+  it('thinking state the client got from Anthropic reaches any anthropic provider, never another type', () => {
+    const req = normalizeMessagesRequest(sessionBody());
+    const other = buildAnthropicRequest(req, { provider: { ...provider, name: 'anthropic-eu' }, model, apiKey: 'test-key-placeholder' });
+    expect(JSON.parse(other.body as string).messages[1].content[0]).to.deep.equal({ type: 'thinking', thinking: 'Read the file first.', signature: 'EqQBCkYIARgCKkD' });
+  });
+});
