@@ -66,7 +66,7 @@ export function buildBody(req: CanonicalRequest, target: Target): Json {
   if (req.temperature !== undefined) gen.temperature = req.temperature;
   if (req.topP !== undefined) gen.topP = req.topP;
   // top_k (a Messages field only Anthropic and Gemini take): generationConfig.topK where routing let it through.
-  const topK = req.fields?.find((f) => f.name === 'top_k' && f.passedTo.includes('gemini'));
+  const topK = req.fields?.find((f) => f.name === 'top_k' && !f.refusedBy.includes('gemini'));
   if (topK !== undefined) gen.topK = topK.value;
   if (req.stop && req.stop.length > 0) gen.stopSequences = req.stop.slice(0, MAX_STOP_SEQUENCES);
   if (req.textFormat?.type === 'json_schema') {
