@@ -88,3 +88,13 @@ describe('messages canonical additions at each provider type', () => {
     expect(accumulate(plain)).to.not.have.property('stopSequence');
   });
 });
+
+describe('messages documents and policy', () => {
+  it('a plain-text document is prompt text: routing reads it and the firewall scans it', async () => {
+    const { requestText } = await import('../../../../src/routing/decide.js');
+    const { promptTexts } = await import('../../../../src/firewall/prompt.js');
+    const req = normalizeMessagesRequest({ model: 'auto', max_tokens: 10, messages: [{ role: 'user', content: [{ type: 'document', source: { type: 'text', media_type: 'text/plain', data: 'secret plan' } }, { type: 'text', text: 'q' }] }] });
+    expect(requestText(req)).to.include('secret plan');
+    expect(promptTexts(req)).to.include('secret plan');
+  });
+});
