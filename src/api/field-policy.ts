@@ -134,7 +134,7 @@ export const MESSAGES_FIELDS: Readonly<Record<string, FieldRow>> = {
   messages: mapped('content blocks translated per provider (docs/api/messages.md)'),
   system: mapped('system prompt per provider; blocks keep their cache_control for Anthropic'),
   metadata: mapped('metadata.user_id is the user: Anthropic metadata.user_id, OpenAI user; not forwarded elsewhere'),
-  stop_sequences: mapped('translated per provider'),
+  stop_sequences: row({ openai: 'refused', anthropic: 'mapped', gemini: 'mapped', 'openai-compatible': 'mapped' }, 'the OpenAI Responses wire (the one the OpenAI adapter speaks for Messages) has no stop sequences', emptyList),
   stream: common.stream!,
   temperature: mapped('translated per provider (0–1 as Anthropic takes it)'),
   top_p: mapped('translated per provider'),

@@ -6,7 +6,7 @@
 // Anthropic, a Messages request is lossless.
 import type { CanonicalRequest, ContentPart, FunctionTool, InputItem, RequestField, ToolChoice } from '../../canonical/types.js';
 import { arrayOf, fail, isObject, optBoolean, optInteger, optNumber, optString, rejectSmuggling, shown, unsupported, withoutUndefined } from '../checks.js';
-import { checkFields } from '../field-policy.js';
+import { CHAT_FIELDS, checkFields, fates } from '../field-policy.js';
 import { routerFields } from '../router-fields.js';
 import { cacheControlOf, countCacheMarks } from '../cache-control.js';
 import { ANTHROPIC_CLIENT_STATE } from '../../providers/reasoning-state.js';
@@ -56,6 +56,9 @@ export function normalizeMessagesRequest(body: Record<string, any>): CanonicalRe
     fail('service_tier', 'service_tier must be "auto" or "standard_only"');
   }
 
+  // disable_parallel_tool_use is Chat's parallel_tool_calls: false, nested: the same row decides which
+  // provider types cannot honour it (Gemini, DeepSeek), so routing excludes them as it does on Chat.
+  if (parallelToolCalls === false) fields.push(nestedField('parallel_tool_calls', false, CHAT_FIELDS.parallel_tool_calls!));
   const documents = items.reduce((n, it) => n + (it.type === 'message' ? it.content.filter((p) => p.type === 'document').length : 0), 0);
   if (documents > 0) fields.push({ name: 'document', value: documents, passedTo: [], refusedBy: ['openai-compatible'], note: DOCUMENT_FIELD_NOTE });
 
@@ -77,6 +80,11 @@ export function normalizeMessagesRequest(body: Record<string, any>): CanonicalRe
     fields: fields.length ? fields : undefined,
     router: routerFields(body),
   });
+}
+
+function nestedField(name: string, value: unknown, def: (typeof CHAT_FIELDS)[string]): RequestField {
+  const types = fates(def!);
+  return { name, value, passedTo: types.filter(([, d]) => d === 'passed').map(([t]) => t), refusedBy: types.filter(([, d]) => d === 'refused').map(([t]) => t), note: def!.note };
 }
 
 /** `system`: a string, or text blocks (each its own system message so its cache_control stays on it). */

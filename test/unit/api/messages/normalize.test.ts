@@ -170,6 +170,11 @@ describe('messages normalize', () => {
     const any = norm({ tools, tool_choice: { type: 'any', disable_parallel_tool_use: true } });
     expect(any.toolChoice).to.equal('required');
     expect(any.parallelToolCalls).to.equal(false);
+    // Nested, but the same routing fate as Chat's parallel_tool_calls: false (Gemini has no switch).
+    const par = any.fields!.find((f) => f.name === 'parallel_tool_calls')!;
+    expect(par.refusedBy).to.include('gemini');
+    expect(par.refusedBy).to.not.include('anthropic');
+    expect(norm({ tools, tool_choice: { type: 'auto' } }).fields).to.equal(undefined);
     expect(norm({ tools, tool_choice: { type: 'tool', name: 'get' } }).toolChoice).to.deep.equal({ name: 'get' });
     refused({ ...base, tools, tool_choice: { type: 'tool', name: 'nope' } }, 'tool_choice.name');
     refused({ ...base, tool_choice: { type: 'any' } }, 'tool_choice');
@@ -194,6 +199,8 @@ describe('messages normalize', () => {
     const r = norm({ temperature: 0.5, top_p: 0.9, stop_sequences: ['END'], metadata: { user_id: 'u-1' }, stream: true });
     expect(r).to.include({ temperature: 0.5, topP: 0.9, user: 'u-1', stream: true });
     expect(r.stop).to.deep.equal(['END']);
+    // The OpenAI adapter speaks Responses for Messages, which has no stop sequences: routed around.
+    expect(r.fields!.find((f) => f.name === 'stop_sequences')!.refusedBy).to.deep.equal(['openai']);
     refused({ ...base, temperature: 1.5 }, 'temperature');
     refused({ ...base, metadata: { tenant: 'x' } }, 'metadata.tenant');
   });
