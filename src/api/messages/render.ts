@@ -74,15 +74,14 @@ export type ContentBlock =
   | { type: 'redacted_thinking'; data: string }
   | { type: 'tool_use'; id: string; name: string; input: Record<string, unknown> };
 
-/** One output item as its content blocks (a message with text and a refusal gives two text blocks). */
+/** One output item as its content blocks (none for an empty message). */
 export function contentBlocks(ctx: MessagesContext, item: OutputItem): ContentBlock[] {
   switch (item.type) {
     case 'message': {
-      // Anthropic has no refusal block: a refusal is text, and stop_reason says "refusal".
-      const out: ContentBlock[] = [];
-      if (item.text) out.push({ type: 'text', text: item.text });
-      if (item.refusal) out.push({ type: 'text', text: item.refusal });
-      return out;
+      // Anthropic has no refusal block: a refusal is text (one block with the message's text, as the
+      // stream renderer sends it), and stop_reason says "refusal".
+      const text = item.text + (item.refusal ?? '');
+      return text ? [{ type: 'text', text }] : [];
     }
     case 'function_call':
       return [{ type: 'tool_use', id: item.callId, name: item.name, input: toolInput(item.arguments) }];

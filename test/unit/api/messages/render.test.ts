@@ -165,3 +165,30 @@ describe('messages stream', () => {
     expect(out.at(-1)!.event).to.equal('error');
   });
 });
+
+describe('messages render and stream agree', () => {
+  it('the streamed blocks, folded, are the rendered Message content (refusal as text included)', () => {
+    const evs: CanonicalEvent[] = [
+      { type: 'text_delta', text: 'I ' },
+      { type: 'refusal_delta', text: 'cannot.' },
+      { type: 'reasoning_delta', text: 'r', signature: 's' },
+      { type: 'text_delta', text: 'after' },
+      { type: 'finish', reason: 'content_filter' },
+    ];
+    const folded: any[] = [];
+    for (const e of stream(anth, evs)) {
+      if (e.event === 'content_block_start') folded[e.data.index] = { ...e.data.content_block };
+      if (e.event === 'content_block_delta') {
+        const b = folded[e.data.index];
+        const d = e.data.delta;
+        if (d.type === 'text_delta') b.text += d.text;
+        if (d.type === 'thinking_delta') b.thinking += d.thinking;
+        if (d.type === 'signature_delta') b.signature = d.signature;
+      }
+    }
+    const m = renderMessage(anth, accumulate(evs));
+    expect(folded).to.deep.equal(m.content);
+    expect(m.content[0]).to.deep.equal({ type: 'text', text: 'I cannot.' });
+    expect(m.stop_reason).to.equal('refusal');
+  });
+});
