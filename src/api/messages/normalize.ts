@@ -263,6 +263,8 @@ function toolResult(b: Record<string, any>, p: string): InputItem {
   const callId = optString(b.tool_use_id, `${p}.tool_use_id`, 256);
   if (!callId) fail(`${p}.tool_use_id`, `${p}.tool_use_id: Field required`);
   let output = '';
+  // A mark on a text block inside the result marks the result (the cached prefix ends there either way).
+  let innerMark: ReturnType<typeof cacheControlOf> = {};
   if (typeof b.content === 'string') output = b.content;
   else if (b.content !== undefined && b.content !== null) {
     output = arrayOf(b.content, `${p}.content`, 1000)
@@ -271,12 +273,15 @@ function toolResult(b: Record<string, any>, p: string): InputItem {
         if (!isObject(c)) fail(cp, 'each tool_result content block must be an object');
         if (c.type !== 'text') unsupported(`${cp}.type`, `tool_result content of type "${shown(c.type)}" is not supported by the router (tool output is text)`);
         allowKeys(c, cp, ['type', 'text', 'cache_control', 'citations']);
+        const mark = cacheControlOf(c, cp);
+        if (mark.cacheControl) innerMark = mark;
         return optString(c.text, `${cp}.text`) ?? '';
       })
       .join('\n');
   }
   const isError = optBoolean(b.is_error, `${p}.is_error`);
-  return { type: 'function_call_output', callId, output, ...(isError ? { isError } : {}), ...cacheControlOf(b, p) };
+  const mark = cacheControlOf(b, p);
+  return { type: 'function_call_output', callId, output, ...(isError ? { isError } : {}), ...(mark.cacheControl ? mark : innerMark) };
 }
 
 /** A custom tool; a typed server tool (web_search_…, bash_…, text_editor_…, computer_…) is refused naming its type. */

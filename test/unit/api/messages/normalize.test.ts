@@ -129,6 +129,8 @@ describe('messages normalize', () => {
       { type: 'message', role: 'user', content: [{ type: 'text', text: 'go on' }] },
     ]);
     expect(r.cacheMarks).to.equal(1);
+    const inner = norm({ messages: [{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 't', content: [{ type: 'text', text: 'x', cache_control: { type: 'ephemeral', ttl: '1h' } }] }] }] });
+    expect(inner.items[0]).to.deep.equal({ type: 'function_call_output', callId: 't', output: 'x', cacheControl: { ttl: '1h' } });
     refused({ ...base, messages: [{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 't', content: [{ type: 'image', source: { type: 'url', url: 'https://x/y.png' } }] }] }] }, 'messages[0].content[0].content[0].type', 'unsupported_parameter');
     refused({ ...base, messages: [{ role: 'assistant', content: [{ type: 'tool_use', id: 't', name: 'n', input: 'x' }] }] }, 'messages[0].content[0].input');
     refused({ ...base, messages: [{ role: 'user', content: [{ type: 'tool_use', id: 't', name: 'n', input: {} }] }] }, 'messages[0].content[0].type');
