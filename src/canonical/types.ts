@@ -26,8 +26,12 @@ export type InputItem =
   | { type: 'message'; role: 'user' | 'assistant' | 'system' | 'developer'; content: ContentPart[] }
   /** A tool call the model made earlier (history). */
   | { type: 'function_call'; callId: string; name: string; arguments: string; cacheControl?: CacheControl }
-  /** The caller's answer to a tool call; isError = Anthropic's tool_result is_error. */
-  | { type: 'function_call_output'; callId: string; output: string; isError?: boolean; cacheControl?: CacheControl }
+  /**
+   * The caller's answer to a tool call; isError = Anthropic's tool_result is_error. `images`: images
+   * the tool returned (Anthropic tool_result content), after the text; only Anthropic takes them, so
+   * routing excludes the other types (the `tool_result_image` request field).
+   */
+  | { type: 'function_call_output'; callId: string; output: string; isError?: boolean; images?: Extract<ContentPart, { type: 'image' }>[]; cacheControl?: CacheControl }
   /**
    * Reasoning from an earlier turn; replayed only to the provider that produced
    * it (`provider` is the provider's policy *name*, compare with

@@ -12,6 +12,9 @@ import { cacheControlOf, countCacheMarks } from '../cache-control.js';
 import { ANTHROPIC_CLIENT_STATE } from '../../providers/reasoning-state.js';
 import { unwrapReasoningState } from '../reasoning-state.js';
 
+/** Routing field for images inside tool_result blocks: only Anthropic's tool results carry images. */
+export const TOOL_IMAGE_NOTE = 'images inside tool_result blocks reach only Anthropic (other tool-output wires are text)';
+
 /** Anthropic's smallest thinking budget. */
 export const MIN_THINKING_BUDGET = 1024;
 const IMAGE_MEDIA_TYPES = ['image/jpeg', 'image/png', 'image/gif', 'image/webp'];
@@ -59,6 +62,8 @@ export function normalizeMessagesRequest(body: Record<string, any>): CanonicalRe
   // disable_parallel_tool_use is Chat's parallel_tool_calls: false, nested: the same row decides which
   // provider types cannot honour it (Gemini, DeepSeek), so routing excludes them as it does on Chat.
   if (parallelToolCalls === false) fields.push(nestedField('parallel_tool_calls', false, CHAT_FIELDS.parallel_tool_calls!));
+  const toolImages = items.reduce((n, it) => n + (it.type === 'function_call_output' ? (it.images?.length ?? 0) : 0), 0);
+  if (toolImages > 0) fields.push({ name: 'tool_result_image', value: toolImages, passedTo: [], refusedBy: ['openai', 'gemini', 'openai-compatible'], note: TOOL_IMAGE_NOTE });
   const documents = items.reduce((n, it) => n + (it.type === 'message' ? it.content.filter((p) => p.type === 'document').length : 0), 0);
   if (documents > 0) fields.push({ name: 'document', value: documents, passedTo: [], refusedBy: ['openai-compatible'], note: DOCUMENT_FIELD_NOTE });
 
@@ -254,9 +259,9 @@ function document(b: Record<string, any>, p: string): ContentPart {
 }
 
 /**
- * tool_result: its content (a string or text blocks, joined by newlines) is the canonical output.
- * Images inside a tool_result are refused (400): the canonical tool output is text, and dropping
- * them would change what the model sees without saying so.
+ * tool_result: its text blocks (joined by newlines) are the canonical output, which the firewall scans
+ * and routing reads; its images ride along as `images` (sent after the text), which only Anthropic
+ * takes — routing excludes the other types (the `tool_result_image` field), never dropping them.
  */
 function toolResult(b: Record<string, any>, p: string): InputItem {
   allowKeys(b, p, ['type', 'tool_use_id', 'content', 'is_error', 'cache_control']);
@@ -265,23 +270,30 @@ function toolResult(b: Record<string, any>, p: string): InputItem {
   let output = '';
   // A mark on a text block inside the result marks the result (the cached prefix ends there either way).
   let innerMark: ReturnType<typeof cacheControlOf> = {};
+  const images: Extract<ContentPart, { type: 'image' }>[] = [];
   if (typeof b.content === 'string') output = b.content;
   else if (b.content !== undefined && b.content !== null) {
-    output = arrayOf(b.content, `${p}.content`, 1000)
-      .map((c, k) => {
-        const cp = `${p}.content[${k}]`;
-        if (!isObject(c)) fail(cp, 'each tool_result content block must be an object');
-        if (c.type !== 'text') unsupported(`${cp}.type`, `tool_result content of type "${shown(c.type)}" is not supported by the router (tool output is text)`);
-        allowKeys(c, cp, ['type', 'text', 'cache_control', 'citations']);
-        const mark = cacheControlOf(c, cp);
-        if (mark.cacheControl) innerMark = mark;
-        return optString(c.text, `${cp}.text`) ?? '';
-      })
-      .join('\n');
+    const texts: string[] = [];
+    arrayOf(b.content, `${p}.content`, 1000).forEach((c, k) => {
+      const cp = `${p}.content[${k}]`;
+      if (!isObject(c)) fail(cp, 'each tool_result content block must be an object');
+      if (c.type === 'image') {
+        const { cacheControl, ...img } = image(c, cp) as Extract<ContentPart, { type: 'image' }>;
+        if (cacheControl) innerMark = { cacheControl };
+        images.push(img);
+        return;
+      }
+      if (c.type !== 'text') unsupported(`${cp}.type`, `tool_result content of type "${shown(c.type)}" is not supported by the router (text and images only)`);
+      allowKeys(c, cp, ['type', 'text', 'cache_control', 'citations']);
+      const mark = cacheControlOf(c, cp);
+      if (mark.cacheControl) innerMark = mark;
+      texts.push(optString(c.text, `${cp}.text`) ?? '');
+    });
+    output = texts.join('\n');
   }
   const isError = optBoolean(b.is_error, `${p}.is_error`);
   const mark = cacheControlOf(b, p);
-  return { type: 'function_call_output', callId, output, ...(isError ? { isError } : {}), ...(mark.cacheControl ? mark : innerMark) };
+  return { type: 'function_call_output', callId, output, ...(isError ? { isError } : {}), ...(images.length ? { images } : {}), ...(mark.cacheControl ? mark : innerMark) };
 }
 
 /** A custom tool; a typed server tool (web_search_…, bash_…, text_editor_…, computer_…) is refused naming its type. */

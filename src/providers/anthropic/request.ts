@@ -157,7 +157,10 @@ export function buildMessages(items: readonly InputItem[], providerName = 'anthr
         break;
       case 'function_call_output': {
         const block: Block = { type: 'tool_result', tool_use_id: safeToolId(item.callId) };
-        if (item.output !== '') block.content = item.output;
+        if (item.images?.length) {
+          // The tool's text first, then its images (the client's order within the result is not kept).
+          block.content = [...(item.output !== '' ? [{ type: 'text', text: item.output }] : []), ...item.images.map((img) => imageBlock(img.url))];
+        } else if (item.output !== '') block.content = item.output;
         if (item.isError) block.is_error = true;
         Object.assign(block, cacheControlBlock(item));
         turn('user').results.push(block);

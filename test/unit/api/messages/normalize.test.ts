@@ -131,7 +131,11 @@ describe('messages normalize', () => {
     expect(r.cacheMarks).to.equal(1);
     const inner = norm({ messages: [{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 't', content: [{ type: 'text', text: 'x', cache_control: { type: 'ephemeral', ttl: '1h' } }] }] }] });
     expect(inner.items[0]).to.deep.equal({ type: 'function_call_output', callId: 't', output: 'x', cacheControl: { ttl: '1h' } });
-    refused({ ...base, messages: [{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 't', content: [{ type: 'image', source: { type: 'url', url: 'https://x/y.png' } }] }] }] }, 'messages[0].content[0].content[0].type', 'unsupported_parameter');
+    // Images a tool returned ride along (only Anthropic takes them: routing excludes the rest, and they need vision).
+    const img = norm({ messages: [{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 't', content: [{ type: 'text', text: 'shot:' }, { type: 'image', source: { type: 'url', url: 'https://x/y.png' } }] }] }] });
+    expect(img.items[0]).to.deep.equal({ type: 'function_call_output', callId: 't', output: 'shot:', images: [{ type: 'image', url: 'https://x/y.png' }] });
+    expect(img.fields!.find((f) => f.name === 'tool_result_image')!.refusedBy).to.deep.equal(['openai', 'gemini', 'openai-compatible']);
+    refused({ ...base, messages: [{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 't', content: [{ type: 'document', source: { type: 'url', url: 'https://x/y.pdf' } }] }] }] }, 'messages[0].content[0].content[0].type', 'unsupported_parameter');
     refused({ ...base, messages: [{ role: 'assistant', content: [{ type: 'tool_use', id: 't', name: 'n', input: 'x' }] }] }, 'messages[0].content[0].input');
     refused({ ...base, messages: [{ role: 'user', content: [{ type: 'tool_use', id: 't', name: 'n', input: {} }] }] }, 'messages[0].content[0].type');
   });

@@ -66,6 +66,21 @@ function sessionBody(): Record<string, any> {
           { type: 'text', text: 'Keep going.' },
         ],
       },
+      {
+        role: 'assistant',
+        // With thinking on, Anthropic wants the last assistant turn of a tool loop to open with its thinking block.
+        content: [
+          { type: 'thinking', thinking: 'Look at the screenshot.', signature: 'EqQBCkYIARgCKkE' },
+          { type: 'tool_use', id: 'toolu_01C', name: 'Read', input: { path: 'shot.png' } },
+        ],
+      },
+      {
+        role: 'user',
+        content: [
+          { type: 'tool_result', tool_use_id: 'toolu_01C', content: [{ type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo=' } }] },
+          { type: 'text', text: 'What does it show?' },
+        ],
+      },
     ],
   };
 }
