@@ -109,6 +109,7 @@ function systemItems(raw: unknown): InputItem[] {
 function message(raw: unknown, param: string): InputItem[] {
   if (!isObject(raw)) fail(param, 'each message must be an object with role and content');
   if (raw.role !== 'user' && raw.role !== 'assistant') fail(`${param}.role`, `${param}.role: Input should be 'user' or 'assistant'`);
+  allowKeys(raw, param, ['role', 'content']);
   const role: 'user' | 'assistant' = raw.role;
   if (typeof raw.content === 'string') return [{ type: 'message', role, content: [{ type: 'text', text: raw.content }] }];
   const blocks = arrayOf(raw.content, `${param}.content`, 10_000);

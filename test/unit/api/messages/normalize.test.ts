@@ -229,6 +229,7 @@ describe('messages normalize', () => {
   it('unknown content blocks and roles are refused with their param', () => {
     refused({ ...base, messages: [{ role: 'assistant', content: [{ type: 'server_tool_use', id: 'x', name: 'web_search', input: {} }] }] }, 'messages[0].content[0].type', 'unsupported_parameter');
     refused({ ...base, messages: [{ role: 'system', content: 'x' }] }, 'messages[0].role');
+    refused({ ...base, messages: [{ role: 'user', content: 'x', name: 'bob' }] }, 'messages[0].name', 'invalid_parameter', /Extra inputs are not permitted/);
     refused({ ...base, messages: [{ role: 'user', content: [{ type: 'text', text: 'x', extra: 1 }] }] }, 'messages[0].content[0].extra');
   });
 });
