@@ -42,6 +42,7 @@ export function countCacheMarks(items: readonly InputItem[], tools: readonly Fun
   let n = 0;
   for (const t of tools) if (t.cacheControl) n += 1;
   for (const item of items) {
+    if ((item.type === 'function_call' || item.type === 'function_call_output') && item.cacheControl) n += 1;
     if (item.type !== 'message') continue;
     for (const p of item.content) if (p.type !== 'refusal' && p.cacheControl) n += 1;
   }
@@ -56,6 +57,10 @@ export function countCacheMarks(items: readonly InputItem[], tools: readonly Fun
  */
 export function withoutCacheMarks(items: readonly InputItem[]): InputItem[] {
   return items.map((item) => {
+    if ((item.type === 'function_call' || item.type === 'function_call_output') && item.cacheControl) {
+      const { cacheControl: _mark, ...rest } = item;
+      return rest;
+    }
     if (item.type !== 'message' || !item.content.some((p) => p.type !== 'refusal' && p.cacheControl)) return item;
     return { ...item, content: item.content.map((p) => (p.type !== 'refusal' && p.cacheControl ? stripMark(p) : p)) };
   });

@@ -122,6 +122,32 @@ export const CHAT_FIELDS: Readonly<Record<string, FieldRow>> = {
   function_call: refused('deprecated: send tool_choice'),
 };
 
+/**
+ * Anthropic Messages (src/api/messages/normalize.ts, docs/api/messages.md). Served by Anthropic the
+ * request goes as sent; elsewhere each field is translated or, where a provider type has no form
+ * for it, routing excludes that type. Anthropic-only server features (containers, MCP connectors)
+ * are refused: the router runs no such tools and cannot know Anthropic will.
+ */
+export const MESSAGES_FIELDS: Readonly<Record<string, FieldRow>> = {
+  model: common.model!,
+  max_tokens: mapped('required; translated per provider'),
+  messages: mapped('content blocks translated per provider (docs/api/messages.md)'),
+  system: mapped('system prompt per provider; blocks keep their cache_control for Anthropic'),
+  metadata: mapped('metadata.user_id is the user: Anthropic metadata.user_id, OpenAI user; not forwarded elsewhere'),
+  stop_sequences: row({ openai: 'refused', anthropic: 'mapped', gemini: 'mapped', 'openai-compatible': 'mapped' }, 'the OpenAI Responses wire (the one the OpenAI adapter speaks for Messages) has no stop sequences', emptyList),
+  stream: common.stream!,
+  temperature: mapped('translated per provider (0–1 as Anthropic takes it)'),
+  top_p: mapped('translated per provider'),
+  top_k: row({ openai: 'refused', anthropic: 'passed', gemini: 'mapped', 'openai-compatible': 'refused' }, 'only Anthropic (top_k) and Gemini (topK) sample by top-k'),
+  tools: mapped('custom tools only; Anthropic server tools (web_search, bash, text_editor, computer, …) are refused per item'),
+  tool_choice: mapped('auto, any, tool or none; disable_parallel_tool_use as parallel tool calls off'),
+  thinking: mapped('Anthropic: as sent; Gemini 2.5: the exact budget; OpenAI: reasoning effort by budget band; OpenAI-compatible hosts: not sent (warned)'),
+  service_tier: row({ openai: 'refused', anthropic: 'passed', gemini: 'refused', 'openai-compatible': 'refused' }, 'Anthropic capacity tier; "auto" is the default', (v) => v === 'auto'),
+  container: refused('Anthropic code-execution containers are not run by the router'),
+  mcp_servers: refused('Anthropic\'s MCP connector is not run by the router; give the tools as custom tools'),
+  context_management: refused('Anthropic server-side context editing is not run by the router'),
+};
+
 export const ROUTER_FIELDS: Readonly<Record<string, FieldRow>> = {
   router_mode: router('TokenRouter: routing mode'),
   router_model: router('TokenRouter: pin a model'),
@@ -151,7 +177,7 @@ export function fateFor(def: FieldRow, type: ProviderType, dialect?: Dialect): D
 }
 
 export function fieldTable(api: Api): Readonly<Record<string, FieldRow>> {
-  return api === 'responses' ? RESPONSES_FIELDS : CHAT_FIELDS;
+  return api === 'responses' ? RESPONSES_FIELDS : api === 'messages' ? MESSAGES_FIELDS : CHAT_FIELDS;
 }
 
 /** A field the caller actually used: present, not null, not one of its default values. */
@@ -171,7 +197,7 @@ export function checkFields(api: Api, body: Record<string, unknown>): RequestFie
   for (const [name, value] of Object.entries(body)) {
     if (Object.hasOwn(ROUTER_FIELDS, name) || SMUGGLING_KEYS.has(name)) continue;
     const def = Object.hasOwn(table, name) ? table[name] : undefined;
-    if (!def) throw new RouterError('unknown_parameter', `Unknown parameter: '${name}'.`, name);
+    if (!def) throw new RouterError('unknown_parameter', api === 'messages' ? `${name}: Extra inputs are not permitted` : `Unknown parameter: '${name}'.`, name);
     if (def.kind !== 'schema' || !used(def, value)) continue;
     const types = fates(def);
     const refusedBy = types.filter(([, d]) => d === 'refused').map(([t]) => t);

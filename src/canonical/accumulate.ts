@@ -12,6 +12,7 @@ export class Accumulator {
   readonly output: OutputItem[] = [];
   usage: Usage = ZERO_USAGE;
   finish: FinishReason | undefined;
+  stopSequence: string | undefined;
   error: { code: StreamErrorCode; message: string; detail?: StreamErrorDetail } | undefined;
   #message: Extract<OutputItem, { type: 'message' }> | undefined;
   #reasoning: Extract<OutputItem, { type: 'reasoning' }> | undefined;
@@ -73,6 +74,7 @@ export class Accumulator {
         break;
       case 'finish':
         this.finish = e.reason;
+        if (e.stopSequence !== undefined) this.stopSequence = e.stopSequence;
         break;
       case 'error':
         this.error = { code: e.code, message: e.message, ...(e.detail ? { detail: e.detail } : {}) };
@@ -97,6 +99,7 @@ export class Accumulator {
       output: this.output,
       usage: this.usage,
       finish: this.finish ?? 'error',
+      ...(this.stopSequence !== undefined ? { stopSequence: this.stopSequence } : {}),
       ...(this.error ? { error: this.error } : this.finish ? {} : { error: { code: 'server_error' as const, message: 'The provider ended without a result.' } }),
     };
   }

@@ -3,7 +3,7 @@
 // translates to CanonicalEvents; the renderers turn those events into the
 // wire format the client asked for. Nothing here knows any wire format.
 
-export type Api = 'responses' | 'chat';
+export type Api = 'responses' | 'chat' | 'messages';
 
 /** A client's prompt-cache mark (Anthropic's cache_control; src/api/cache-control.ts). ttl absent = the provider's default (5m). */
 export interface CacheControl {
@@ -14,14 +14,24 @@ export type ContentPart =
   | { type: 'text'; text: string; cacheControl?: CacheControl }
   /** url is an http(s) URL or a data: URL (base64). */
   | { type: 'image'; url: string; detail?: 'auto' | 'low' | 'high'; cacheControl?: CacheControl }
-  | { type: 'refusal'; refusal: string };
+  | { type: 'refusal'; refusal: string }
+  /**
+   * A document (Anthropic's document block): `url` is a data: URL (base64 PDF) or an http(s) URL,
+   * `text` a plain-text document. Only Anthropic, OpenAI Responses and Gemini can read one;
+   * routing excludes the others (the `document` RequestField, src/api/messages/normalize.ts).
+   */
+  | { type: 'document'; url?: string; text?: string; title?: string; context?: string; citations?: boolean; cacheControl?: CacheControl };
 
 export type InputItem =
   | { type: 'message'; role: 'user' | 'assistant' | 'system' | 'developer'; content: ContentPart[] }
   /** A tool call the model made earlier (history). */
-  | { type: 'function_call'; callId: string; name: string; arguments: string }
-  /** The caller's answer to a tool call. */
-  | { type: 'function_call_output'; callId: string; output: string }
+  | { type: 'function_call'; callId: string; name: string; arguments: string; cacheControl?: CacheControl }
+  /**
+   * The caller's answer to a tool call; isError = Anthropic's tool_result is_error. `images`: images
+   * the tool returned (Anthropic tool_result content), after the text; only Anthropic takes them, so
+   * routing excludes the other types (the `tool_result_image` request field).
+   */
+  | { type: 'function_call_output'; callId: string; output: string; isError?: boolean; images?: Extract<ContentPart, { type: 'image' }>[]; cacheControl?: CacheControl }
   /**
    * Reasoning from an earlier turn; replayed only to the provider that produced
    * it (`provider` is the provider's policy *name*, compare with
@@ -86,6 +96,13 @@ export interface CanonicalRequest {
    */
   itemRefs?: ItemRef[];
   reasoningEffort?: 'minimal' | 'low' | 'medium' | 'high';
+  /**
+   * An exact thinking budget (Anthropic `thinking.budget_tokens`): the Anthropic adapter sends it
+   * verbatim, Gemini 2.5 as thinkingBudget; reasoningEffort carries the matching band for the rest.
+   */
+  thinkingBudgetTokens?: number;
+  /** Anthropic `thinking: {type: "adaptive"}`: sent as such to Anthropic; reasoningEffort "medium" elsewhere. */
+  thinkingAdaptive?: boolean;
   user?: string;
   /**
    * The client's prompt-cache routing hint (`prompt_cache_key`): passed to OpenAI, mapped to cache
@@ -191,7 +208,8 @@ export type CanonicalEvent =
   | { type: 'reasoning_delta'; text: string; signature?: string; redacted?: string }
   /** Cumulative usage so far; the last one wins. */
   | { type: 'usage'; usage: Usage }
-  | { type: 'finish'; reason: FinishReason }
+  /** stopSequence: which of the request's stop sequences ended the output, when the provider says (Anthropic). */
+  | { type: 'finish'; reason: FinishReason; stopSequence?: string }
   /** The provider failed in-band after accepting the request. */
   | { type: 'error'; code: StreamErrorCode; message: string; detail?: StreamErrorDetail };
 
@@ -200,6 +218,8 @@ export interface CanonicalResult {
   output: OutputItem[];
   usage: Usage;
   finish: FinishReason;
+  /** The stop sequence that ended the output, when the provider said which. */
+  stopSequence?: string;
   error?: { code: StreamErrorCode; message: string; detail?: StreamErrorDetail };
 }
 

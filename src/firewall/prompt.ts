@@ -77,6 +77,12 @@ function mapText(req: CanonicalRequest, f: (text: string, json: boolean) => stri
       const refusal = f(p.refusal, false);
       return refusal === p.refusal ? p : { ...p, refusal };
     }
+    // A plain-text document (Messages document block) is prompt text like any other: scanned, and
+    // rewritten by redaction. A PDF is bytes the firewall cannot read (as with images).
+    if (p.type === 'document' && p.text !== undefined) {
+      const text = f(p.text, false);
+      return text === p.text ? p : { ...p, text };
+    }
     return p;
   };
   const item = (i: InputItem): InputItem => {

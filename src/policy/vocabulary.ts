@@ -9,7 +9,7 @@ export const ROUTING_FACTS = {
   mode: 'the routing mode requested (balance|cost|quality|latency)',
   model: 'the model string the client sent',
   task: 'metadata.task, or "" when absent',
-  api: '"responses" or "chat"',
+  api: '"responses", "chat" or "messages"',
   stream: 'true when the client asked for a stream',
   has_tools: 'true when the request offers tools',
   has_images: 'true when the request contains an image',

@@ -90,7 +90,12 @@ export function requestText(req: CanonicalRequest): string {
   const parts: string[] = [];
   if (req.instructions) parts.push(req.instructions);
   for (const i of req.items) {
-    if (i.type === 'message') for (const p of i.content) if (p.type === 'text') parts.push(p.text);
+    if (i.type === 'message') {
+      for (const p of i.content) {
+        if (p.type === 'text') parts.push(p.text);
+        else if (p.type === 'document' && p.text !== undefined) parts.push(p.text); // a plain-text document is prompt text
+      }
+    }
     if (i.type === 'function_call_output') parts.push(i.output);
   }
   return parts.join('\n');

@@ -21,7 +21,7 @@ export interface FactsInput {
   metadata?: Record<string, string>;
   mode: RoutingMode;
   model?: string;
-  api?: 'responses' | 'chat' | 'embeddings';
+  api?: 'responses' | 'chat' | 'messages' | 'embeddings';
   stream?: boolean;
   hasTools?: boolean;
   hasImages?: boolean;

@@ -136,7 +136,7 @@ interface Needs {
 function requirements(req: CanonicalRequest): Needs {
   return {
     tools: req.tools.length > 0 || req.items.some((i) => i.type === 'function_call' || i.type === 'function_call_output'),
-    vision: req.items.some((i) => i.type === 'message' && i.content.some((p) => p.type === 'image')),
+    vision: req.items.some((i) => (i.type === 'message' && i.content.some((p) => p.type === 'image')) || (i.type === 'function_call_output' && (i.images?.length ?? 0) > 0)),
     jsonSchema: req.textFormat?.type === 'json_schema',
     streaming: req.stream,
     outputTokens: req.maxOutputTokens ?? 0,

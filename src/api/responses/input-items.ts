@@ -12,6 +12,7 @@
 // each reasoning item that has provider state its `encrypted_content` envelope, exactly as a
 // create with that include would have: a client that lists a stored conversation can then
 // continue it statelessly (store:false) with the state intact.
+import { documentFile } from '../../providers/shared/document.js';
 import type { ContentPart, InputItem } from '../../canonical/types.js';
 import { RouterError } from '../../errors/registry.js';
 import { unsupported } from '../checks.js';
@@ -120,6 +121,9 @@ function inputPart(p: ContentPart) {
       return { type: 'input_text' as const, text: p.text };
     case 'image':
       return { type: 'input_image' as const, image_url: p.url, detail: p.detail ?? 'auto' };
+    case 'document':
+      // Only a Messages request carries documents; listed in the Responses input_file spelling.
+      return p.text !== undefined ? { type: 'input_text' as const, text: p.text } : { type: 'input_file' as const, ...documentFile(p.url ?? '', p.title) };
     case 'refusal':
       // Input content has no refusal part; its text is what was sent.
       return { type: 'input_text' as const, text: p.refusal };
@@ -135,7 +139,8 @@ function outputPart(p: ContentPart): OutputPart[] {
     case 'refusal':
       return [{ type: 'refusal', refusal: p.refusal }];
     case 'image':
-      // An assistant message has no image part in the Responses API (the normaliser never produces one).
+    case 'document':
+      // An assistant message has no image or file part in the Responses API (the normalisers never produce one).
       return [];
   }
 }

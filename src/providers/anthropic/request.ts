@@ -11,6 +11,7 @@ import { safeToolId } from '../shared/ids.js';
 import { anthropicBreakpoints } from '../prompt-cache.js';
 import type { Target, UpstreamRequest } from '../types.js';
 import { addCacheBreakpoints } from './cache.js';
+import { stateReplaysAt } from '../reasoning-state.js';
 
 export const ANTHROPIC_VERSION = '2023-06-01';
 const DEFAULT_MAX_TOKENS = 4096;
@@ -56,7 +57,7 @@ export function buildAnthropicRequest(req: CanonicalRequest, target: Target): Up
     }
   }
 
-  const messages = buildMessages(req.items, provider.name);
+  const messages = buildMessages(req.items, provider.name, provider.type);
   const maxTokens = req.maxOutputTokens ?? Math.min(model.maxOutputTokens ?? DEFAULT_MAX_TOKENS, MAX_DEFAULT_MAX_TOKENS);
 
   const body: Record<string, unknown> = {
@@ -66,8 +67,9 @@ export function buildAnthropicRequest(req: CanonicalRequest, target: Target): Up
 
   const format = formatInstruction(req.textFormat, model);
   if (format.instruction) system.push({ type: 'text', text: format.instruction });
-  // A plain string unless the client marked a system part (blocks are needed to carry a mark).
-  if (system.length > 0) body.system = system.some((b) => b.cache_control) ? system : system.map((b) => b.text).join('\n\n');
+  // A plain string unless the client marked a system part (blocks are needed to carry a mark) or
+  // spoke Messages itself (its system blocks go back one for one).
+  if (system.length > 0) body.system = req.api === 'messages' || system.some((b) => b.cache_control) ? system : system.map((b) => b.text).join('\n\n');
   body.messages = messages;
 
   if (req.tools.length > 0) {
@@ -77,7 +79,15 @@ export function buildAnthropicRequest(req: CanonicalRequest, target: Target): Up
   }
 
   const thinkingBudget = thinkingBudgetFor(req, model, maxTokens, messages);
-  if (thinkingBudget !== undefined) {
+  if (req.api === 'messages' && thinkingBudget !== undefined) {
+    // A Messages client chose its own sampling and thinking: both go as sent (Anthropic answers for the mix).
+    body.thinking = req.thinkingAdaptive ? { type: 'adaptive' } : { type: 'enabled', budget_tokens: thinkingBudget };
+    if (req.temperature !== undefined) body.temperature = req.temperature;
+    if (req.topP !== undefined) body.top_p = req.topP;
+  } else if (req.api === 'messages') {
+    if (req.temperature !== undefined) body.temperature = req.temperature;
+    if (req.topP !== undefined) body.top_p = req.topP;
+  } else if (thinkingBudget !== undefined) {
     // Thinking fixes temperature at 1 and only tolerates a narrow top_p: send neither.
     body.thinking = { type: 'enabled', budget_tokens: thinkingBudget };
   } else if (req.temperature !== undefined && Number.isFinite(req.temperature)) {
@@ -90,6 +100,11 @@ export function buildAnthropicRequest(req: CanonicalRequest, target: Target): Up
   // Anthropic rejects whitespace-only stop sequences.
   const stops = (req.stop ?? []).filter((s) => typeof s === 'string' && s.trim() !== '');
   if (stops.length > 0) body.stop_sequences = stops;
+
+  // Request fields only some provider types take (top_k), forwarded verbatim where Anthropic is listed.
+  for (const f of req.fields ?? []) if (f.passedTo.includes('anthropic')) body[f.name] = f.value;
+  // Messages metadata.user_id is the canonical user; other dialects do not fill it (docs/clients/field-policy.md).
+  if (req.api === 'messages' && req.user !== undefined) body.metadata = { user_id: req.user };
 
   if (format.outputConfig) body.output_config = format.outputConfig;
   if (req.stream) body.stream = true;
@@ -113,7 +128,7 @@ export function buildAnthropicRequest(req: CanonicalRequest, target: Target): Up
 }
 
 /** History items → alternating Anthropic turns (consecutive same-role turns merged). */
-export function buildMessages(items: readonly InputItem[], providerName = 'anthropic'): AnthropicMessage[] {
+export function buildMessages(items: readonly InputItem[], providerName = 'anthropic', providerType = 'anthropic'): AnthropicMessage[] {
   const turns: Turn[] = [];
   const turn = (role: Turn['role']): Turn => {
     const last = turns[turns.length - 1];
@@ -137,17 +152,23 @@ export function buildMessages(items: readonly InputItem[], providerName = 'anthr
           id: safeToolId(item.callId),
           name: item.name,
           input: parseArguments(item.arguments),
+          ...cacheControlBlock(item),
         });
         break;
       case 'function_call_output': {
         const block: Block = { type: 'tool_result', tool_use_id: safeToolId(item.callId) };
-        if (item.output !== '') block.content = item.output;
+        if (item.images?.length) {
+          // The tool's text first, then its images (the client's order within the result is not kept).
+          block.content = [...(item.output !== '' ? [{ type: 'text', text: item.output }] : []), ...item.images.map((img) => imageBlock(img.url))];
+        } else if (item.output !== '') block.content = item.output;
+        if (item.isError) block.is_error = true;
+        Object.assign(block, cacheControlBlock(item));
         turn('user').results.push(block);
         break;
       }
       case 'reasoning':
         // Signatures only validate at the provider that issued them; anything else is dropped.
-        if (item.provider !== providerName) break;
+        if (!stateReplaysAt(item.provider, { name: providerName, type: providerType })) break;
         if (item.redacted) turn('assistant').thinking.push({ type: 'redacted_thinking', data: item.redacted });
         else if (item.signature) turn('assistant').thinking.push({ type: 'thinking', thinking: item.text, signature: item.signature });
         break;
@@ -184,6 +205,8 @@ function userBlocks(parts: readonly ContentPart[]): Block[] {
       if (p.text !== '') blocks.push({ type: 'text', text: p.text, ...cacheControlBlock(p) });
     } else if (p.type === 'refusal') {
       if (p.refusal !== '') blocks.push({ type: 'text', text: p.refusal });
+    } else if (p.type === 'document') {
+      blocks.push({ ...documentBlock(p), ...cacheControlBlock(p) });
     } else {
       blocks.push({ ...imageBlock(p.url), ...cacheControlBlock(p) });
     }
@@ -216,6 +239,26 @@ function imageBlock(url: string): Block {
   }
   if (/^https?:\/\//i.test(url)) return { type: 'image', source: { type: 'url', url } };
   throw new Error('Images must be given as an https URL or a base64 data URL.');
+}
+
+/** A canonical document as Anthropic's document block: base64 PDF, URL or plain text, with title/context/citations as sent. */
+function documentBlock(p: Extract<ContentPart, { type: 'document' }>): Block {
+  let source: Block;
+  if (p.text !== undefined) source = { type: 'text', media_type: 'text/plain', data: p.text };
+  else {
+    const url = p.url ?? '';
+    const m = /^data:([^;,]+);base64,(.*)$/s.exec(url);
+    if (m) source = { type: 'base64', media_type: m[1]!.toLowerCase(), data: m[2]!.replace(/\s+/g, '') };
+    else if (/^https?:\/\//i.test(url)) source = { type: 'url', url };
+    else throw new Error('Documents must be given as an https URL, a base64 data URL or text.');
+  }
+  return {
+    type: 'document',
+    source,
+    ...(p.title !== undefined ? { title: p.title } : {}),
+    ...(p.context !== undefined ? { context: p.context } : {}),
+    ...(p.citations !== undefined ? { citations: { enabled: p.citations } } : {}),
+  };
 }
 
 function parseArguments(args: string): Record<string, unknown> {
@@ -290,7 +333,8 @@ function thinkingBudgetFor(
 ): number | undefined {
   if (!req.reasoningEffort || !model.capabilities.includes('reasoning')) return undefined;
   if (req.tools.length > 0 && (req.toolChoice === 'required' || typeof req.toolChoice === 'object')) return undefined;
-  const budget = Math.min(THINKING_BUDGET[req.reasoningEffort], maxTokens - MIN_THINKING_BUDGET);
+  // An exact budget (Messages thinking.budget_tokens) goes as the client sent it; the normalizer checked it against max_tokens.
+  const budget = req.thinkingBudgetTokens ?? Math.min(THINKING_BUDGET[req.reasoningEffort], maxTokens - MIN_THINKING_BUDGET);
   if (budget < MIN_THINKING_BUDGET) return undefined;
   const lastAssistant = [...messages].reverse().find((m) => m.role === 'assistant');
   if (lastAssistant && lastAssistant.content.some((b) => b.type === 'tool_use') && lastAssistant.content[0]?.type !== 'thinking') {

@@ -55,7 +55,7 @@ interface ContentBlock {
 }
 
 export function parseAnthropicResponse(body: unknown, _req: CanonicalRequest): CanonicalEvent[] {
-  const msg = (body ?? {}) as { id?: string; model?: string; content?: ContentBlock[]; stop_reason?: string | null; usage?: AnthropicUsage };
+  const msg = (body ?? {}) as { id?: string; model?: string; content?: ContentBlock[]; stop_reason?: string | null; stop_sequence?: string | null; usage?: AnthropicUsage };
   const events: CanonicalEvent[] = [{ type: 'start', ...ids(msg) }];
   const content = Array.isArray(msg.content) ? msg.content : [];
   content.forEach((block, index) => {
@@ -87,8 +87,13 @@ export function parseAnthropicResponse(body: unknown, _req: CanonicalRequest): C
     }
   });
   events.push({ type: 'usage', usage: mapUsage(msg.usage) });
-  events.push({ type: 'finish', reason: mapStopReason(msg.stop_reason) });
+  events.push({ type: 'finish', reason: mapStopReason(msg.stop_reason), ...stopSequenceOf(msg) });
   return events;
+}
+
+/** Which stop sequence ended the output (a Messages client reads it back as stop_sequence). */
+export function stopSequenceOf(msg: { stop_reason?: unknown; stop_sequence?: unknown }): { stopSequence?: string } {
+  return msg.stop_reason === 'stop_sequence' && typeof msg.stop_sequence === 'string' ? { stopSequence: msg.stop_sequence } : {};
 }
 
 export function ids(msg: { id?: unknown; model?: unknown }): { upstreamId?: string; upstreamModel?: string } {

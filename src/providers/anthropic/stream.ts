@@ -7,7 +7,7 @@ import type { CanonicalEvent, CanonicalRequest } from '../../canonical/types.js'
 import { inBandFromMapped, tryJson } from '../shared/errors.js';
 import { mapAnthropicError } from './errors.js';
 import type { SseMessage, StreamTranslator } from '../types.js';
-import { type AnthropicUsage, ids, mapStopReason, mapUsage } from './response.js';
+import { type AnthropicUsage, ids, mapStopReason, mapUsage, stopSequenceOf } from './response.js';
 
 interface OpenBlock {
   type: string;
@@ -24,6 +24,7 @@ export function createAnthropicStreamTranslator(_req: CanonicalRequest): StreamT
   let usage: AnthropicUsage = {};
   let usageSent = false;
   let stopReason: unknown;
+  let stopSequence: unknown;
   const blocks = new Map<number, OpenBlock>();
 
   const begin = (out: CanonicalEvent[], msg: { id?: unknown; model?: unknown } = {}): void => {
@@ -130,6 +131,7 @@ export function createAnthropicStreamTranslator(_req: CanonicalRequest): StreamT
           begin(out);
           const delta = (data.delta ?? {}) as Record<string, unknown>;
           if (delta.stop_reason !== undefined && delta.stop_reason !== null) stopReason = delta.stop_reason;
+          if (typeof delta.stop_sequence === 'string') stopSequence = delta.stop_sequence;
           if (data.usage) {
             mergeUsage(data.usage);
             out.push({ type: 'usage', usage: mapUsage(usage) });
@@ -141,7 +143,7 @@ export function createAnthropicStreamTranslator(_req: CanonicalRequest): StreamT
           begin(out);
           for (const [index, block] of blocks) endToolBlock(out, index, block);
           if (!usageSent) out.push({ type: 'usage', usage: mapUsage(usage) });
-          out.push({ type: 'finish', reason: mapStopReason(stopReason) });
+          out.push({ type: 'finish', reason: mapStopReason(stopReason), ...stopSequenceOf({ stop_reason: stopReason, stop_sequence: stopSequence }) });
           done = true;
           break;
         }

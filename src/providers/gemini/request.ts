@@ -65,6 +65,9 @@ export function buildBody(req: CanonicalRequest, target: Target): Json {
   if (req.maxOutputTokens !== undefined) gen.maxOutputTokens = req.maxOutputTokens;
   if (req.temperature !== undefined) gen.temperature = req.temperature;
   if (req.topP !== undefined) gen.topP = req.topP;
+  // top_k (a Messages field only Anthropic and Gemini take): generationConfig.topK where routing let it through.
+  const topK = req.fields?.find((f) => f.name === 'top_k' && !f.refusedBy.includes('gemini'));
+  if (topK !== undefined) gen.topK = topK.value;
   if (req.stop && req.stop.length > 0) gen.stopSequences = req.stop.slice(0, MAX_STOP_SEQUENCES);
   if (req.textFormat?.type === 'json_schema') {
     gen.responseMimeType = 'application/json';
@@ -72,7 +75,7 @@ export function buildBody(req: CanonicalRequest, target: Target): Json {
   } else if (req.textFormat?.type === 'json_object') {
     gen.responseMimeType = 'application/json';
   }
-  if (req.reasoningEffort !== undefined) gen.thinkingConfig = thinkingConfig(req.reasoningEffort, target.model.upstreamModel ?? target.model.name);
+  if (req.reasoningEffort !== undefined) gen.thinkingConfig = thinkingConfig(req.reasoningEffort, target.model.upstreamModel ?? target.model.name, req.thinkingBudgetTokens);
   if (Object.keys(gen).length > 0) body.generationConfig = gen;
 
   // metadata, user, store, parallelToolCalls, router: never forwarded.
@@ -182,6 +185,11 @@ function contentParts(content: ContentPart[]): Json[] {
       if (p.text !== '') parts.push({ text: p.text }); // Gemini rejects empty text parts
     } else if (p.type === 'refusal') {
       if (p.refusal !== '') parts.push({ text: p.refusal });
+    } else if (p.type === 'document') {
+      // A PDF travels like an image (inlineData or fileData with its MIME type); a text document as text.
+      if (p.text !== undefined) {
+        if (p.text !== '') parts.push({ text: p.text });
+      } else parts.push(imagePart(p.url ?? ''));
     } else {
       parts.push(imagePart(p.url));
     }

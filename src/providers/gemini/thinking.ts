@@ -9,12 +9,13 @@ type Effort = NonNullable<CanonicalRequest['reasoningEffort']>;
 /** Token budgets for Gemini 2.5 (2.5 Pro cannot go below 128 nor above 32768; Flash tops out at 24576). */
 const BUDGET: Record<Effort, number> = { minimal: 512, low: 1024, medium: 8192, high: 24576 };
 
-export function thinkingConfig(effort: Effort, upstreamModel: string): Record<string, unknown> {
+/** `exactBudget` (a Messages client's thinking.budget_tokens) replaces the band's budget on 2.5; 3+ takes levels only. */
+export function thinkingConfig(effort: Effort, upstreamModel: string, exactBudget?: number): Record<string, unknown> {
   const generation = /gemini-(\d+)/i.exec(upstreamModel);
   if (generation && Number(generation[1]) >= 3) {
     const flash = /flash/i.test(upstreamModel);
     const level = flash ? effort : effort === 'minimal' || effort === 'low' ? 'low' : 'high';
     return { includeThoughts: true, thinkingLevel: level };
   }
-  return { includeThoughts: true, thinkingBudget: BUDGET[effort] };
+  return { includeThoughts: true, thinkingBudget: exactBudget ?? BUDGET[effort] };
 }

@@ -253,6 +253,8 @@ function textOf(content: readonly ContentPart[]): string {
 }
 
 function userContent(content: readonly ContentPart[], rules: DialectRules): string | ChatPart[] {
+  // Routing keeps documents away from Chat-wire hosts (the `document` request field); this is the backstop.
+  if (content.some((p) => p.type === 'document')) throw new Error(`The ${rules.name} chat API cannot read documents; route the request to an Anthropic, OpenAI or Gemini provider.`);
   const hasImage = content.some((p) => p.type === 'image');
   if (!hasImage) return textOf(content);
   if (!rules.images) {
@@ -262,7 +264,7 @@ function userContent(content: readonly ContentPart[], rules: DialectRules): stri
   for (const p of content) {
     if (p.type === 'text') parts.push({ type: 'text', text: p.text });
     else if (p.type === 'refusal') parts.push({ type: 'text', text: p.refusal });
-    else parts.push({ type: 'image_url', image_url: { url: p.url, ...(p.detail !== undefined ? { detail: p.detail } : {}) } });
+    else if (p.type === 'image') parts.push({ type: 'image_url', image_url: { url: p.url, ...(p.detail !== undefined ? { detail: p.detail } : {}) } });
   }
   return parts;
 }

@@ -2,6 +2,7 @@
 // canonical form (never the client's raw body): the router keeps conversation
 // state itself, so `store:false` and no previous_response_id, and metadata /
 // router fields are never forwarded.
+import { documentFile } from '../shared/document.js';
 import type { CanonicalRequest, ContentPart, InputItem } from '../../canonical/types.js';
 import { jsonHeaders, joinUrl, maxOutputTokens, passedFields, upstreamModelId } from '../openai-compatible/request.js';
 import type { Target, UpstreamRequest } from '../types.js';
@@ -119,6 +120,9 @@ function inputPart(p: ContentPart): Record<string, unknown> {
       return { type: 'input_text', text: p.refusal };
     case 'image':
       return { type: 'input_image', image_url: p.url, detail: p.detail ?? 'auto' };
+    case 'document':
+      // A PDF as input_file (file_data data URL + filename, or file_url); a text document as text.
+      return p.text !== undefined ? { type: 'input_text', text: p.text } : { type: 'input_file', ...documentFile(p.url ?? '', p.title) };
   }
 }
 
