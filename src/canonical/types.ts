@@ -116,6 +116,11 @@ export interface CanonicalRequest {
    * `refusedBy`; the adapters of the types in `passedTo` forward `value` verbatim under `name`.
    */
   fields?: RequestField[];
+  /**
+   * The client's own `anthropic-version` and `anthropic-beta` request headers (Anthropic SDK, Claude
+   * Code): sent to Anthropic providers as given (the beta list within Settings.anthropicBetas), to no other.
+   */
+  anthropic?: { version?: string; beta?: string };
   /** TokenRouter extensions; never forwarded upstream. */
   router?: { mode?: string; model?: string; provider?: string; streamFormat?: 'openai' | 'tokenrouter' };
   /**

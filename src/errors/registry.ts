@@ -143,17 +143,27 @@ export function isPermanent(status: number, code: string | null): boolean {
   return status >= 400 && status < 500 && status !== 408 && status !== 429;
 }
 
-export function sendError(res: ServerResponse, err: RouterError): void {
+/**
+ * A front dialect's error body (api/dialect.ts): the OpenAI-shaped envelope and its status in, the
+ * status and body its clients expect out (Anthropic Messages: `{type: "error", error: {type, message}}`,
+ * 529 for an overload). Without one, the envelope goes out as it is.
+ */
+export type ErrorEnvelope = (status: number, wire: WireError) => { status: number; body: unknown };
+
+const asIs: ErrorEnvelope = (status, wire) => ({ status, body: wire });
+
+export function sendError(res: ServerResponse, err: RouterError, envelope: ErrorEnvelope = asIs): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
   const headers = isPermanent(err.status, err.code) ? { 'x-should-retry': 'false', ...err.headers } : err.headers;
-  sendJson(res, err.status, wireError(err), headers);
+  const out = envelope(err.status, wireError(err));
+  sendJson(res, out.status, out.body, headers);
 }
 
 /** A provider failure, mapped (docs/providers.md#errors): status, retry hints, the OpenAI shape. */
-export function sendUpstreamError(res: ServerResponse, err: UpstreamHttpError, includeRaw = false): void {
+export function sendUpstreamError(res: ServerResponse, err: UpstreamHttpError, includeRaw = false, envelope: ErrorEnvelope = asIs): void {
   if (res.headersSent) {
     res.end();
     return;
@@ -161,5 +171,6 @@ export function sendUpstreamError(res: ServerResponse, err: UpstreamHttpError, i
   const m = err.mapped;
   if (m.retryAfterSeconds !== undefined) res.setHeader('retry-after', String(m.retryAfterSeconds));
   if (m.shouldRetry === false || isPermanent(m.status, m.code)) res.setHeader('x-should-retry', 'false');
-  sendJson(res, m.status, upstreamWireError(err, includeRaw));
+  const out = envelope(m.status, upstreamWireError(err, includeRaw));
+  sendJson(res, out.status, out.body);
 }

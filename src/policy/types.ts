@@ -185,6 +185,8 @@ export interface SettingsSpec {
   state?: StateSettingsSpec;
   /** The /v1/responses stream dialect when neither the request nor its key names one. Default openai. */
   streamFormat?: 'openai' | 'tokenrouter';
+  /** The anthropic-beta values clients may send to Anthropic providers; absent: all. */
+  anthropicBetas?: string[];
 }
 
 export interface StateSettingsSpec {
@@ -337,7 +339,7 @@ export interface PolicySet {
   readonly apiKeys: readonly CompiledApiKey[];
   /** Routing scope per API key name, for keys with allowedProviders / allowedModels. */
   readonly scopes: ReadonlyMap<string, KeyScope>;
-  readonly settings: Readonly<Required<Pick<SettingsSpec, 'defaultMode' | 'allowAnonymous' | 'maxBodyBytes'>> & Pick<SettingsSpec, 'modeWeights' | 'priceSources' | 'resilience' | 'firewall' | 'errors' | 'state' | 'streamFormat'>>;
+  readonly settings: Readonly<Required<Pick<SettingsSpec, 'defaultMode' | 'allowAnonymous' | 'maxBodyBytes'>> & Pick<SettingsSpec, 'modeWeights' | 'priceSources' | 'resilience' | 'firewall' | 'errors' | 'state' | 'streamFormat' | 'anthropicBetas'>>;
 }
 
 export const DEFAULT_SETTINGS = Object.freeze({

@@ -14,7 +14,7 @@ import type { Metrics } from '../telemetry/metrics.js';
 import { authMiddleware } from './auth.js';
 import { jsonBody } from './body.js';
 import type { LargeBodyGate } from './large-body-gate.js';
-import { RouterError, sendError, sendUpstreamError } from '../errors/registry.js';
+import { RouterError, sendError, sendUpstreamError, type ErrorEnvelope } from '../errors/registry.js';
 import type { Lifecycle } from './lifecycle.js';
 import { healthRoutes } from './routes/health.js';
 import { policyRoutes } from './routes/policies.js';
@@ -135,9 +135,17 @@ function errorHandler(deps: AppDeps) {
 
 /** Any error as an answer in the OpenAI error shape; unexpected ones are counted and logged (masked). */
 /** `includeRaw`: the policy's Settings.errors.includeRaw (a provider failure then carries its scrubbed raw body). */
-export function answerError({ logger, metrics }: Pick<AppDeps, 'logger' | 'metrics'>, err: unknown, res: ServerResponse, route: string, includeRaw = false): void {
+export function answerError(
+  { logger, metrics }: Pick<AppDeps, 'logger' | 'metrics'>,
+  err: unknown,
+  res: ServerResponse,
+  route: string,
+  includeRaw = false,
+  /** The route's front dialect's error body (Messages: Anthropic's envelope); OpenAI's otherwise. */
+  envelope?: ErrorEnvelope,
+): void {
   if (err instanceof RouterError) {
-    sendError(res, err);
+    sendError(res, err, envelope);
     return;
   }
   if (err instanceof ClientGoneError) {
@@ -145,16 +153,16 @@ export function answerError({ logger, metrics }: Pick<AppDeps, 'logger' | 'metri
     return;
   }
   if (err instanceof UpstreamHttpError) {
-    sendUpstreamError(res, err, includeRaw);
+    sendUpstreamError(res, err, includeRaw, envelope);
     return;
   }
   // Express's own client errors (e.g. a malformed %-escape in the path) carry a 4xx status: the caller's fault, not a bug.
   const status = (err as { status?: unknown; statusCode?: unknown })?.status ?? (err as { statusCode?: unknown })?.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) {
-    sendError(res, new RouterError('invalid_path'));
+    sendError(res, new RouterError('invalid_path'), envelope);
     return;
   }
   metrics.unhandledErrors.inc();
   logger.error({ err: { message: maskSecrets(String((err as Error)?.message)), name: (err as Error)?.name }, route }, 'unhandled error');
-  sendError(res, new RouterError('internal_error'));
+  sendError(res, new RouterError('internal_error'), envelope);
 }

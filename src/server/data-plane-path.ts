@@ -1,9 +1,11 @@
 // The front door of the data plane: every POST that reaches a provider —
-// /v1/responses, /v1/chat/completions (the pipeline, src/pipeline.ts) and the
+// /v1/responses, /v1/chat/completions, /v1/messages (the pipeline,
+// src/pipeline.ts, in each route's front dialect, api/dialects.ts) and the
 // forwarded /v1/embeddings (stages/forward.ts) — enters here, in any spelling
-// (letter case, a trailing slash), and takes the same steps in the same order:
-// observe → gate → authenticate → wait for a large body's turn → bounded JSON
-// body → exchange → error in the OpenAI shape. Express serves every other
+// (letter case, a trailing slash, a query such as Anthropic's ?beta=true), and
+// takes the same steps in the same order: observe → gate → authenticate →
+// wait for a large body's turn → bounded JSON body → exchange → error in the
+// route's envelope (OpenAI's, or Anthropic's for /v1/messages). Express serves every other
 // route (admin, read-only, explain, replay) and never a data-plane one.
 //
 // Why not Express for these: its per-request work — re-prototyping req and
@@ -11,10 +13,11 @@
 // was measured at a quarter of the router's CPU per request (README,
 // Performance); none of it changes what these routes do.
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import { STREAM_FORMAT_HEADER } from '../api/tokenrouter/format.js';
+import { dialectOf } from '../api/dialects.js';
 import type { Api } from '../canonical/types.js';
+import type { ErrorEnvelope } from '../errors/registry.js';
 import { admitRequest, answerError, observeRequest, type AppDeps } from './app.js';
-import { authenticate, type Caller } from './auth.js';
+import { authenticate, presentedKey, type Caller } from './auth.js';
 import { readJsonBody } from './body.js';
 import { FORWARDED, serveForward } from './forward-proxy.js';
 import { serveExchange } from './exchange.js';
@@ -26,18 +29,30 @@ type Serve = (deps: AppDeps, body: unknown, policy: PolicySet, caller: Caller, r
 const pipeline =
   (api: Api): Serve =>
   (deps, body, policy, caller, req, res, workDone) =>
-    serveExchange(deps, api, body, policy, caller, res, workDone, req.headers[STREAM_FORMAT_HEADER]);
+    serveExchange(deps, api, body, policy, caller, res, workDone, req.headers);
 const forward =
   (endpoint: string): Serve =>
   (deps, body, policy, caller, req, res, workDone) =>
     serveForward(deps, endpoint, body, policy, caller, req, res, workDone);
 
+/** The front dialect of each pipeline route (api/dialects.ts): its body, answers and error envelope. */
+const DIALECT_ROUTES = new Map<string, Api>([
+  ['/v1/responses', 'responses'],
+  ['/v1/chat/completions', 'chat'],
+  ['/v1/messages', 'messages'],
+]);
+
 /** Route (its metric label) → how it is served. */
 const ROUTES = new Map<string, Serve>([
-  ['/v1/responses', pipeline('responses')],
-  ['/v1/chat/completions', pipeline('chat')],
+  ...[...DIALECT_ROUTES].map(([path, api]): [string, Serve] => [path, pipeline(api)]),
   ...[...FORWARDED].map(([path, endpoint]): [string, Serve] => [path, forward(endpoint)]),
 ]);
+
+/** The error envelope a route's clients expect, from the first refusal on (authentication included). */
+function envelopeOf(path: string): ErrorEnvelope | undefined {
+  const api = DIALECT_ROUTES.get(path);
+  return api === undefined ? undefined : dialectOf(api).errorEnvelope;
+}
 
 /** The route a path names, spelled as Express would match it: any letter case, one optional trailing slash. */
 function routeOf(url: string): string {
@@ -71,7 +86,7 @@ async function enter(deps: AppDeps, path: string, serve: Serve, req: IncomingMes
   try {
     const policy = admitRequest(deps, req);
     includeRaw = policy.settings.errors?.includeRaw === true;
-    const caller = authenticate(policy, req.headers.authorization, deps.loopbackOnly);
+    const caller = authenticate(policy, presentedKey(req.headers), deps.loopbackOnly);
     // A large body waits for its turn before it is read (large-body-gate.ts); the pipeline ends the turn
     // once the prompt is screened, and the response's end ends it in any case.
     const release = await deps.largeBodies.enter(req);
@@ -80,6 +95,6 @@ async function enter(deps: AppDeps, path: string, serve: Serve, req: IncomingMes
     route = path;
     await serve(deps, body?.value, policy, caller, req, res, release);
   } catch (err) {
-    answerError(deps, err, res, route, includeRaw);
+    answerError(deps, err, res, route, includeRaw, envelopeOf(path));
   }
 }

@@ -2,7 +2,8 @@
 // Exchange: a request id, the client going away aborting the upstream call,
 // JSON and SSE answers, the drain hook. The front door (data-plane-path.ts)
 // calls it for POST /v1/responses and /v1/chat/completions.
-import type { ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
+import { STREAM_FORMAT_HEADER } from '../api/tokenrouter/format.js';
 import { wireId } from '../api/ids.js';
 import type { Api } from '../canonical/types.js';
 import { sendJson } from '../errors/json-response.js';
@@ -18,7 +19,21 @@ import { SseWriter } from './sse.js';
 export type DataPlaneDeps = PipelineDeps & { lifecycle: Lifecycle };
 
 /**
- * One POST /v1/responses or /v1/chat/completions, over plain Node objects.
+ * The client's `anthropic-version` and `anthropic-beta`, as sent (Anthropic SDK, Claude Code): they
+ * reach Anthropic upstreams verbatim (providers/anthropic/request.ts), within Settings.anthropicBetas.
+ */
+function anthropicHeaders(headers: IncomingHttpHeaders): { anthropic?: { version?: string; beta?: string } } {
+  const version = headers['anthropic-version'];
+  const beta = headers['anthropic-beta'];
+  if (version === undefined && beta === undefined) return {};
+  const one = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v.join(',') : v);
+  const v = one(version);
+  const b = one(beta);
+  return { anthropic: { ...(v ? { version: v } : {}), ...(b ? { beta: b } : {}) } };
+}
+
+/**
+ * One POST to a pipeline route (/v1/responses, /v1/chat/completions, /v1/messages), over plain Node objects.
  */
 export async function serveExchange(
   deps: DataPlaneDeps,
@@ -28,8 +43,8 @@ export async function serveExchange(
   caller: Caller,
   res: ServerResponse,
   workDone: () => void = () => {},
-  /** The x-tokenrouter-stream-format header, as received. */
-  streamFormatHeader?: string | string[],
+  /** The request's headers: the stream-format switch and the client's Anthropic headers are read from them. */
+  headers: IncomingHttpHeaders = {},
 ): Promise<void> {
   if (body === undefined) throw new RouterError('invalid_body', 'A JSON request body is required.');
   const requestId = wireId('req_');
@@ -46,7 +61,8 @@ export async function serveExchange(
       policy,
       caller: caller.name,
       admin: caller.admin,
-      streamFormat: { header: streamFormatHeader, key: caller.streamFormat },
+      streamFormat: { header: headers[STREAM_FORMAT_HEADER], key: caller.streamFormat },
+      ...anthropicHeaders(headers),
       requestId,
       signal: abort,
       sse: new SseWriter(res),

@@ -20,9 +20,9 @@ export async function store(
   await deps.conversations.put({ id: ex.requestId, owner: ex.caller, stored: req.store !== false, aliasOf: id, createdAt: Date.now() });
 }
 
-/** A Chat completion leaves nothing to replay: its request id answers its owner 409 (others 404). */
-export async function storeChatMarker(deps: PipelineDeps, ex: Exchange): Promise<void> {
-  await deps.conversations.put({ id: ex.requestId, owner: ex.caller, stored: false, unreplayable: 'chat', createdAt: Date.now() });
+/** An answer whose dialect keeps nothing to replay (Chat, Messages): its request id answers its owner 409 (others 404). */
+export async function storeMarker(deps: PipelineDeps, ex: Exchange): Promise<void> {
+  await deps.conversations.put({ id: ex.requestId, owner: ex.caller, stored: false, unreplayable: ex.api, createdAt: Date.now() });
 }
 
 async function putResponse(

@@ -13,7 +13,7 @@ import type { Candidate } from '../routing/select.js';
 import { dispatchStream, type DispatchContext } from '../upstream/dispatch.js';
 import { costUsd } from './cost.js';
 import { streamRenderer, type StreamRenderer } from './render.js';
-import { store, storeChatMarker } from './store.js';
+import { store, storeMarker } from './store.js';
 import type { Admitted, Answered, Exchange, PipelineDeps } from './types.js';
 
 export interface StreamHooks {
@@ -52,7 +52,7 @@ export async function answerStream(deps: PipelineDeps, ex: Exchange, admitted: A
   const result = line.result();
   const metadata = render.metadata();
   if (render.responseId !== undefined) await store(deps, ex, screened.request, render.responseId, result, undefined, served, metadata);
-  else await storeChatMarker(deps, ex);
+  else await storeMarker(deps, ex);
   render.end();
   ex.sse.end();
   return {

@@ -45,6 +45,8 @@ export interface Exchange {
   admin: boolean;
   /** What picks the stream dialect besides the body (api/tokenrouter/format.ts): the request header and the key's streamFormat. */
   streamFormat?: { header?: string | string[]; key?: 'openai' | 'tokenrouter' };
+  /** The client's anthropic-version / anthropic-beta headers, for Anthropic upstreams (canonical `anthropic`). */
+  anthropic?: { version?: string; beta?: string };
   requestId: string;
   signal: AbortLike;
   /** Send a JSON answer (status 200) with headers. */

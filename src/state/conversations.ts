@@ -17,7 +17,7 @@
 // explain; the input items listing; deleteResponse()), and it answers another
 // key exactly as it answers an unknown id, so the answer does not reveal that
 // the id exists. Admin keys read (and delete) any.
-import type { CanonicalRequest, CanonicalResult, InputItem, ItemRef, OutputItem } from '../canonical/types.js';
+import type { Api, CanonicalRequest, CanonicalResult, InputItem, ItemRef, OutputItem } from '../canonical/types.js';
 import { parseItemId } from '../api/item-ids.js';
 import { withoutCacheMarks } from '../api/cache-control.js';
 import { RouterError } from '../errors/registry.js';
@@ -48,8 +48,8 @@ export interface StoredResponse {
    * in the same store, so it has the same TTL and byte bounds; ownedResponse() follows it.
    */
   aliasOf?: string;
-  /** A request-id entry for a request that left nothing to replay (a Chat completion, a provider failure): its owner gets 409. */
-  unreplayable?: 'chat' | 'failed';
+  /** A request-id entry for a request that left nothing to replay (answered on a dialect that keeps none — Chat, Messages — or a provider failure): its owner gets 409. */
+  unreplayable?: Api | 'failed';
   createdAt: number;
 }
 
@@ -85,8 +85,9 @@ export async function previousResponse(store: ConversationStore, id: string, par
       param,
     );
   }
-  if (prev.unreplayable === 'chat') {
-    throw new RouterError('response_not_stored', `Request "${id}" was a Chat completion: it left no response to replay.`, param);
+  if (prev.unreplayable === 'chat' || prev.unreplayable === 'messages') {
+    const what = prev.unreplayable === 'chat' ? 'a Chat completion' : 'a Messages request';
+    throw new RouterError('response_not_stored', `Request "${id}" was ${what}: it left no response to replay.`, param);
   }
   if (prev.unreplayable === 'failed') {
     throw new RouterError('response_not_stored', `Request "${id}" failed at the provider before a response existed: nothing to replay.`, param);

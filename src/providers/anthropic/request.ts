@@ -115,7 +115,8 @@ export function buildAnthropicRequest(req: CanonicalRequest, target: Target): Up
   const headers = requestHeaders(
     providerHeaderTemplate(provider),
     { 'content-type': 'application/json', 'x-api-key': target.apiKey },
-    { 'anthropic-version': ANTHROPIC_VERSION },
+    // The client's own anthropic-version / anthropic-beta (Messages front door) as sent; configuration may pin them.
+    { 'anthropic-version': req.anthropic?.version ?? ANTHROPIC_VERSION, ...(req.anthropic?.beta ? { 'anthropic-beta': req.anthropic.beta } : {}) },
   );
 
   return {

@@ -6,12 +6,12 @@ import { expect } from 'chai';
 import { copyFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { confidenceMetadata, METADATA_VALUE_MAX, warningsMetadata } from '../../../src/stages/render.js';
-import { responseMetadata } from '../../../src/api/responses/shapes.js';
-import type { CanonicalRequest } from '../../../src/canonical/types.js';
-import { loadPolicyDirectory } from '../../../src/policy/load.js';
-import { SHIPPED_POLICIES } from '../../helpers/paths.js';
-import { settingsYaml } from '../../helpers/router.js';
+import { confidenceMetadata, METADATA_VALUE_MAX, warningsMetadata } from '../../../../src/api/responses/metadata.js';
+import { responseMetadata } from '../../../../src/api/responses/shapes.js';
+import type { CanonicalRequest } from '../../../../src/canonical/types.js';
+import { loadPolicyDirectory } from '../../../../src/policy/load.js';
+import { SHIPPED_POLICIES } from '../../../helpers/paths.js';
+import { settingsYaml } from '../../../helpers/router.js';
 
 describe('router metadata values', () => {
   it('routing_confidence is a decimal string with two digits', () => {

@@ -1,0 +1,20 @@
+// Errors in Anthropic's envelope for the Messages front door: `{type: "error", error: {type,
+// message}}` with Anthropic's error types, so the Anthropic SDK raises its typed errors
+// (AuthenticationError, PermissionDeniedError, RateLimitError, OverloadedError…). Statuses stay the
+// router's (a firewall block 403 permission_error, or the configured block status), except an
+// overload or outage of the providers with no fallback left, which Anthropic answers 529
+// overloaded_error (the SDK retries it as Anthropic's own). retry-after and x-should-retry headers
+// are set by the sender as for every route.
+import type { WireError } from '../../errors/registry.js';
+import { anthropicErrorType } from './stream.js';
+
+/** Upstream failures that mean "no capacity now": answered 529 overloaded_error. */
+const OVERLOADED_CODES = new Set(['server_is_overloaded']);
+
+export function messagesErrorEnvelope(status: number, wire: WireError): { status: number; body: unknown } {
+  const e = wire.error;
+  const overloaded = status === 529 || (e.provider !== null && (status === 503 || (e.code !== null && OVERLOADED_CODES.has(e.code))));
+  const out = overloaded ? 529 : status;
+  const type = overloaded ? 'overloaded_error' : anthropicErrorType(out);
+  return { status: out, body: { type: 'error', error: { type, message: e.message } } };
+}
