@@ -107,7 +107,7 @@ describe('secrets never leak (sentinel keys through logs, responses, metrics and
     await call('unknown model', '/v1/responses', { body: { model: 'no-such-model', input: 'hi' } });
     await call('wrong caller key', '/v1/responses', { auth: SECRETS.wrongCaller, body: { model: 'auto', input: 'hi' } });
     await call('no caller key', '/v1/responses', { auth: null, body: { model: 'auto', input: 'hi' } });
-    await call('caller key in x-api-key only', '/v1/responses', { auth: null, headers: { 'x-api-key': SECRETS.caller }, body: { model: 'auto', input: 'hi' } });
+    await call('caller key in x-api-key (Anthropic\'s header, accepted on every route)', '/v1/responses', { auth: null, headers: { 'x-api-key': SECRETS.caller }, body: { model: 'auto', input: 'hi' } });
     await call('caller key pasted into api_key', '/v1/responses', { body: { model: 'auto', input: 'hi', api_key: SECRETS.caller } });
     await call('embeddings', '/v1/embeddings', { body: { model: 'openai/text-embedding-3-small', input: 'hello' } });
     await scrape('middle');
@@ -149,7 +149,7 @@ describe('secrets never leak (sentinel keys through logs, responses, metrics and
       'unknown model': 400,
       'wrong caller key': 401,
       'no caller key': 401,
-      'caller key in x-api-key only': 401,
+      "caller key in x-api-key (Anthropic's header, accepted on every route)": 200,
       'caller key pasted into api_key': 400,
       embeddings: 200,
       explain: 200,
