@@ -1,4 +1,5 @@
-// Authenticates callers with `Authorization: Bearer <key>` against the SHA-256
+// Authenticates callers with `Authorization: Bearer <key>` (or Anthropic's
+// `x-api-key: <key>`, api-key-header.ts) against the SHA-256
 // hashes in the live ApiKeys. Every stored hash is compared in constant time
 // (no early exit), so timing reveals nothing about which key nearly matched.
 // With no keys configured, anonymous callers are served only when the server
@@ -7,6 +8,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import type { CompiledApiKey, PolicySet } from '../policy/types.js';
 import { RouterError } from '../errors/registry.js';
+import { apiKeyFromHeaders } from './api-key-header.js';
 
 export interface Caller {
   /** The ApiKeys entry name, or "anonymous". */
@@ -45,7 +47,7 @@ export function authenticate(set: PolicySet, authorization: string | undefined, 
 
 export function authMiddleware(loopbackOnly: boolean) {
   return (req: Request, _res: Response, next: NextFunction): void => {
-    req.caller = authenticate(req.policy!, req.headers.authorization, loopbackOnly);
+    req.caller = authenticate(req.policy!, apiKeyFromHeaders(req.headers), loopbackOnly);
     next();
   };
 }

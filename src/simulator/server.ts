@@ -3,7 +3,7 @@
 
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { anthropic } from './anthropic.js';
+import { anthropic, countTokens } from './anthropic.js';
 import { authError, kindError, nativeError, type ErrorFamily, type NativeError } from './errors.js';
 import { gemini } from './gemini.js';
 import { openaiChat } from './openai-chat.js';
@@ -37,6 +37,7 @@ function route(method: string, pathname: string): Route | undefined {
   }
   if (method !== 'POST') return undefined;
   if (pathname === '/anthropic/v1/messages') return { protocol: 'anthropic', provider: 'anthropic' };
+  if (pathname === '/anthropic/v1/messages/count_tokens') return { protocol: 'anthropic-count-tokens', provider: 'anthropic' };
   m = /^\/gemini\/v1beta\/models\/([^/:]+):(generateContent|streamGenerateContent)$/.exec(pathname);
   if (m) return { protocol: 'gemini', provider: 'gemini', model: decodeURIComponent(m[1]!), stream: m[2] === 'streamGenerateContent' };
   return undefined;
@@ -214,6 +215,11 @@ export class SimulatorServer implements Simulator {
       created: Math.floor(Date.now() / 1000),
       sse: url.searchParams.get('alt') === 'sse',
     };
+    // Token counting answers at once: no script, no model behaviour (it generates nothing).
+    if (r.protocol === 'anthropic-count-tokens') {
+      const counted = countTokens(ctx);
+      return sendJson(res, counted.status, counted.body, replyHeaders);
+    }
     const proto = r.protocol === 'openai-embeddings' ? undefined : PROTOCOLS[r.protocol];
     if (this.opts.validate !== false) {
       const invalid = proto ? proto.validate?.(ctx) : validateEmbeddings(body);
