@@ -18,6 +18,7 @@ import { authenticate, type Caller } from './auth.js';
 import { readJsonBody } from './body.js';
 import { FORWARDED, serveForward } from './forward-proxy.js';
 import { serveExchange } from './exchange.js';
+import { serveCountTokens } from './count-tokens-route.js';
 import type { PolicySet } from '../policy/types.js';
 
 /** How one data-plane route is served, from the body on. */
@@ -36,6 +37,7 @@ const forward =
 const ROUTES = new Map<string, Serve>([
   ['/v1/responses', pipeline('responses')],
   ['/v1/chat/completions', pipeline('chat')],
+  ['/v1/messages/count_tokens', (deps, body, policy, caller, _req, res, workDone) => serveCountTokens(deps, body, policy, caller, res, workDone)],
   ...[...FORWARDED].map(([path, endpoint]): [string, Serve] => [path, forward(endpoint)]),
 ]);
 
