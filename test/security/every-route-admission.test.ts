@@ -19,6 +19,7 @@ const ROUTES: RouteCase[] = [
   { name: 'responses', method: 'POST', path: () => '/v1/responses', body: { model: 'auto', input: 'hi' } },
   { name: 'chat', method: 'POST', path: () => '/v1/chat/completions', body: { model: 'auto', messages: [{ role: 'user', content: 'hi' }] } },
   { name: 'embeddings', method: 'POST', path: () => '/v1/embeddings', body: { model: 'openai/text-embedding-3-small', input: 'hi' } },
+  { name: 'count tokens', method: 'POST', path: () => '/v1/messages/count_tokens', body: { model: 'auto', messages: [{ role: 'user', content: 'hi' }] } },
   { name: 'explain', method: 'POST', path: () => '/v1/route/explain', body: { model: 'auto', input: 'hi' } },
   { name: 'replay (GET)', method: 'GET', path: (id) => `/v1/responses/${id}` },
   { name: 'replay (POST)', method: 'POST', path: (id) => `/v1/responses/${id}`, body: {} },
