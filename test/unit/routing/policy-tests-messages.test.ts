@@ -12,6 +12,9 @@ import { loadPolicyTests } from '../../../src/authoring/policy-test-load.js';
 import { runPolicyTests } from '../../../src/authoring/policy-tests.js';
 import { normalizeAnyRequest } from '../../../src/authoring/explain.js';
 import { RouterError } from '../../../src/errors/registry.js';
+import { explainCommand } from '../../../src/cli/explain.js';
+import { apiKeyFromHeaders } from '../../../src/server/api-key-header.js';
+import { Writable } from 'node:stream';
 import { FIXTURES } from '../../helpers/paths.js';
 
 const ROOT = path.join(FIXTURES, 'policy-tests');
@@ -72,5 +75,35 @@ describe('policy tests: Messages requests (request.api: messages)', () => {
       expect((err as RouterError).code).to.equal('invalid_parameter');
       expect((err as RouterError).param).to.equal('api');
     }
+  });
+
+  it('tokenrouter explain reads a request file with api: messages as a Messages body', async () => {
+    const dir = await dirWith('messages.yaml');
+    const file = path.join(dir, 'request.json');
+    await fs.writeFile(file, JSON.stringify({ api: 'messages', model: 'auto', max_tokens: 50, messages: [{ role: 'user', content: [{ type: 'text', text: 'check this code' }] }] }));
+    let out = '';
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        out += chunk.toString('utf8');
+        cb();
+      },
+    });
+    const code = await explainCommand({ request: file, policies: dir, json: true, assumeCredentials: true }, sink, sink);
+    expect(code, out).to.equal(0);
+    const explained = JSON.parse(out);
+    expect(explained.request.api).to.equal('messages');
+    expect(explained.decision).to.deep.include({ provider: 'beta', model: 'big', rules: ['code-to-big'] });
+  });
+});
+
+describe('apiKeyFromHeaders', () => {
+  it('takes Authorization as sent, else x-api-key as a Bearer, else nothing', () => {
+    expect(apiKeyFromHeaders({ authorization: 'Bearer abc' })).to.equal('Bearer abc');
+    expect(apiKeyFromHeaders({ 'x-api-key': 'abc' })).to.equal('Bearer abc');
+    expect(apiKeyFromHeaders({ 'x-api-key': ' abc ' })).to.equal('Bearer abc');
+    expect(apiKeyFromHeaders({})).to.equal(undefined);
+    expect(apiKeyFromHeaders({ 'x-api-key': '' })).to.equal(undefined);
+    // A client that sends both is judged by its Authorization: a right x-api-key does not rescue a wrong Bearer.
+    expect(apiKeyFromHeaders({ authorization: 'Bearer wrong', 'x-api-key': 'right' })).to.equal('Bearer wrong');
   });
 });
