@@ -275,18 +275,17 @@ export const anthropic: WireProtocol = { validate, parse, render, stream };
 
 /**
  * POST /anthropic/v1/messages/count_tokens: `{input_tokens}` for a Messages body without
- * max_tokens, validated as Anthropic validates it (anthropic-version, model, messages). The
- * count is the one a Messages call with this body reports as its input (words of the same
- * texts, plan.ts), so a test can compare the two.
+ * max_tokens. The count is the one a Messages call with this body reports as its input (words of
+ * the same texts, plan.ts), so a test can compare the two. Validated first (countTokensInvalid);
+ * scripted faults apply as on /messages (server.ts).
  */
-export function countTokens(ctx: ProtocolContext): NativeError | { status: 200; body: { input_tokens: number } } {
-  const invalid = countTokensInvalid(ctx);
-  if (invalid) return invalid;
+export function countTokens(ctx: ProtocolContext): { input_tokens: number } {
   const conv = parse(ctx);
-  return { status: 200, body: { input_tokens: Math.max(1, conv.inputTexts.reduce((n, t) => n + countWords(t), 0)) } };
+  return { input_tokens: Math.max(1, conv.inputTexts.reduce((n, t) => n + countWords(t), 0)) };
 }
 
-function countTokensInvalid(ctx: ProtocolContext): NativeError | undefined {
+/** Anthropic's checks on a count_tokens body: anthropic-version, model and messages (max_tokens is not taken). */
+export function countTokensInvalid(ctx: ProtocolContext): NativeError | undefined {
   const body = ctx.body;
   if (!ctx.headers['anthropic-version']) return bad('anthropic-version: header is required');
   if (typeof body.model !== 'string' || !body.model) return bad('model: Field required');

@@ -19,6 +19,17 @@ const KEYS = {
 } satisfies Record<string, KeyDef>;
 
 /** "refactor" and "function" match the demo rule code-to-claude (set_provider: anthropic, which wins over the model string). */
+/** Anthropic models whose upstream name makes the simulator fail every call (src/simulator/script.ts). */
+const FAILING_MODELS = `apiVersion: tokenrouter/v1
+kind: Models
+metadata:
+  name: failing-anthropic
+spec:
+  models:
+    - { name: claude-overloaded, provider: anthropic, upstreamModel: claude-fail503, pricing: { input: 1, output: 1 }, quality: 0.1, contextWindow: 100000, capabilities: [streaming] }
+    - { name: claude-refusing, provider: anthropic, upstreamModel: claude-fail400, pricing: { input: 1, output: 1 }, quality: 0.1, contextWindow: 100000, capabilities: [streaming] }
+`;
+
 const MESSAGES = [{ role: 'user' as const, content: 'Please refactor this small function for me' }];
 /** Matches no demo routing rule: the model string decides. */
 const PLAIN = [{ role: 'user' as const, content: 'Please summarise the meeting notes for me' }];
@@ -35,7 +46,7 @@ describe('Messages extras: count_tokens, models, explain (@anthropic-ai/sdk)', f
   const countCalls = () => stack.sim.calls.filter((c) => c.protocol === 'anthropic-count-tokens');
 
   before(async () => {
-    stack = await startStack({ keys: Object.values(KEYS) });
+    stack = await startStack({ keys: Object.values(KEYS), files: { 'failing.yaml': FAILING_MODELS } });
     url = stack.router.url;
   });
   after(() => stack?.stop());
@@ -91,6 +102,22 @@ describe('Messages extras: count_tokens, models, explain (@anthropic-ai/sdk)', f
       expect(data.input_tokens).to.equal(explained.estimated_input_tokens);
       const longer = await bearer(KEYS.team).messages.countTokens({ ...body, messages: [...PLAIN, { role: 'assistant', content: 'Sure, paste them.' }, { role: 'user', content: 'Here it is, thanks a lot.' }] });
       expect(longer.input_tokens).to.be.greaterThan(data.input_tokens);
+    });
+
+    it('falls back to the estimate when Anthropic is overloaded (529), and passes its 400 on', async () => {
+      const { data, response } = await bearer(KEYS.team).messages.countTokens({ model: 'anthropic/claude-overloaded', messages: PLAIN }).withResponse();
+      expect(response.headers.get('x-tokenrouter-token-count')).to.equal('estimate');
+      expect(countCalls().map((c) => c.model)).to.deep.equal(['claude-fail503']); // it was asked
+      const explain = await fetch(`${url}/v1/route/explain`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${KEYS.team.key}` },
+        body: JSON.stringify({ api: 'messages', model: 'anthropic/claude-overloaded', max_tokens: 10, messages: PLAIN }),
+      });
+      expect(data.input_tokens).to.equal(((await explain.json()) as any).estimated_input_tokens);
+      const err = await bearer(KEYS.team)
+        .messages.countTokens({ model: 'anthropic/claude-refusing', messages: PLAIN })
+        .then(() => undefined, (e: unknown) => e);
+      expect(err).to.be.instanceOf(Anthropic.BadRequestError);
     });
 
     it('a prompt the firewall blocks is a 403 and reaches no provider', async () => {

@@ -51,4 +51,10 @@ describe('simulator: Anthropic count_tokens', () => {
     expect(badRole.status).to.equal(400);
     expect(((await badRole.json()) as any).error.message).to.equal("messages.1.role: Input should be 'user' or 'assistant'");
   });
+
+  it('takes scripted faults as /messages does (a -fail503 model answers 529 overloaded_error)', async () => {
+    const res = await post(url(), { model: 'claude-x-fail503', messages: [{ role: 'user', content: 'x' }] }, H);
+    expect(res.status).to.equal(529);
+    expect(((await res.json()) as any).error.type).to.equal('overloaded_error');
+  });
 });
