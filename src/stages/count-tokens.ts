@@ -125,7 +125,9 @@ async function exactCount(deps: PipelineDeps, cx: CountExchange, chosen: Candida
     const res = await deps.client.send(upstream, { ...(cx.signal ? { signal: cx.signal } : {}), timeoutMs: Math.min(chosen.provider.timeoutMs ?? COUNT_TIMEOUT_MS, COUNT_TIMEOUT_MS) });
     ({ status, headers } = res);
     text = await res.body.text();
-  } catch {
+  } catch (err) {
+    // The client going away is not the provider's failure; the answer is moot either way.
+    if (cx.signal?.aborted) throw err;
     deps.resilience.breakers.failure(breaker);
     return undefined;
   }
@@ -138,10 +140,20 @@ async function exactCount(deps: PipelineDeps, cx: CountExchange, chosen: Candida
     const secrets = secretsFor(cx.policy);
     throw new UpstreamHttpError({ ...mapped, message: secrets.scrub(mapped.message) }, chosen.provider.name);
   }
-  const n = (JSON.parse(text) as { input_tokens?: unknown } | null)?.input_tokens;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) return undefined; // not an answer we can pass on
+  const n = inputTokensOf(text);
+  if (n === undefined) return undefined; // not an answer we can pass on
   deps.resilience.breakers.success(breaker);
   return n;
+}
+
+/** `input_tokens` of Anthropic's answer, when it is one (a non-negative integer in a JSON object). */
+function inputTokensOf(text: string): number | undefined {
+  try {
+    const n = (JSON.parse(text) as { input_tokens?: unknown } | null)?.input_tokens;
+    return typeof n === 'number' && Number.isInteger(n) && n >= 0 ? n : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The Messages request the adapter built (url …/messages), turned into its count_tokens twin. */
