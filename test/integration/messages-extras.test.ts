@@ -197,7 +197,11 @@ describe('Messages extras: count_tokens, models, explain (@anthropic-ai/sdk)', f
 
     it('models.retrieve answers a ModelInfo, and 404 for a model outside the key scope', async () => {
       const m = await xApiKey(KEYS.team).models.retrieve('anthropic/claude-sonnet-4-5');
-      expect(m).to.deep.include({ type: 'model', id: 'anthropic/claude-sonnet-4-5' });
+      expect(m).to.deep.include({ type: 'model', id: 'anthropic/claude-sonnet-4-5', lifecycle: 'active' });
+      // Every field the SDK's ModelInfo declares (it types them all as present).
+      const declared: (keyof Anthropic.ModelInfo)[] = ['id', 'type', 'display_name', 'created_at', 'max_input_tokens', 'max_tokens', 'capabilities', 'lifecycle', 'line', 'deprecated_at', 'retires_at'];
+      expect(Object.keys(m).sort()).to.deep.equal([...declared].sort());
+      expect(m.max_input_tokens).to.be.a('number').and.greaterThan(0);
       const err = await xApiKey(KEYS.openaiOnly).models.retrieve('anthropic/claude-sonnet-4-5').then(() => undefined, (e: unknown) => e);
       expect(err).to.be.instanceOf(Anthropic.NotFoundError);
     });

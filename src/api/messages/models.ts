@@ -19,6 +19,12 @@ export interface AnthropicModelInfo {
   created_at: string;
   max_input_tokens: number;
   max_tokens: number | null;
+  /** Fields the SDK's ModelInfo declares that the catalog cannot fill: null (or "active", as the model is served). */
+  capabilities: null;
+  lifecycle: 'active';
+  line: null;
+  deprecated_at: null;
+  retires_at: null;
 }
 
 export interface AnthropicModelPage {
@@ -46,6 +52,11 @@ export function anthropicModelInfo(m: Readonly<ModelSpec>, loadedAt: Date): Anth
     created_at: loadedAt.toISOString(),
     max_input_tokens: m.contextWindow,
     max_tokens: m.maxOutputTokens ?? null,
+    capabilities: null,
+    lifecycle: 'active',
+    line: null,
+    deprecated_at: null,
+    retires_at: null,
   };
 }
 
