@@ -7,6 +7,8 @@
 import type { CanonicalRequest } from '../canonical/types.js';
 import { normalizeChatRequest } from '../api/chat/normalize.js';
 import { normalizeResponsesRequest } from '../api/responses/normalize.js';
+import { normalizeMessagesRequest } from '../api/messages/normalize.js';
+import { RouterError } from '../errors/registry.js';
 import { screenPromptSteps, type PromptScreen } from '../firewall/prompt.js';
 import { runToEnd, type Slicer } from '../event-loop/slicer.js';
 import { activeRules } from '../firewall/rules.js';
@@ -88,12 +90,26 @@ export interface Explanation {
 }
 
 /**
- * A Responses or Chat body → the canonical request, the way serving reads it.
- * A body with `messages` is a Chat body; anything else is a Responses body.
+ * The body field that names the dialect of an explained or policy-tested body: `messages`
+ * (Anthropic Messages, POST /v1/messages), `chat` or `responses`. A Messages body has `messages`
+ * as a Chat body does, so it cannot be told apart by its fields; it must say so.
+ */
+export const API_FIELD = 'api';
+const DIALECTS = ['responses', 'chat', 'messages'] as const;
+
+/**
+ * A Responses, Chat or Messages body → the canonical request, the way serving reads it.
+ * `api` names the dialect; without it, a body with `messages` is a Chat body and anything else
+ * a Responses body.
  */
 export function normalizeAnyRequest(body: Record<string, any>): CanonicalRequest {
-  const { [ASSUME_CREDENTIALS_FIELD]: _ignored, ...rest } = body;
-  return Object.hasOwn(rest, 'messages') ? normalizeChatRequest(rest) : normalizeResponsesRequest(rest);
+  const { [ASSUME_CREDENTIALS_FIELD]: _ignored, [API_FIELD]: api, ...rest } = body;
+  if (api !== undefined && !DIALECTS.includes(api)) {
+    throw new RouterError('invalid_parameter', `api must be one of ${DIALECTS.join(', ')} (the dialect of the body).`, API_FIELD);
+  }
+  const dialect = (api as (typeof DIALECTS)[number] | undefined) ?? (Object.hasOwn(rest, 'messages') ? 'chat' : 'responses');
+  if (dialect === 'messages') return normalizeMessagesRequest(rest);
+  return dialect === 'chat' ? normalizeChatRequest(rest) : normalizeResponsesRequest(rest);
 }
 
 /** Throws the same RouterError serving would (unknown model 400, no candidates 422). */

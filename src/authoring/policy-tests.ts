@@ -64,7 +64,7 @@ export async function runPolicyTests(set: PolicySet, suites: readonly LoadedSuit
   };
 }
 
-/** One case, as serving would treat its request; a routing error is an outcome, not a crash. */
+/** One case, as serving would treat its request (`request.api` names its dialect); a routing error is an outcome, not a crash. */
 export async function runCase(set: PolicySet, c: PolicyTestCase, assumeCredentials: boolean): Promise<Outcome> {
   try {
     const req = normalizeAnyRequest(c.request as Record<string, any>);

@@ -1,6 +1,6 @@
 // `tokenrouter explain --request FILE [--policies DIR] [--json] [--assume-credentials] [--caller NAME]`:
-// how the router would serve a request body (Responses, or Chat when it has
-// `messages`) under a policy directory, without calling any provider — the
+// how the router would serve a request body (Responses, Chat when it has
+// `messages`, Messages when it says `api: messages`) under a policy directory, without calling any provider — the
 // same explanation `POST /v1/route/explain` returns, as a readable report or
 // as that JSON. Exit 0 explained, 1 the router would reject the request
 // (unknown model, no candidates, invalid body), 2 usage, 3 invalid policy.

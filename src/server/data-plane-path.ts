@@ -21,6 +21,7 @@ import { authenticate, presentedKey, type Caller } from './auth.js';
 import { readJsonBody } from './body.js';
 import { FORWARDED, serveForward } from './forward-proxy.js';
 import { serveExchange } from './exchange.js';
+import { serveCountTokens } from './count-tokens-route.js';
 import type { PolicySet } from '../policy/types.js';
 
 /** How one data-plane route is served, from the body on. */
@@ -45,12 +46,13 @@ const DIALECT_ROUTES = new Map<string, Api>([
 /** Route (its metric label) → how it is served. */
 const ROUTES = new Map<string, Serve>([
   ...[...DIALECT_ROUTES].map(([path, api]): [string, Serve] => [path, pipeline(api)]),
+  ['/v1/messages/count_tokens', (deps, body, policy, caller, _req, res, workDone) => serveCountTokens(deps, body, policy, caller, res, workDone)],
   ...[...FORWARDED].map(([path, endpoint]): [string, Serve] => [path, forward(endpoint)]),
 ]);
 
 /** The error envelope a route's clients expect, from the first refusal on (authentication included). */
 function envelopeOf(path: string): ErrorEnvelope | undefined {
-  const api = DIALECT_ROUTES.get(path);
+  const api = path === '/v1/messages/count_tokens' ? 'messages' : DIALECT_ROUTES.get(path);
   return api === undefined ? undefined : dialectOf(api).errorEnvelope;
 }
 

@@ -12,7 +12,7 @@ import { IN_BAND, inBandPayload, nativeError, type NativeError } from './errors.
 import { emptyConversation, outputText, type Answer, type Conversation, type OutputFormat, type ToolChoice } from './plan.js';
 import { isObject, type ProtocolContext, type WireProtocol } from './protocol.js';
 import { redactedData, REDACTED_THINKING_TRIGGER, reasoningText, thinkingSignature, validRedactedData, validThinkingSignature } from './reasoning.js';
-import { argumentChunks, textChunks } from './text.js';
+import { argumentChunks, countWords, textChunks } from './text.js';
 import { sseEvent, withTokens, type Frame, type StreamPlan } from './wire.js';
 
 function blocks(content: unknown): any[] {
@@ -272,3 +272,27 @@ function stream(answer: Answer, ctx: ProtocolContext): StreamPlan {
 }
 
 export const anthropic: WireProtocol = { validate, parse, render, stream };
+
+/**
+ * POST /anthropic/v1/messages/count_tokens: `{input_tokens}` for a Messages body without
+ * max_tokens. The count is the one a Messages call with this body reports as its input (words of
+ * the same texts, plan.ts), so a test can compare the two. Validated first (countTokensInvalid);
+ * scripted faults apply as on /messages (server.ts).
+ */
+export function countTokens(ctx: ProtocolContext): { input_tokens: number } {
+  const conv = parse(ctx);
+  return { input_tokens: Math.max(1, conv.inputTexts.reduce((n, t) => n + countWords(t), 0)) };
+}
+
+/** Anthropic's checks on a count_tokens body: anthropic-version, model and messages (max_tokens is not taken). */
+export function countTokensInvalid(ctx: ProtocolContext): NativeError | undefined {
+  const body = ctx.body;
+  if (!ctx.headers['anthropic-version']) return bad('anthropic-version: header is required');
+  if (typeof body.model !== 'string' || !body.model) return bad('model: Field required');
+  if (!Array.isArray(body.messages)) return bad('messages: Field required');
+  if (body.messages.length === 0) return bad('messages: at least one message is required');
+  for (const [i, m] of (body.messages as unknown[]).entries()) {
+    if (!isObject(m) || (m.role !== 'user' && m.role !== 'assistant')) return bad(`messages.${i}.role: Input should be 'user' or 'assistant'`);
+  }
+  return undefined;
+}

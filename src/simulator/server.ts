@@ -3,7 +3,7 @@
 
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { anthropic } from './anthropic.js';
+import { anthropic, countTokens, countTokensInvalid } from './anthropic.js';
 import { authError, kindError, nativeError, type ErrorFamily, type NativeError } from './errors.js';
 import { gemini } from './gemini.js';
 import { openaiChat } from './openai-chat.js';
@@ -37,6 +37,7 @@ function route(method: string, pathname: string): Route | undefined {
   }
   if (method !== 'POST') return undefined;
   if (pathname === '/anthropic/v1/messages') return { protocol: 'anthropic', provider: 'anthropic' };
+  if (pathname === '/anthropic/v1/messages/count_tokens') return { protocol: 'anthropic-count-tokens', provider: 'anthropic' };
   m = /^\/gemini\/v1beta\/models\/([^/:]+):(generateContent|streamGenerateContent)$/.exec(pathname);
   if (m) return { protocol: 'gemini', provider: 'gemini', model: decodeURIComponent(m[1]!), stream: m[2] === 'streamGenerateContent' };
   return undefined;
@@ -214,9 +215,11 @@ export class SimulatorServer implements Simulator {
       created: Math.floor(Date.now() / 1000),
       sse: url.searchParams.get('alt') === 'sse',
     };
-    const proto = r.protocol === 'openai-embeddings' ? undefined : PROTOCOLS[r.protocol];
+    // Token counting: validated, then the script's latency and faults as for any call, then a count (nothing generated).
+    const counting = r.protocol === 'anthropic-count-tokens';
+    const proto = r.protocol === 'openai-embeddings' || r.protocol === 'anthropic-count-tokens' ? undefined : PROTOCOLS[r.protocol];
     if (this.opts.validate !== false) {
-      const invalid = proto ? proto.validate?.(ctx) : validateEmbeddings(body);
+      const invalid = counting ? countTokensInvalid(ctx) : proto ? proto.validate?.(ctx) : validateEmbeddings(body);
       if (invalid) return sendError(invalid);
     }
 
@@ -244,6 +247,8 @@ export class SimulatorServer implements Simulator {
       const extra: Record<string, string> = f.retryAfter !== undefined ? { 'retry-after': String(f.retryAfter) } : {};
       return sendJson(res, e.status, f.body !== undefined ? f.body : e.body, { ...replyHeaders, ...extra });
     }
+
+    if (counting) return sendJson(res, 200, countTokens(ctx), replyHeaders);
 
     const ib = sel.behaviour.inBandError;
     const ibMessage = echoed(ib?.message, ib?.echoCredentials, credential);

@@ -1,6 +1,6 @@
 // Public types of the provider simulator (see index.ts for the overview).
 
-export type SimProtocol = 'openai-responses' | 'openai-chat' | 'anthropic' | 'gemini' | 'openai-embeddings';
+export type SimProtocol = 'openai-responses' | 'openai-chat' | 'anthropic' | 'anthropic-count-tokens' | 'gemini' | 'openai-embeddings';
 
 /** Which upstream the call was addressed to (path prefix). */
 export type SimProvider = 'openai' | 'anthropic' | 'gemini' | 'mistral' | 'deepseek' | 'llama';

@@ -5,7 +5,7 @@ import type { CanonicalRequest } from '../canonical/types.js';
 import type { KeyTicket } from '../state/key-admission.js';
 import type { Admitted, Exchange, PipelineDeps, Screened } from './types.js';
 
-export function admitRate(deps: PipelineDeps, ex: Exchange): Promise<KeyTicket | undefined> {
+export function admitRate(deps: PipelineDeps, ex: Pick<Exchange, 'policy' | 'caller'>): Promise<KeyTicket | undefined> {
   return deps.state.keys.admitRate(ex.policy, ex.caller);
 }
 

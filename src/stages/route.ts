@@ -9,7 +9,8 @@ import { decide } from '../routing/decide.js';
 import { hasCredentials } from '../upstream/credentials.js';
 import type { Exchange, PipelineDeps, Routed } from './types.js';
 
-export async function route(deps: PipelineDeps, ex: Exchange, request: CanonicalRequest, slicer: Slicer): Promise<Routed> {
+/** Reads only the policy snapshot and the caller of the exchange (count_tokens routes with no more). */
+export async function route(deps: PipelineDeps, ex: Pick<Exchange, 'policy' | 'caller'>, request: CanonicalRequest, slicer: Slicer): Promise<Routed> {
   const live = deps.liveInputs.decideHooks(ex.policy, ex.caller);
   const { filters, latency, price } = live.context;
   const decision = await decide(ex.policy, request, { caller: ex.caller, hasCredentials: credentialsOncePerProvider(), filters, latency, price, slicer }).catch((err: unknown) => {

@@ -7,7 +7,7 @@ import { RequestFirewall } from '../firewall/request.js';
 import { firewallReporter } from '../firewall/telemetry.js';
 import type { Exchange, FirewallHit, PipelineDeps, Routed, Screened } from './types.js';
 
-export async function screenPrompt(deps: PipelineDeps, ex: Exchange, routed: Routed, slicer: Slicer): Promise<Screened> {
+export async function screenPrompt(deps: PipelineDeps, ex: Pick<Exchange, 'policy' | 'requestId'>, routed: Routed, slicer: Slicer): Promise<Screened> {
   const report = firewallReporter(deps.metrics, deps.logger, ex.policy, ex.requestId);
   const hits: FirewallHit[] = [];
   const firewall = await RequestFirewall.create(ex.policy, routed.decision.facts, (scope, found) => {

@@ -19,6 +19,8 @@ const ROUTES: RouteCase[] = [
   { name: 'responses', method: 'POST', path: () => '/v1/responses', body: { model: 'auto', input: 'hi' } },
   { name: 'chat', method: 'POST', path: () => '/v1/chat/completions', body: { model: 'auto', messages: [{ role: 'user', content: 'hi' }] } },
   { name: 'embeddings', method: 'POST', path: () => '/v1/embeddings', body: { model: 'openai/text-embedding-3-small', input: 'hi' } },
+  { name: 'messages', method: 'POST', path: () => '/v1/messages', body: { model: 'auto', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] } },
+  { name: 'count tokens', method: 'POST', path: () => '/v1/messages/count_tokens', body: { model: 'auto', messages: [{ role: 'user', content: 'hi' }] } },
   { name: 'explain', method: 'POST', path: () => '/v1/route/explain', body: { model: 'auto', input: 'hi' } },
   { name: 'replay (GET)', method: 'GET', path: (id) => `/v1/responses/${id}` },
   { name: 'replay (POST)', method: 'POST', path: (id) => `/v1/responses/${id}`, body: {} },
@@ -70,7 +72,10 @@ describe('security: every data-plane route authenticates and admits before it wo
       expect(statuses.slice(0, 2).every((s) => s !== 429), `statuses ${statuses}`).to.equal(true);
       expect(statuses[2], `statuses ${statuses}`).to.equal(429);
       expect(last!.headers.get('retry-after')).to.match(/^\d+$/);
-      expect(((await last!.json()) as { error: { code: string } }).error.code).to.equal('rate_limit_exceeded');
+      // OpenAI's envelope names the code; Anthropic's (the Messages routes) the error type.
+      const body = (await last!.json()) as { type?: string; error: { code?: string; type: string } };
+      if (body.type === 'error') expect(body.error.type).to.equal('rate_limit_error');
+      else expect(body.error.code).to.equal('rate_limit_exceeded');
     });
   }
 });

@@ -1,5 +1,6 @@
 // POST /v1/route/explain: how the router would serve this body — the same
-// Responses (or Chat, when it has `messages`) body, the same caller, the same
+// Responses (or Chat, when it has `messages`; or Messages, when it says
+// `api: "messages"`, authoring/explain.ts) body, the same caller, the same
 // policy snapshot — without calling any provider. Routing errors come back as
 // the errors serving would return (400 unknown model, 422 no candidates).
 import { Router } from 'express';

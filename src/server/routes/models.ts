@@ -7,11 +7,16 @@
 // allowedModels, compiled into PolicySet.scopes) excludes a model does not
 // see it in the list, and retrieving it is the same 404 as an unknown id —
 // the list would otherwise advertise models every request to them refuses.
+//
+// A request carrying `anthropic-version` (the Anthropic SDK, Claude Code) gets
+// both in Anthropic's shape instead (api/messages/models.ts), with the same
+// models; its x-api-key authenticates like a Bearer key (auth.ts presentedKey).
 import { Router } from 'express';
 import type { PipelineDeps } from '../../pipeline.js';
 import { RouterError } from '../../errors/registry.js';
 import type { ModelSpec, PolicySet } from '../../policy/types.js';
 import { hasCredentials } from '../../upstream/credentials.js';
+import { anthropicModelInfo, anthropicModelPage, wantsAnthropicShape } from '../../api/messages/models.js';
 import { ANONYMOUS } from '../auth.js';
 
 export function modelRoutes(deps: Pick<PipelineDeps, 'state'>): Router {
@@ -19,8 +24,12 @@ export function modelRoutes(deps: Pick<PipelineDeps, 'state'>): Router {
   r.get('/v1/models', (req, res) => {
     const set = req.policy!;
     const caller = (req.caller ?? ANONYMOUS).name;
-    const data = [...set.models.values()].filter((m) => visibleTo(set, caller, m)).map((m) => modelObject(set, m));
-    res.json({ object: 'list', data });
+    const visible = [...set.models.values()].filter((m) => visibleTo(set, caller, m));
+    if (wantsAnthropicShape(req.headers)) {
+      res.json(anthropicModelPage(visible.map((m) => anthropicModelInfo(m, set.loadedAt)), req.query as Record<string, unknown>));
+      return;
+    }
+    res.json({ object: 'list', data: visible.map((m) => modelObject(set, m)) });
   });
 
   // `*id` takes the plain-slash form as segments; Express decodes each, so `openai%2Fgpt-4o` arrives as one.
@@ -33,7 +42,7 @@ export function modelRoutes(deps: Pick<PipelineDeps, 'state'>): Router {
     const id = Array.isArray(raw) ? raw.join('/') : raw;
     const m = set.models.get(id);
     if (!m || !visibleTo(set, caller.name, m)) throw new RouterError('model_not_found', `The model "${id}" does not exist or this API key may not use it.`, 'model');
-    res.json(modelObject(set, m));
+    res.json(wantsAnthropicShape(req.headers) ? anthropicModelInfo(m, set.loadedAt) : modelObject(set, m));
   });
   return r;
 }
