@@ -19,7 +19,7 @@
 // Messages call with this body would get. Nothing is generated, so no usage or
 // cost is recorded; the request counts in metrics (api "messages") and
 // against the key's rpm.
-import { normalizeMessagesRequest } from '../api/messages/normalize.js';
+import { dialectOf } from '../api/dialects.js';
 import type { CanonicalRequest } from '../canonical/types.js';
 import { RouterError } from '../errors/registry.js';
 import { Slicer } from '../event-loop/slicer.js';
@@ -105,7 +105,7 @@ export async function runCountTokens(deps: PipelineDeps, cx: CountExchange): Pro
  */
 export function countRequest(body: Record<string, unknown>): CanonicalRequest {
   const { max_tokens: _max, stream: _stream, ...rest } = body;
-  const request = normalizeMessagesRequest({ ...rest, max_tokens: 10_000_000 });
+  const request = dialectOf('messages').normalize({ ...rest, max_tokens: 10_000_000 });
   delete request.maxOutputTokens;
   request.stream = false;
   return request;
