@@ -11,6 +11,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import { startDemoStack, type DemoStack } from '../../src/cli/demo-stack.js';
 import { REDACTED_THINKING_TRIGGER, validRedactedData, validThinkingSignature } from '../../src/simulator/reasoning.js';
 import type { RecordedCall } from '../../src/simulator/types.js';
+import { assertEventOrder, parseSse } from '../helpers/messages-sse.js';
 
 interface Target {
   provider: string;
@@ -74,36 +75,6 @@ const PIXEL = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfD
 
 type RawEvent = Anthropic.RawMessageStreamEvent;
 
-/**
- * Anthropic's stream grammar: message_start first; blocks one at a time with dense indexes from 0
- * (start, deltas of that index, stop); message_delta then message_stop last. Pings may appear
- * anywhere after message_start.
- */
-export function assertEventOrder(events: { type: string; index?: number }[]): void {
-  const types = events.map((e) => e.type).filter((t) => t !== 'ping');
-  expect(types[0], types.join(' ')).to.equal('message_start');
-  expect(types.slice(-2), types.join(' ')).to.deep.equal(['message_delta', 'message_stop']);
-  let open: number | undefined;
-  let next = 0;
-  for (const e of events.slice(1, -2)) {
-    if (e.type === 'ping') continue;
-    if (e.type === 'content_block_start') {
-      expect(open, 'a block starts while another is open').to.equal(undefined);
-      expect(e.index, 'dense block indexes').to.equal(next);
-      open = next++;
-    } else if (e.type === 'content_block_delta') {
-      expect(e.index, 'a delta for the open block').to.equal(open);
-    } else if (e.type === 'content_block_stop') {
-      expect(e.index, 'stop closes the open block').to.equal(open);
-      open = undefined;
-    } else {
-      expect.fail(`unexpected ${e.type} between message_start and message_delta`);
-    }
-  }
-  expect(open, 'every block is closed').to.equal(undefined);
-  expect(next, 'at least one block').to.be.greaterThan(0);
-}
-
 /** The stop sequences the upstream received, in its own wire's field. */
 function upstreamStop(call: RecordedCall): unknown {
   return call.body.stop_sequences ?? call.body.generationConfig?.stopSequences ?? call.body.stop;
@@ -111,17 +82,6 @@ function upstreamStop(call: RecordedCall): unknown {
 
 function textOf(message: Anthropic.Message): string {
   return message.content.map((b) => (b.type === 'text' ? b.text : '')).join('');
-}
-
-/** Read a raw SSE body: event names and parsed data. */
-export function parseSse(text: string): { event: string; data: any }[] {
-  const out: { event: string; data: any }[] = [];
-  for (const frame of text.split(/\n\n/)) {
-    const event = /^event: (.*)$/m.exec(frame)?.[1];
-    const data = /^data: (.*)$/m.exec(frame)?.[1];
-    if (event && data) out.push({ event, data: JSON.parse(data) });
-  }
-  return out;
 }
 
 describe('Messages front door: @anthropic-ai/sdk → router → every provider type', function () {
@@ -329,10 +289,15 @@ describe('Messages front door: @anthropic-ai/sdk → router → every provider t
       expect(validThinkingSignature(block.thinking, block.signature)).to.equal(true);
     });
 
-    it('redacted_thinking comes back whole and returns to Anthropic verbatim', async () => {
+    it('redacted_thinking (streamed) comes back whole and returns to Anthropic verbatim', async () => {
       const thinking = { type: 'enabled' as const, budget_tokens: 1024 };
       const prompt = `${REDACTED_THINKING_TRIGGER}_46C9A13E193C177646C7398A98432ECCCE4C1253D5E2D82641AC0E52CC2876CB`;
-      const first = await client.messages.create({ model: MODEL, max_tokens: 2048, thinking, messages: [{ role: 'user', content: prompt }] });
+      const stream = client.messages.stream({ model: MODEL, max_tokens: 2048, thinking, messages: [{ role: 'user', content: prompt }] });
+      const events: RawEvent[] = [];
+      stream.on('streamEvent', (e) => void events.push(e));
+      const first = await stream.finalMessage();
+      assertEventOrder(events);
+      expect(first.content.map((b) => b.type)).to.deep.equal(['thinking', 'redacted_thinking', 'text']);
       const redacted = first.content.find((b): b is Anthropic.RedactedThinkingBlock => b.type === 'redacted_thinking');
       expect(redacted, JSON.stringify(first.content)).to.not.equal(undefined);
       expect(validRedactedData(redacted!.data)).to.equal(true);
