@@ -194,8 +194,7 @@ describe('Messages front door: @anthropic-ai/sdk → router → every provider t
           const err = await client.messages
             .create({ model: t.model, max_tokens: 200, messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'base64', media_type: 'image/png', data: PIXEL } }, { type: 'text', text: 'What?' }] }] })
             .then(() => undefined, (e: unknown) => e);
-          expect(err).to.be.instanceOf(Anthropic.APIError);
-          expect((err as InstanceType<typeof Anthropic.APIError>).status).to.be.within(400, 422);
+          expect(err, 'Anthropic answers 400, never 422').to.be.instanceOf(Anthropic.BadRequestError);
           expect((err as any).error.error.type).to.equal('invalid_request_error');
           expect((err as InstanceType<typeof Anthropic.APIError>).message).to.match(/vision/);
           expect(providerCalls(t.provider)).to.have.length(0);
@@ -212,7 +211,7 @@ describe('Messages front door: @anthropic-ai/sdk → router → every provider t
           const err = await client.messages
             .create({ model: t.model, max_tokens: 200, stop_sequences: ['HALT'], messages: [{ role: 'user', content: 'Count up' }] })
             .then(() => undefined, (e: unknown) => e);
-          expect(err).to.be.instanceOf(Anthropic.APIError);
+          expect(err, 'Anthropic answers 400, never 422').to.be.instanceOf(Anthropic.BadRequestError);
           expect((err as any).error.error.type).to.equal('invalid_request_error');
           expect((err as InstanceType<typeof Anthropic.APIError>).message).to.include('stop_sequences');
           expect(providerCalls(t.provider)).to.have.length(0);

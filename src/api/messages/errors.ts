@@ -21,10 +21,17 @@ function unknownModel(status: number, e: WireError['error']): boolean {
   return status === 400 && e.provider === null && e.code === 'unknown_model' && e.param === 'model';
 }
 
+/**
+ * The router's 422 (no model can serve this request: a field or capability no candidate has) is,
+ * in Anthropic's terms, a request Anthropic cannot serve as asked: 400 invalid_request_error.
+ * Anthropic never answers 422, so a client catching BadRequestError would miss it otherwise.
+ */
+const AS_ANTHROPIC: Record<number, number> = { 422: 400 };
+
 export function messagesErrorEnvelope(status: number, wire: WireError): { status: number; body: unknown } {
   const e = wire.error;
   const overloaded = status === 529 || (e.provider !== null && (status === 503 || (e.code !== null && OVERLOADED_CODES.has(e.code))));
-  const out = overloaded ? 529 : unknownModel(status, e) ? 404 : status;
+  const out = overloaded ? 529 : unknownModel(status, e) ? 404 : (AS_ANTHROPIC[status] ?? status);
   const type = overloaded ? 'overloaded_error' : anthropicErrorType(out);
   return { status: out, body: { type: 'error', error: { type, message: e.message } } };
 }
