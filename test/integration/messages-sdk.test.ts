@@ -241,7 +241,8 @@ describe('Messages front door: @anthropic-ai/sdk → router → every provider t
           .stream({ model: `midfail-${t.provider}`, max_tokens: 300, messages: [{ role: 'user', content: 'Tell me a long story about rivers and mountains' }] })
           .finalMessage()
           .then(() => undefined, (e: unknown) => e);
-        expect(sdkErr, 'the SDK raises on the error event').to.be.instanceOf(Error);
+        expect(sdkErr, 'the SDK raises on the error event').to.be.instanceOf(Anthropic.APIError);
+        expect((sdkErr as any).error).to.deep.equal(err);
       });
     });
   }
