@@ -11,10 +11,27 @@ import { anthropicErrorType } from './stream.js';
 /** Upstream failures that mean "no capacity now": answered 529 overloaded_error. */
 const OVERLOADED_CODES = new Set(['server_is_overloaded']);
 
+/**
+ * A `model` the router does not know (no such model, provider or mode in the catalog) is what
+ * Anthropic answers 404 not_found_error for; the SDK raises NotFoundError and Claude Code tells the
+ * user the model is not available, instead of reporting a malformed request. Only the `model`
+ * field: an unknown `router_mode` / `router_provider` extension stays a 400.
+ */
+function unknownModel(status: number, e: WireError['error']): boolean {
+  return status === 400 && e.provider === null && e.code === 'unknown_model' && e.param === 'model';
+}
+
+/**
+ * The router's 422 (no model can serve this request: a field or capability no candidate has) is,
+ * in Anthropic's terms, a request Anthropic cannot serve as asked: 400 invalid_request_error.
+ * Anthropic never answers 422, so a client catching BadRequestError would miss it otherwise.
+ */
+const AS_ANTHROPIC: Record<number, number> = { 422: 400 };
+
 export function messagesErrorEnvelope(status: number, wire: WireError): { status: number; body: unknown } {
   const e = wire.error;
   const overloaded = status === 529 || (e.provider !== null && (status === 503 || (e.code !== null && OVERLOADED_CODES.has(e.code))));
-  const out = overloaded ? 529 : status;
+  const out = overloaded ? 529 : unknownModel(status, e) ? 404 : (AS_ANTHROPIC[status] ?? status);
   const type = overloaded ? 'overloaded_error' : anthropicErrorType(out);
   return { status: out, body: { type: 'error', error: { type, message: e.message } } };
 }

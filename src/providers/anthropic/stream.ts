@@ -183,6 +183,9 @@ const ERROR_STATUS: Record<string, number> = {
   not_found_error: 404,
   request_too_large: 413,
   rate_limit_error: 429,
+  // Mapped as a 529 (503 server_is_overloaded, retried and failed over like any server error) but
+  // with its detail, so a Messages client gets overloaded_error mid-stream as Anthropic sent it.
+  overloaded_error: 529,
 };
 
 /** An in-band `error` event, mapped as its HTTP twin would be (mapAnthropicError on the same body). */

@@ -68,14 +68,19 @@ export function retryHintSeconds(message: string): number | undefined {
   return Number.isFinite(secs) ? Math.max(1, Math.ceil(secs)) : undefined;
 }
 
+/** The mapped code of a provider overload (Anthropic overloaded_error, Gemini UNAVAILABLE, 503s). */
+const OVERLOADED = 'server_is_overloaded';
+
 /**
  * An in-band error (inside a 200 stream or body) as the canonical event's
  * code + detail, from the adapter's HTTP mapping of the same payload — so the
  * attempt loop and the renderers treat it exactly like the HTTP error.
- * Server-side failures (5xx and anything unmapped) carry no detail.
+ * Server-side failures (5xx and anything unmapped) carry no detail — except an overload, whose
+ * detail lets a Messages client see Anthropic's overloaded_error mid-stream (as Anthropic sends it)
+ * instead of a generic api_error; it stays code server_error, so failover treats it as before.
  */
 export function inBandFromMapped(mapped: MappedError | undefined, message: string): { type: 'error'; code: StreamErrorCode; message: string; detail?: StreamErrorDetail } {
-  if (!mapped || mapped.status >= 500) return { type: 'error', code: 'server_error', message };
+  if (!mapped || (mapped.status >= 500 && mapped.code !== OVERLOADED)) return { type: 'error', code: 'server_error', message };
   const detail: StreamErrorDetail = {
     status: mapped.status,
     type: mapped.type,
@@ -84,7 +89,8 @@ export function inBandFromMapped(mapped: MappedError | undefined, message: strin
     ...(mapped.retryAfterSeconds !== undefined ? { retryAfterSeconds: mapped.retryAfterSeconds } : {}),
     ...(mapped.shouldRetry !== undefined ? { shouldRetry: mapped.shouldRetry } : {}),
   };
-  return { type: 'error', code: mapped.status === 429 ? 'rate_limit_exceeded' : 'invalid_prompt', message: mapped.message || message, detail };
+  const code: StreamErrorCode = mapped.status === 429 ? 'rate_limit_exceeded' : mapped.status >= 500 ? 'server_error' : 'invalid_prompt';
+  return { type: 'error', code, message: mapped.message || message, detail };
 }
 
 /** A provider's message, with anything shaped like a credential masked (the known keys are masked later, by dispatch). */
