@@ -129,12 +129,13 @@ describe('Messages extras: count_tokens, models, explain (@anthropic-ai/sdk)', f
       expect(stack.sim.calls).to.deep.equal([]);
     });
 
-    it("the key's scope holds: an openai-only key cannot count on Anthropic, and auto routes it to an estimate", async () => {
+    it("the key's scope holds: an openai-only key cannot count on Anthropic (400, as Messages answers no_candidates), and auto routes it to an estimate", async () => {
       const err = await bearer(KEYS.openaiOnly)
         .messages.countTokens({ model: 'anthropic/claude-sonnet-4-5', messages: MESSAGES })
         .then(() => undefined, (e: unknown) => e);
-      expect(err).to.be.instanceOf(Anthropic.APIError);
-      expect((err as InstanceType<typeof Anthropic.APIError>).status).to.equal(422);
+      // No model left for this key: the router's 422 no_candidates is 400 invalid_request_error on the Messages routes (Anthropic never answers 422).
+      expect(err).to.be.instanceOf(Anthropic.BadRequestError);
+      expect((err as InstanceType<typeof Anthropic.APIError>).status).to.equal(400);
       const { response } = await bearer(KEYS.openaiOnly).messages.countTokens({ model: 'auto', messages: [{ role: 'user', content: 'hello there' }] }).withResponse();
       expect(response.headers.get('x-tokenrouter-token-count')).to.equal('estimate');
       expect(response.headers.get('x-tokenrouter-provider')).to.equal('openai');
