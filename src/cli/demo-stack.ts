@@ -34,6 +34,7 @@ export function demoPolicyTemplate(): string {
 export interface DemoStackOptions {
   script?: SimScript;
   logger?: Logger;
+  /** More policy files (name → YAML), SIM_URL replaced as in demo/policies. */
   extraFiles?: Record<string, string>;
   port?: number;
   /** More simulator options (e.g. azureToken, the Entra ID token the /azure routes accept). */
@@ -49,7 +50,8 @@ export async function startDemoStack(opts: DemoStackOptions = {}): Promise<DemoS
     const text = await readFile(path.join(template, name), 'utf8');
     await writeFile(path.join(policyDir, name), text.replaceAll('SIM_URL', sim.url));
   }
-  for (const [name, text] of Object.entries(opts.extraFiles ?? {})) await writeFile(path.join(policyDir, name), text);
+  // Extra files name the simulator as the demo's do (SIM_URL), since its address is known only now.
+  for (const [name, text] of Object.entries(opts.extraFiles ?? {})) await writeFile(path.join(policyDir, name), text.replaceAll('SIM_URL', sim.url));
   let router: RunningRouter;
   try {
     router = await startRouter({
