@@ -6,12 +6,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
-import { startSimulator, type SimScript, type Simulator } from '../simulator/index.js';
+import { startSimulator, type SimScript, type Simulator, type SimulatorOptions } from '../simulator/index.js';
 import { startRouter, type RunningRouter } from '../server/start.js';
 import { silentLogger, type Logger } from '../telemetry/log.js';
 import { createMetrics } from '../telemetry/metrics.js';
 
-export const DEMO_KEY_ENVS = ['DEMO_OPENAI_KEY', 'DEMO_ANTHROPIC_KEY', 'DEMO_GEMINI_KEY', 'DEMO_MISTRAL_KEY', 'DEMO_DEEPSEEK_KEY', 'DEMO_LLAMA_KEY'];
+export const DEMO_KEY_ENVS = ['DEMO_OPENAI_KEY', 'DEMO_ANTHROPIC_KEY', 'DEMO_GEMINI_KEY', 'DEMO_MISTRAL_KEY', 'DEMO_DEEPSEEK_KEY', 'DEMO_LLAMA_KEY', 'DEMO_AZURE_KEY'];
 export const DEMO_PROVIDER_KEY = 'sim-provider-key';
 
 export interface DemoStack {
@@ -31,8 +31,18 @@ export function demoPolicyTemplate(): string {
   throw new Error('demo/policies not found');
 }
 
-export async function startDemoStack(opts: { script?: SimScript; logger?: Logger; extraFiles?: Record<string, string>; port?: number } = {}): Promise<DemoStack> {
-  const sim = await startSimulator({ port: 0, requireKey: DEMO_PROVIDER_KEY, ...(opts.script ? { script: opts.script } : {}) });
+export interface DemoStackOptions {
+  script?: SimScript;
+  logger?: Logger;
+  /** More policy files (name → YAML), SIM_URL replaced as in demo/policies. */
+  extraFiles?: Record<string, string>;
+  port?: number;
+  /** More simulator options (e.g. azureToken, the Entra ID token the /azure routes accept). */
+  sim?: Pick<SimulatorOptions, 'azureToken'>;
+}
+
+export async function startDemoStack(opts: DemoStackOptions = {}): Promise<DemoStack> {
+  const sim = await startSimulator({ port: 0, requireKey: DEMO_PROVIDER_KEY, ...opts.sim, ...(opts.script ? { script: opts.script } : {}) });
   for (const env of DEMO_KEY_ENVS) process.env[env] = DEMO_PROVIDER_KEY;
   const policyDir = await mkdtemp(path.join(os.tmpdir(), 'tokenrouter-demo-'));
   const template = demoPolicyTemplate();
@@ -40,7 +50,8 @@ export async function startDemoStack(opts: { script?: SimScript; logger?: Logger
     const text = await readFile(path.join(template, name), 'utf8');
     await writeFile(path.join(policyDir, name), text.replaceAll('SIM_URL', sim.url));
   }
-  for (const [name, text] of Object.entries(opts.extraFiles ?? {})) await writeFile(path.join(policyDir, name), text);
+  // Extra files name the simulator as the demo's do (SIM_URL), since its address is known only now.
+  for (const [name, text] of Object.entries(opts.extraFiles ?? {})) await writeFile(path.join(policyDir, name), text.replaceAll('SIM_URL', sim.url));
   let router: RunningRouter;
   try {
     router = await startRouter({

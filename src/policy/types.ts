@@ -18,7 +18,7 @@ export const POLICY_KINDS = [
 export type PolicyKind = (typeof POLICY_KINDS)[number];
 
 export type RoutingMode = 'balance' | 'cost' | 'quality' | 'latency';
-export type ProviderType = 'openai' | 'anthropic' | 'gemini' | 'openai-compatible';
+export type ProviderType = 'openai' | 'anthropic' | 'gemini' | 'openai-compatible' | 'azure-openai';
 /** `embeddings`: an embedding model, priced for POST /v1/embeddings and never a candidate for Responses or Chat. */
 export type Capability = 'tools' | 'vision' | 'json_schema' | 'reasoning' | 'streaming' | 'embeddings';
 
@@ -31,6 +31,18 @@ export interface ProviderSpec {
   headers?: Record<string, string>;
   timeoutMs?: number;
   enabled?: boolean;
+  /**
+   * azure-openai only: the deployment and the dated api-version of the deployments API
+   * (/openai/deployments/{deployment}/chat/completions?api-version=…), always together; without
+   * them the v1 API (/openai/v1/responses, /openai/v1/chat/completions) with the model in the body.
+   */
+  deployment?: string;
+  apiVersion?: string;
+  /**
+   * azure-openai only: a file holding an Entra ID bearer token that the cluster refreshes
+   * (workload identity); sent as Authorization: Bearer, re-read whenever the file changes.
+   */
+  tokenFile?: string;
   /** openai-compatible only: whose quirks apply. */
   dialect?: 'generic' | 'mistral' | 'deepseek' | 'vllm' | 'ollama' | 'together' | 'groq';
   /** Account limits: past one, the provider leaves the candidate set (src/state/limits.ts). */

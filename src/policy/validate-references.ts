@@ -6,6 +6,7 @@
 import type { Assembled, Located } from './assemble.js';
 import { checkBaseUrl } from './checks/base-url.js';
 import { checkHeader } from './checks/headers.js';
+import { providerFieldProblems } from './checks/provider-fields.js';
 import { compilePattern } from './checks/regex.js';
 import { modelsMatching } from './compile.js';
 import { idCollisions } from './rule-ids.js';
@@ -38,6 +39,7 @@ export function validateReferences(a: Assembled): PolicyProblem[] {
   for (const p of a.providers) {
     const bad = typeof p.item.baseUrl === 'string' ? checkBaseUrl(p.item.baseUrl) : undefined;
     if (bad) report(p, '/baseUrl', bad);
+    for (const [sub, message] of providerFieldProblems(p.item as unknown as Record<string, unknown>)) report(p, sub, message);
     for (const [name, value] of Object.entries(isObject(p.item.headers) ? p.item.headers : {})) {
       const err = checkHeader(name, String(value));
       if (err) report(p, `/headers/${name.replace(/~/g, '~0').replace(/\//g, '~1')}`, err);

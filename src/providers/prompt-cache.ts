@@ -6,7 +6,7 @@
 // clients send it on every call, and auto-routing would then fail on those
 // providers); the answer says instead, in x-tokenrouter-warnings, that it was not
 // forwarded.
-//   openai             passed (Responses and Chat wire)
+//   openai, azure-openai   passed (Responses and Chat wire; Azure caches prompts as OpenAI does)
 //   anthropic          mapped: cache breakpoints on the stable prefix (anthropic/cache.ts)
 //   gemini, openai-compatible   not forwarded, with a warning: Gemini's implicit cache and
 //                      DeepSeek's disk cache key on the prompt prefix by themselves, the
@@ -17,7 +17,7 @@ import type { ModelSpec, ProviderSpec } from '../policy/types.js';
 export type PromptCacheKeyFate = 'passed' | 'mapped' | 'not_forwarded';
 
 export function promptCacheKeyFate(type: ProviderSpec['type']): PromptCacheKeyFate {
-  return type === 'openai' ? 'passed' : type === 'anthropic' ? 'mapped' : 'not_forwarded';
+  return type === 'openai' || type === 'azure-openai' ? 'passed' : type === 'anthropic' ? 'mapped' : 'not_forwarded';
 }
 
 /** The warning an answer carries when the client's prompt_cache_key could not reach the provider that served it. */

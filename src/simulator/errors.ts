@@ -5,6 +5,7 @@
 //   gemini:    {error:{code, message, status}} (+ details for a bad API key)
 //   mistral:   top-level {object:"error", message, type, param, code}; 422 {detail:[{type, loc, msg, input}]}
 
+import { azureContentFilter } from './azure.js';
 import type { SimErrorKind } from './types.js';
 
 export type ErrorFamily = 'openai' | 'anthropic' | 'gemini' | 'mistral';
@@ -148,6 +149,8 @@ export function kindError(family: ErrorFamily, spec: KindSpec, requestId?: strin
       if (spec.retryAfter !== undefined) (e.body as any).error.details = [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: `${spec.retryAfter}s` }];
       return e;
     }
+    case 'content_filter':
+      return azureContentFilter(spec.message);
     case 'quota':
       if (family === 'anthropic') return nativeError(family, 402, spec.message, requestId);
       if (family === 'gemini') return nativeError(family, 429, spec.message ?? QUOTA_MESSAGE, requestId);

@@ -4,6 +4,7 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { anthropic, countTokens, countTokensInvalid } from './anthropic.js';
+import { azureAuthError, azureAuthorized, azureNoApiVersion, azureRoute } from './azure.js';
 import { authError, kindError, nativeError, type ErrorFamily, type NativeError } from './errors.js';
 import { gemini } from './gemini.js';
 import { openaiChat } from './openai-chat.js';
@@ -23,6 +24,8 @@ interface Route {
   model?: string;
   /** Gemini: streamGenerateContent. */
   stream?: boolean;
+  /** Azure deployments API: the deployment from the path. */
+  deployment?: string;
 }
 
 function route(method: string, pathname: string): Route | undefined {
@@ -36,6 +39,8 @@ function route(method: string, pathname: string): Route | undefined {
     return { protocol: what === 'embeddings' ? 'openai-embeddings' : 'openai-chat', provider };
   }
   if (method !== 'POST') return undefined;
+  const azure = azureRoute(pathname);
+  if (azure) return { protocol: azure.protocol, provider: 'azure', ...(azure.deployment !== undefined ? { model: azure.deployment, deployment: azure.deployment } : {}) };
   if (pathname === '/anthropic/v1/messages') return { protocol: 'anthropic', provider: 'anthropic' };
   if (pathname === '/anthropic/v1/messages/count_tokens') return { protocol: 'anthropic-count-tokens', provider: 'anthropic' };
   m = /^\/gemini\/v1beta\/models\/([^/:]+):(generateContent|streamGenerateContent)$/.exec(pathname);
@@ -55,6 +60,7 @@ const PROTOCOLS: Record<'openai-responses' | 'openai-chat' | 'anthropic' | 'gemi
 };
 
 function authorized(provider: SimProvider, headers: Record<string, string>, url: URL, key: string): boolean {
+  if (provider === 'azure') return azureAuthorized(headers, { key });
   if (provider === 'anthropic') return headers['x-api-key'] === key;
   if (provider === 'gemini') return headers['x-goog-api-key'] === key || url.searchParams.get('key') === key;
   return headers['authorization'] === `Bearer ${key}`;
@@ -64,6 +70,7 @@ function authorized(provider: SimProvider, headers: Record<string, string>, url:
 function credentialOf(provider: SimProvider, headers: Record<string, string>, url: URL): string {
   if (provider === 'anthropic') return headers['x-api-key'] ?? '';
   if (provider === 'gemini') return headers['x-goog-api-key'] ?? url.searchParams.get('key') ?? '';
+  if (provider === 'azure' && headers['api-key'] !== undefined) return headers['api-key'];
   return (headers['authorization'] ?? '').replace(/^Bearer\s+/i, '');
 }
 
@@ -91,7 +98,7 @@ export class SimulatorServer implements Simulator {
   url = '';
   port = 0;
   readonly calls: RecordedCall[] = [];
-  baseUrls = { openai: '', anthropic: '', gemini: '', mistral: '', deepseek: '', llama: '' };
+  baseUrls = { openai: '', anthropic: '', gemini: '', mistral: '', deepseek: '', llama: '', azure: '' };
 
   private readonly server: http.Server;
   private readonly sockets = new Set<Socket>();
@@ -136,6 +143,8 @@ export class SimulatorServer implements Simulator {
       mistral: `${this.url}/mistral/v1`,
       deepseek: `${this.url}/deepseek/v1`,
       llama: `${this.url}/llama/v1`,
+      // The resource endpoint: the router appends /openai/v1/… or /openai/deployments/….
+      azure: `${this.url}/azure`,
     };
     return this;
   }
@@ -202,7 +211,13 @@ export class SimulatorServer implements Simulator {
     const stream = r.protocol === 'gemini' ? r.stream === true : isObj && body.stream === true;
     this.record({ protocol: r.protocol, provider: r.provider, path: url.pathname + url.search, headers, body, model, stream, at: Date.now() });
 
-    if (this.opts.requireKey !== undefined && !authorized(r.provider, headers, url, this.opts.requireKey)) return sendError(authError(fam, requestId));
+    if (r.provider === 'azure') {
+      // Azure checks its credential on every call, configured or not (azure.ts).
+      const key = this.opts.azureKey ?? this.opts.requireKey;
+      const auth = { ...(key !== undefined ? { key } : {}), ...(this.opts.azureToken !== undefined ? { token: this.opts.azureToken } : {}) };
+      if (!azureAuthorized(headers, auth)) return sendError(azureAuthError(headers['authorization'] !== undefined));
+      if (r.deployment !== undefined && !url.searchParams.get('api-version')) return sendError(azureNoApiVersion());
+    } else if (this.opts.requireKey !== undefined && !authorized(r.provider, headers, url, this.opts.requireKey)) return sendError(authError(fam, requestId));
     if (!isObj) return sendError(nativeError(fam, 400, json ? 'The request body must be a JSON object.' : 'We could not parse the JSON body of your request.', requestId));
 
     const ctx: ProtocolContext = {
@@ -245,6 +260,7 @@ export class SimulatorServer implements Simulator {
       const message = echoed(f.message, f.echoCredentials, credential);
       const e = f.kind ? kindError(fam, { kind: f.kind, ...(message !== undefined ? { message } : {}) }, requestId) : nativeError(fam, f.status, message, requestId);
       const extra: Record<string, string> = f.retryAfter !== undefined ? { 'retry-after': String(f.retryAfter) } : {};
+      if (f.retryAfterMs !== undefined) extra['retry-after-ms'] = String(f.retryAfterMs);
       return sendJson(res, e.status, f.body !== undefined ? f.body : e.body, { ...replyHeaders, ...extra });
     }
 

@@ -3,7 +3,7 @@
 export type SimProtocol = 'openai-responses' | 'openai-chat' | 'anthropic' | 'anthropic-count-tokens' | 'gemini' | 'openai-embeddings';
 
 /** Which upstream the call was addressed to (path prefix). */
-export type SimProvider = 'openai' | 'anthropic' | 'gemini' | 'mistral' | 'deepseek' | 'llama';
+export type SimProvider = 'openai' | 'anthropic' | 'gemini' | 'mistral' | 'deepseek' | 'llama' | 'azure';
 
 export interface Behaviour {
   /** Delay before the response headers (and, for errors, the whole error response). */
@@ -20,8 +20,9 @@ export interface Behaviour {
    * Answer with an HTTP error in the provider's native shape. `kind` picks the provider's own
    * error for a quota, rate limit, bad request or server error (its status wins over `status`);
    * `echoCredentials` makes the message quote the key the request carried, as some upstreams do.
+   * `retryAfterMs` adds a `retry-after-ms` header (Azure OpenAI and OpenAI send one with 429s).
    */
-  fail?: { status: number; retryAfter?: number; times?: number; body?: unknown; kind?: SimErrorKind; message?: string; echoCredentials?: boolean };
+  fail?: { status: number; retryAfter?: number; retryAfterMs?: number; times?: number; body?: unknown; kind?: SimErrorKind; message?: string; echoCredentials?: boolean };
   /** Reset the TCP connection before any response byte is sent. */
   resetBeforeHeaders?: boolean | { times?: number };
   /** Streams: destroy the socket after N SSE events. Non-stream: after half of the body. */
@@ -49,7 +50,8 @@ export interface Behaviour {
 }
 
 /** Provider errors the simulator can script by meaning, in each provider's native shape (errors.ts). */
-export type SimErrorKind = 'server_error' | 'rate_limit' | 'quota' | 'invalid_request';
+/** `content_filter`: Azure OpenAI's 400 content_filter (innererror ResponsibleAIPolicyViolation), whatever the family. */
+export type SimErrorKind = 'server_error' | 'rate_limit' | 'quota' | 'invalid_request' | 'content_filter';
 
 export interface SimScript {
   default?: Behaviour;
@@ -77,6 +79,10 @@ export interface SimulatorOptions {
   script?: SimScript;
   /** When set, every call must carry this key in the protocol's auth header. */
   requireKey?: string;
+  /** The /azure routes' api-key (default requireKey; with neither, any non-empty api-key passes). */
+  azureKey?: string;
+  /** The /azure routes' accepted Entra ID bearer token (none: a bearer token is refused). */
+  azureToken?: string;
   /**
    * Reject requests that the real provider rejects for well-known reasons (Anthropic without
    * max_tokens or anthropic-version, Mistral unknown fields / non-9-char tool ids, Gemini roles
@@ -95,5 +101,5 @@ export interface Simulator {
   /** Forget recorded calls, `times` counters and id counters (the script stays). */
   reset(): void;
   close(): Promise<void>;
-  baseUrls: { openai: string; anthropic: string; gemini: string; mistral: string; deepseek: string; llama: string };
+  baseUrls: { openai: string; anthropic: string; gemini: string; mistral: string; deepseek: string; llama: string; azure: string };
 }

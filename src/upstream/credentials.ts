@@ -1,13 +1,17 @@
 // Provider keys from the environment (apiKeyEnv) or a mounted secret file
 // (apiKeyFile). File contents are cached briefly so a rotated Kubernetes
 // Secret is picked up without a restart. Keys are returned, never logged.
+// An azure-openai provider may hold an Entra ID bearer token in tokenFile
+// instead (token-file.ts: re-read as soon as the file changes).
 import { readFileSync, statSync } from 'node:fs';
 import type { ProviderSpec } from '../policy/types.js';
+import { readTokenFile } from './token-file.js';
 
 const fileCache = new Map<string, { mtimeMs: number; checkedAt: number; value: string | undefined }>();
 const RECHECK_MS = 5_000;
 
 export function providerKey(p: Readonly<ProviderSpec>, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (p.tokenFile) return readTokenFile(p.tokenFile);
   if (p.apiKeyFile) {
     const v = readKeyFile(p.apiKeyFile);
     if (v) return v;

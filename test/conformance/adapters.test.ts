@@ -7,7 +7,7 @@
 // UPDATE_FIXTURES=1 rewrites every `expected` from current behaviour (review the diff); a
 // fixture without `expected` fails otherwise, so a new fixture cannot pass by checking the
 // adapter against itself.
-// Every request to an OpenAI-shaped upstream (OpenAI /responses, any Chat Completions host) must
+// Every request to an OpenAI-shaped upstream (OpenAI or Azure /responses, any Chat Completions host) must
 // also validate against the official schema, CreateResponse or CreateChatCompletionRequest
 // (upstream-schema.ts lists where a host legitimately differs).
 // On top of the fixtures, properties every adapter must have are checked on each
@@ -122,11 +122,12 @@ describe('provider adapter conformance (golden fixtures)', () => {
           }
           expect(actual).to.deep.equal(fx.expected);
         });
-        const schema = fx.kind === 'request' && (type === 'openai' || type === 'openai-compatible') ? requestSchemaFor(upstreamUrl(adapter, fx)) : undefined;
+        const openaiWire = type === 'openai' || type === 'openai-compatible' || type === 'azure-openai';
+        const schema = fx.kind === 'request' && openaiWire ? requestSchemaFor(upstreamUrl(adapter, fx)) : undefined;
         if (schema !== undefined) {
           it(`${file}: the upstream request is a valid OpenAI ${schema}`, () => {
             const built = runFixture(adapter, fx) as UpstreamRequest;
-            const dialect = type === 'openai' ? 'generic' : resolveDialect(fx.target!.provider);
+            const dialect = type === 'openai-compatible' ? resolveDialect(fx.target!.provider) : 'generic';
             const { body, mapped } = toOpenAISpelling(dialect, JSON.parse(built.body) as Record<string, unknown>);
             const r = validateSchema(schema, body);
             const note = mapped.length > 0 ? `\n  (host differences mapped first: ${mapped.join('; ')})` : '';

@@ -1,10 +1,10 @@
 // End to end with the official openai SDK as the client: the router in front of
-// the provider simulators, each scenario against an OpenAI-, an Anthropic- and
-// a Gemini-protocol provider. Every body and stream event the router emits is
+// the provider simulators, each scenario against an OpenAI-, an Anthropic-, a
+// Gemini-protocol provider and Azure OpenAI (v1 and dated deployments APIs). Every body and stream event the router emits is
 // validated against the OpenAI OpenAPI schemas.
 import { expect } from 'chai';
 import OpenAI from 'openai';
-import { startDemoStack, type DemoStack } from '../../src/cli/demo-stack.js';
+import { DEMO_PROVIDER_KEY, startDemoStack, type DemoStack } from '../../src/cli/demo-stack.js';
 import {
   assertValid,
   validateChatCompletionChunk,
@@ -12,10 +12,14 @@ import {
   warmUpOpenApiValidators,
 } from '../helpers/openapi.js';
 
+// `sim` is the simulator route family the provider's calls land on (both Azure providers use /azure).
 const TARGETS = [
-  { label: 'OpenAI protocol', model: 'openai/gpt-4o', provider: 'openai', protocol: 'openai-responses', chatProtocol: 'openai-chat' },
-  { label: 'Anthropic protocol', model: 'anthropic/claude-sonnet-4-5', provider: 'anthropic', protocol: 'anthropic', chatProtocol: 'anthropic' },
-  { label: 'Gemini protocol', model: 'gemini/gemini-2.5-flash', provider: 'gemini', protocol: 'gemini', chatProtocol: 'gemini' },
+  { label: 'OpenAI protocol', model: 'openai/gpt-4o', provider: 'openai', sim: 'openai', protocol: 'openai-responses', chatProtocol: 'openai-chat' },
+  { label: 'Anthropic protocol', model: 'anthropic/claude-sonnet-4-5', provider: 'anthropic', sim: 'anthropic', protocol: 'anthropic', chatProtocol: 'anthropic' },
+  { label: 'Gemini protocol', model: 'gemini/gemini-2.5-flash', provider: 'gemini', sim: 'gemini', protocol: 'gemini', chatProtocol: 'gemini' },
+  { label: 'Azure OpenAI v1 API', model: 'azure/azure-gpt-4o', provider: 'azure', sim: 'azure', protocol: 'openai-responses', chatProtocol: 'openai-chat' },
+  // The dated deployments API is Chat only: Responses callers are served over Chat too.
+  { label: 'Azure OpenAI deployments API', model: 'azure-dated/azure-gpt-4o-mini', provider: 'azure-dated', sim: 'azure', protocol: 'openai-chat', chatProtocol: 'openai-chat' },
 ] as const;
 
 const WEATHER_TOOL = {
@@ -63,9 +67,15 @@ describe('end to end: openai SDK → router → provider simulators', function (
         expect(data.metadata).to.include({ provider: t.provider });
         expect(data.usage!.input_tokens).to.be.greaterThan(0);
         expect(data.usage!.total_tokens).to.equal(data.usage!.input_tokens + data.usage!.output_tokens);
-        const calls = stack.sim.calls.filter((c) => c.provider === t.provider);
+        const calls = stack.sim.calls.filter((c) => c.provider === t.sim);
         expect(calls).to.have.length(1);
         expect(calls[0]!.protocol).to.equal(t.protocol);
+        if (t.sim === 'azure') {
+          // Azure's credential header, never OpenAI's; the deployment in the path, dated, or the v1 path.
+          expect(calls[0]!.headers['api-key']).to.equal(DEMO_PROVIDER_KEY);
+          expect(calls[0]!.headers).to.not.have.property('authorization');
+          expect(calls[0]!.path).to.equal(t.provider === 'azure' ? '/azure/openai/v1/responses' : '/azure/openai/deployments/gpt-4o-mini/chat/completions?api-version=2024-10-21');
+        }
         // the caller's key never reaches a provider
         expect(JSON.stringify(calls[0]!.headers)).to.not.include('caller-key');
       });

@@ -91,12 +91,15 @@ export function dialectFateKey(dialect: Dialect): string {
  * The keys this provider's field fates may be listed under (src/api/field-policy.ts): its type, and
  * for openai-compatible also its dialect's key. A field lists either form, never both.
  */
-export function fateKeys(provider: Readonly<Pick<ProviderSpec, 'type' | 'dialect' | 'baseUrl'>>): string[] {
+export function fateKeys(provider: Readonly<Pick<ProviderSpec, 'type' | 'dialect' | 'baseUrl'> & { deployment?: string | undefined }>): string[] {
+  // Azure OpenAI is the OpenAI wire: its v1 API takes what OpenAI takes; its dated deployments API
+  // is Chat only, so a Responses-only field meets it as it meets a generic Chat host (refused).
+  if (provider.type === 'azure-openai') return provider.deployment !== undefined ? ['openai-compatible', dialectFateKey('generic')] : ['openai'];
   return provider.type === 'openai-compatible' ? [provider.type, dialectFateKey(resolveDialect(provider))] : [provider.type];
 }
 
 /** Whether a field's fate list (passedTo / refusedBy) names this provider, by type or by dialect. */
-export function listsProvider(keys: readonly string[], provider: Readonly<Pick<ProviderSpec, 'type' | 'dialect' | 'baseUrl'>>): boolean {
+export function listsProvider(keys: readonly string[], provider: Parameters<typeof fateKeys>[0]): boolean {
   return fateKeys(provider).some((k) => keys.includes(k));
 }
 
