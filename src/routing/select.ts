@@ -117,7 +117,8 @@ export function selectCandidates(set: PolicySet, req: CanonicalRequest, actions:
     throw new RouterError('no_candidates', `No model in ${scope} can serve this request. ${reasons.join('; ') || 'No model matched.'}`);
   }
   const s0 = scored[0]?.terms.score ?? 0;
-  const s1 = scored[1]?.terms.score;
+  // The margin to the next *model*: another deployment of the same model is not an alternative choice.
+  const s1 = scored.find((s) => s.candidate.model.name !== scored[0]!.candidate.model.name)?.terms.score;
   const confidence = s1 === undefined ? 1 : Math.max(0, Math.min(1, s0 - s1));
   return { mode, modeSource, candidates: ordered, excluded, confidence: Math.round(confidence * 1000) / 1000 };
 }
