@@ -159,7 +159,7 @@ describe('key pools', function () {
     for (const k of Object.keys(ENVS)) delete process.env[k];
   });
 
-  it('spreads a provider’s calls over its keys round-robin; a key answered 429 sits out, the request goes on with the next key', async () => {
+  const startPool = async (keys: string): Promise<{ sim: Simulator; router: TestRouter; poolKeys: () => string[] }> => {
     sim = await startSimulator({ port: 0 });
     Object.assign(process.env, ENVS);
     const files = {
@@ -169,7 +169,7 @@ metadata:
   name: pool
 spec:
   providers:
-    - { name: pool, type: openai, baseUrl: "${sim.url}/openai/v1", apiKeyEnv: [POOL_KEY_A, POOL_KEY_B, POOL_KEY_C] }
+    - { name: pool, type: openai, baseUrl: "${sim.url}/openai/v1", apiKeyEnv: ${keys} }
     - { name: solo, type: openai, baseUrl: "${sim.url}/openai/v1", apiKeyEnv: POOL_KEY_SOLO }
 `,
       'pooled.yaml': `apiVersion: tokenrouter/v1
@@ -185,35 +185,58 @@ spec:
     router = await startTestRouter({ files, apiKeys: [{ name: 'client', key: 'pool-test-client' }] });
     const s = sim;
     const poolKeys = (): string[] => s.calls.filter((c) => c.model === 'pooled-p').map((c) => (c.headers['authorization'] ?? '').replace(/^Bearer /, ''));
+    return { sim, router, poolKeys };
+  };
+
+  it('spreads a provider’s calls over its keys round-robin; a key answered 429 sits out, the request goes on with the next key', async () => {
+    const { sim: s, router: r, poolKeys } = await startPool('[POOL_KEY_A, POOL_KEY_B, POOL_KEY_C]');
 
     // Round-robin: the pool's calls use a, b, c, a, b, c.
-    for (let i = 0; i < 6; i++) expect((await ask(router.url, { model: 'pool/pooled' }, CLIENT)).status).to.equal(200);
+    for (let i = 0; i < 6; i++) expect((await ask(r.url, { model: 'pool/pooled' }, CLIENT)).status).to.equal(200);
     expect(poolKeys()).to.deep.equal(['pool-key-a', 'pool-key-b', 'pool-key-c', 'pool-key-a', 'pool-key-b', 'pool-key-c']);
 
     // Key a gets a 429 with retry-after 30: the same request goes on at once with key b (two attempts, one provider).
     s.setScript({ models: { 'pooled-p': { fail: { status: 429, retryAfter: 30, times: 1 } } } });
-    const cooled = await ask(router.url, { model: 'pool/pooled' }, CLIENT);
+    const cooled = await ask(r.url, { model: 'pool/pooled' }, CLIENT);
     expect([cooled.status, cooled.provider, cooled.attempts]).to.deep.equal([200, 'pool', '2']);
     expect(poolKeys().slice(6)).to.deep.equal(['pool-key-a', 'pool-key-b']);
     // While a sits out, the others carry the traffic.
-    for (let i = 0; i < 4; i++) expect((await ask(router.url, { model: 'pool/pooled' }, CLIENT)).status).to.equal(200);
+    for (let i = 0; i < 4; i++) expect((await ask(r.url, { model: 'pool/pooled' }, CLIENT)).status).to.equal(200);
     expect(poolKeys().slice(8)).to.deep.equal(['pool-key-c', 'pool-key-b', 'pool-key-c', 'pool-key-b']);
 
     // b and c get a 429 too: every key sits out, so the provider is rate limited as a whole.
     s.setScript({ models: { 'pooled-p': { fail: { status: 429, retryAfter: 30, times: 2 } } } });
-    const exhausted = await ask(router.url, { model: 'pool/pooled' }, CLIENT);
+    const exhausted = await ask(r.url, { model: 'pool/pooled' }, CLIENT);
     expect(exhausted.status).to.equal(429);
     expect(exhausted.body.error.type).to.equal('rate_limit_error');
     expect(poolKeys().slice(12)).to.deep.equal(['pool-key-c', 'pool-key-b']);
     // …and the model's other deployment serves the unpinned requests, without calling the pool again.
     const callsBefore = poolKeys().length;
     for (let i = 0; i < 3; i++) {
-      const a = await ask(router.url, { model: 'pooled' }, CLIENT);
+      const a = await ask(r.url, { model: 'pooled' }, CLIENT);
       expect([a.status, a.provider]).to.deep.equal([200, 'solo']);
     }
     expect(poolKeys()).to.have.length(callsBefore);
     // No key value anywhere in what the router reports.
-    const metrics = await router.router.metrics.registry.metrics();
+    const metrics = await r.router.metrics.registry.metrics();
     for (const v of Object.values(ENVS)) expect(metrics).to.not.contain(v);
+  });
+
+  it('a 429 on every key (no retry-after): the same request fails over to the next deployment, and the pool sits out the default', async () => {
+    const { sim: s, router: r, poolKeys } = await startPool('[POOL_KEY_A, POOL_KEY_B]');
+    s.setScript({ models: { 'pooled-p': { fail: { status: 429, times: 2 } } } });
+    // Weighted 1:1 picks the pool first: a 429, b 429, then the solo deployment serves (three attempts).
+    const first = await ask(r.url, { model: 'pooled' }, CLIENT);
+    expect([first.status, first.provider, first.attempts]).to.deep.equal([200, 'solo', '3']);
+    expect(poolKeys()).to.deep.equal(['pool-key-a', 'pool-key-b']);
+    // Both keys sit out the default 30 s: the pool is tried in turn but has no key, so it is skipped without a call.
+    const next = await Promise.all([1, 2, 3, 4].map(() => ask(r.url, { model: 'pooled' }, CLIENT)));
+    expect(next.map((a) => [a.status, a.provider])).to.deep.equal(Array(4).fill([200, 'solo']));
+    expect(next.map((a) => a.attempts).sort()).to.deep.equal(['1', '1', '2', '2']);
+    expect(poolKeys()).to.have.length(2);
+    const pinned = await ask(r.url, { model: 'pool/pooled' }, CLIENT);
+    expect(pinned.status).to.equal(429);
+    expect(pinned.body.error.message).to.contain('every key of its key pool is cooling down');
+    expect(Number(pinned.retryAfter)).to.be.within(25, 30);
   });
 });
