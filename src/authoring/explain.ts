@@ -12,7 +12,8 @@ import { RouterError } from '../errors/registry.js';
 import { screenPromptSteps, type PromptScreen } from '../firewall/prompt.js';
 import { runToEnd, type Slicer } from '../event-loop/slicer.js';
 import { activeRules } from '../firewall/rules.js';
-import type { PolicySet, ProviderSpec, RoutingMode } from '../policy/types.js';
+import type { BalancingStrategy, PolicySet, ProviderSpec, RoutingMode } from '../policy/types.js';
+import { deploymentWeight, groupDeployments } from '../routing/deployments.js';
 import { decide, type DecideContext } from '../routing/decide.js';
 import type { RuleTrace } from '../routing/evaluate.js';
 import type { RoutingFacts } from '../routing/facts.js';
@@ -84,6 +85,13 @@ export interface Explanation {
     } | null;
   }[];
   excluded: { model: string; filter: string; reason: string }[];
+  /**
+   * Models served by several deployments (one name on several providers): each group is one
+   * candidate, and `strategy` picks its deployment per request at dispatch time, so the
+   * decision's provider is the group's first in score order, not necessarily the one that serves
+   * (x-tokenrouter-provider names that one).
+   */
+  balancing: { strategy: BalancingStrategy; groups: { model: string; deployments: { provider: string; weight: number }[] }[] };
   rules: ExplainedRule[];
   firewall: { action: FirewallAction; rules: string[] };
   estimated_input_tokens: number;
@@ -157,6 +165,12 @@ export async function explainRequest(set: PolicySet, req: CanonicalRequest, opts
         : null,
     })),
     excluded: d.excluded.map((e) => ({ model: e.key, filter: e.filter, reason: e.reason })),
+    balancing: {
+      strategy: set.settings.balancing ?? 'weighted',
+      groups: groupDeployments(d.candidates)
+        .filter((g) => g.members.length > 1)
+        .map((g) => ({ model: g.model, deployments: g.members.map((c) => ({ provider: c.provider.name, weight: deploymentWeight(c) })) })),
+    },
     rules: await explainRules(set, d.trace, d.facts),
     firewall,
     estimated_input_tokens: d.estimatedInputTokens,

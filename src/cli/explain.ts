@@ -76,6 +76,7 @@ export function formatExplanation(ex: Explanation, directory: string): string {
     `  warnings: ${d.warnings.length ? d.warnings.map((x) => JSON.stringify(x)).join(', ') : 'none'}`,
     `  fallback chain: ${d.fallback_chain.join(' → ') || 'none'}`,
     `  firewall: ${ex.firewall.action}${ex.firewall.rules.length ? ` (${ex.firewall.rules.join(', ')})` : ''}`,
+    ...ex.balancing.groups.map((g) => `  deployments of ${g.model} (balancing ${ex.balancing.strategy}, picked per request): ${g.deployments.map((x) => `${x.provider} (weight ${x.weight})`).join(', ')}`),
     '',
     'candidates:',
     ...table(

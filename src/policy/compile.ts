@@ -83,6 +83,7 @@ export function compilePolicySet({ assembled: a, version, directory, files }: Co
     defaultMode: canonicalMode(s.defaultMode) ?? DEFAULT_SETTINGS.defaultMode,
     allowAnonymous: s.allowAnonymous ?? DEFAULT_SETTINGS.allowAnonymous,
     maxBodyBytes: s.maxBodyBytes ?? DEFAULT_SETTINGS.maxBodyBytes,
+    ...(s.balancing ? { balancing: s.balancing } : {}),
     ...(s.modeWeights ? { modeWeights: deepFreeze(s.modeWeights) } : {}),
     ...(s.resilience ? { resilience: deepFreeze(s.resilience) } : {}),
     ...(s.priceSources ? { priceSources: deepFreeze(s.priceSources) } : {}),

@@ -26,7 +26,8 @@ export interface ProviderSpec {
   name: string;
   type: ProviderType;
   baseUrl: string;
-  apiKeyEnv?: string;
+  /** One env var, or a key pool: several, used round-robin (src/upstream/key-pool.ts). */
+  apiKeyEnv?: string | string[];
   apiKeyFile?: string;
   headers?: Record<string, string>;
   timeoutMs?: number;
@@ -64,6 +65,8 @@ export interface ModelSpec {
   name: string;
   provider: string;
   upstreamModel?: string;
+  /** Share among the deployments of this name on other providers under `balancing: weighted` (default 1). */
+  weight?: number;
   aliases?: string[];
   pricing: { input: number; output: number; cachedInput?: number; cacheWrite?: number };
   quality: number;
@@ -182,8 +185,12 @@ export interface ResilienceSpec {
   };
 }
 
+export type BalancingStrategy = 'weighted' | 'least_busy' | 'latency';
+
 export interface SettingsSpec {
   defaultMode?: RoutingMode;
+  /** How a request picks among the deployments of one model (src/upstream/balancer.ts). Default weighted. */
+  balancing?: BalancingStrategy;
   allowAnonymous?: boolean;
   maxBodyBytes?: number;
   modeWeights?: Partial<Record<RoutingMode, ModeWeights>>;
@@ -351,7 +358,7 @@ export interface PolicySet {
   readonly apiKeys: readonly CompiledApiKey[];
   /** Routing scope per API key name, for keys with allowedProviders / allowedModels. */
   readonly scopes: ReadonlyMap<string, KeyScope>;
-  readonly settings: Readonly<Required<Pick<SettingsSpec, 'defaultMode' | 'allowAnonymous' | 'maxBodyBytes'>> & Pick<SettingsSpec, 'modeWeights' | 'priceSources' | 'resilience' | 'firewall' | 'errors' | 'state' | 'streamFormat' | 'anthropicBetas'>>;
+  readonly settings: Readonly<Required<Pick<SettingsSpec, 'defaultMode' | 'allowAnonymous' | 'maxBodyBytes'>> & Pick<SettingsSpec, 'balancing' | 'modeWeights' | 'priceSources' | 'resilience' | 'firewall' | 'errors' | 'state' | 'streamFormat' | 'anthropicBetas'>>;
 }
 
 export const DEFAULT_SETTINGS = Object.freeze({

@@ -13,6 +13,7 @@ import { RouterError } from '../errors/registry.js';
 import { fateKeys, listsProvider } from '../providers/openai-compatible/dialects.js';
 import type { CombinedActions } from './actions.js';
 import { MODES, parseMode, parseModelString, providerAlias } from './model-string.js';
+import { adjacentDeployments } from './deployments.js';
 import { scoreCandidates, type ScoreTerms, type LatencyEstimate, type Pricing } from './score.js';
 
 export interface Candidate {
@@ -100,7 +101,8 @@ export function selectCandidates(set: PolicySet, req: CanonicalRequest, actions:
   }
   const scored = scoreCandidates(pool, mode, set.settings.modeWeights?.[mode], opts.estimatedInputTokens, req.maxOutputTokens, opts.latency, opts.price);
   // Fields written out: object spread here is a slow V8 path (≈ 13 µs for 10 candidates).
-  const ordered: ScoredCandidate[] = scored.map((s) => ({ provider: s.candidate.provider, model: s.candidate.model, terms: s.terms, via: 'score' as const }));
+  // The deployments of one model (one name on several providers) are one candidate group: adjacent, where the best of them ranks.
+  const ordered: ScoredCandidate[] = adjacentDeployments(scored.map((s) => ({ provider: s.candidate.provider, model: s.candidate.model, terms: s.terms, via: 'score' as const })));
   for (const ref of actions.fallback?.value ?? []) {
     const m = set.models.get(ref);
     if (!m || ordered.some((c) => c.model === m)) continue;
@@ -115,7 +117,8 @@ export function selectCandidates(set: PolicySet, req: CanonicalRequest, actions:
     throw new RouterError('no_candidates', `No model in ${scope} can serve this request. ${reasons.join('; ') || 'No model matched.'}`);
   }
   const s0 = scored[0]?.terms.score ?? 0;
-  const s1 = scored[1]?.terms.score;
+  // The margin to the next *model*: another deployment of the same model is not an alternative choice.
+  const s1 = scored.find((s) => s.candidate.model.name !== scored[0]!.candidate.model.name)?.terms.score;
   const confidence = s1 === undefined ? 1 : Math.max(0, Math.min(1, s0 - s1));
   return { mode, modeSource, candidates: ordered, excluded, confidence: Math.round(confidence * 1000) / 1000 };
 }
@@ -153,7 +156,7 @@ function exclusion(c: Candidate, needs: Needs, opts: SelectOptions): Exclusion |
 function exclusionReason(c: Candidate, needs: Needs, opts: SelectOptions): [string, string] | undefined {
   if (c.provider.enabled === false) return ['enabled', 'provider disabled'];
   if (c.model.enabled === false) return ['enabled', 'model disabled'];
-  if (!opts.hasCredentials(c.provider)) return ['credentials', `no credentials (set ${c.provider.apiKeyEnv ?? c.provider.apiKeyFile ?? 'apiKeyEnv'})`];
+  if (!opts.hasCredentials(c.provider)) return ['credentials', `no credentials (set ${[c.provider.apiKeyEnv ?? []].flat().join(' or ') || c.provider.apiKeyFile || 'apiKeyEnv'})`];
   const caps = c.model.capabilities;
   if (caps.includes('embeddings')) return ['capabilities', 'an embedding model'];
   if (needs.tools && !caps.includes('tools')) return ['capabilities', 'no tools capability'];

@@ -25,6 +25,8 @@ export function dispatchContext(deps: PipelineDeps, ex: Exchange, admitted: Admi
     settings,
     deadline: startedAt + settings.requestTimeoutMs,
     secrets: () => secretsFor(set),
+    balancing: set.settings.balancing ?? 'weighted',
+    ttftMs: (c) => deps.liveInputs.latency.latency(c)?.ttftMs,
     hooks: {
       retry: (c, reason) => m.retries.inc({ provider: providerLabel(set, c.provider.name), model: modelLabel(set, c.provider.name, c.model.name), reason }),
       failover: (reason) => {
@@ -34,6 +36,10 @@ export function dispatchContext(deps: PipelineDeps, ex: Exchange, admitted: Admi
       authFailure: (c) => {
         m.upstreamAuthFailures.inc({ provider: providerLabel(set, c.provider.name) });
         deps.logger.error({ provider: c.provider.name }, "the provider refused the router's credentials: check its key; the provider is ejected until then");
+      },
+      keyCoolDown: (c, key, ms) => {
+        // The key by its env var name (or index) only: never its value.
+        deps.logger.warn({ provider: c.provider.name, key: key.env ?? `#${key.index}`, coolDownMs: ms }, 'a key of the provider key pool got a 429: it sits out while the others carry on');
       },
       ...deps.liveInputs.dispatchHooks(set),
     },

@@ -5,6 +5,7 @@
 // and the circuit breakers (an open target is skipped unless every candidate
 // is open: then the one closest to re-admission is still tried).
 import type { CanonicalRequest } from '../canonical/types.js';
+import type { BalancingStrategy } from '../policy/types.js';
 import { adapterFor } from '../providers/registry.js';
 import type { MappedError, ProviderAdapter, UpstreamRequest } from '../providers/types.js';
 import type { Candidate } from '../routing/select.js';
@@ -12,7 +13,7 @@ import type { AbortLike } from './abort.js';
 import { backoffMs, sleep } from './backoff.js';
 import { classifyMapped, classifyTransport, type Classified, type FailureReason } from './classify.js';
 import { UpstreamClient, UpstreamTransportError, type UpstreamResponse } from './client.js';
-import { providerKey } from './credentials.js';
+import { providerKeys, type PoolKey } from './credentials.js';
 import { UpstreamHttpError } from './errors.js';
 import type { ResilienceSettings, ResilienceState } from './resilience.js';
 import { maskSecrets, SHAPES_ONLY, type SecretScrubber } from '../telemetry/secrets.js';
@@ -41,6 +42,8 @@ export interface DispatchHooks {
    * refuse (the loop fails over); the returned function releases the slot.
    */
   begin?(c: Candidate): (() => void) | Promise<() => void>;
+  /** One key of a provider's key pool got a 429 and sits out for `ms` (labelled by index / env var, never the value). */
+  keyCoolDown?(c: Candidate, key: { index: number; env: string | undefined }, ms: number): void;
 }
 
 export interface DispatchContext {
@@ -62,6 +65,10 @@ export interface DispatchContext {
    * can reach the client, a log or the store. Shapes only when absent.
    */
   secrets?: () => SecretScrubber;
+  /** How the deployments of one model are ordered at dispatch (balancer.ts); weighted when absent. */
+  balancing?: BalancingStrategy;
+  /** Live TTFT of a deployment (latency balancing); undefined while unmeasured. */
+  ttftMs?: (c: Candidate) => number | undefined;
 }
 
 export class ClientGoneError extends Error {
@@ -102,16 +109,20 @@ export async function attemptLoop<T>(ctx: DispatchContext, attempt: AttemptFn<T>
       if (!force && !breakers.allow(key)) continue;
       const adapter = adapterFor(candidate.provider.type);
       let upstream: UpstreamRequest;
+      let poolKey: PoolKey;
+      const triedKeys = new Set<number>(); // this request's keys of this provider that got a 429
       try {
-        upstream = build(ctx, candidate, adapter);
+        ({ upstream, key: poolKey } = build(ctx, candidate, adapter, triedKeys));
       } catch (err) {
         last = err as UpstreamHttpError;
         record(ctx, candidate, Date.now(), { outcome: 'failover', status: last.mapped.status, code: last.mapped.code });
         continue;
       }
       const retryable = Buffer.byteLength(upstream.body) <= ctx.settings.retryBufferBytes;
+      let slotHeld = false; // a retry-budget slot taken for the next iteration
       for (let retry = 0; ; retry++) {
-        const holdsSlot = retry > 0;
+        const holdsSlot = slotHeld;
+        slotHeld = false;
         const started = Date.now();
         const state: AttemptState = { committed: false, endedInError: false };
         try {
@@ -131,6 +142,18 @@ export async function attemptLoop<T>(ctx: DispatchContext, attempt: AttemptFn<T>
           if (classified.reason === 'auth') {
             breakers.trip(key);
             ctx.hooks?.authFailure?.(candidate);
+          }
+          if ((classified.reason === 'rate_limited' || classified.reason === 'quota') && retryable && !ctx.signal.aborted) {
+            // A key pool: this key sits out, and the request goes on at once with another key of the same
+            // provider (a different quota at the vendor). No retry-budget slot: it is not the same call again.
+            const next = nextKey(ctx, candidate, adapter, poolKey, classified.retryAfterMs, triedKeys);
+            if (next) {
+              record(ctx, candidate, started, { outcome: 'retry', reason: classified.reason, status, code: mapped.code });
+              ctx.hooks?.retry?.(candidate, classified.reason);
+              ({ upstream, key: poolKey } = next);
+              retry--;
+              continue;
+            }
           }
           if (classified.retryAfterMs !== undefined && (classified.reason === 'rate_limited' || classified.reason === 'overloaded' || classified.reason === 'quota')) {
             ctx.hooks?.coolDown?.(candidate, classified.retryAfterMs);
@@ -162,6 +185,7 @@ export async function attemptLoop<T>(ctx: DispatchContext, attempt: AttemptFn<T>
             const slot = worthWaiting && budget.tryAcquire();
             if (worthWaiting && !slot) ctx.stopReason = 'retry_budget_exhausted';
             if (slot) {
+              slotHeld = true;
               record(ctx, candidate, started, { outcome: 'retry', reason: classified.reason, status, code: mapped.code });
               ctx.hooks?.retry?.(candidate, classified.reason);
               await sleep(wait, ctx.signal);
@@ -190,7 +214,9 @@ export async function attemptLoop<T>(ctx: DispatchContext, attempt: AttemptFn<T>
 function admit(ctx: DispatchContext): { candidate: Candidate; force: boolean }[] {
   const { breakers } = ctx.resilience;
   const open = (c: Candidate): boolean => breakers.state(breakerKey(c)) === 'open';
-  if (ctx.candidates.some((c) => !open(c))) return ctx.candidates.map((candidate) => ({ candidate, force: false }));
+  // The deployments of one model: the balancing strategy picks which goes first; the rest stay as failover.
+  const balanced = ctx.resilience.balancer.order(ctx.candidates, ctx.balancing ?? 'weighted', { eligible: (c) => !open(c), ...(ctx.ttftMs ? { ttftMs: ctx.ttftMs } : {}) });
+  if (balanced.some((c) => !open(c))) return balanced.map((candidate) => ({ candidate, force: false }));
   const soonest = [...ctx.candidates].sort((a, b) => breakers.openFor(breakerKey(a)) - breakers.openFor(breakerKey(b)))[0]!;
   ctx.stopReason = 'all_circuits_open';
   return [{ candidate: soonest, force: true }];
@@ -199,9 +225,11 @@ function admit(ctx: DispatchContext): { candidate: Candidate; force: boolean }[]
 /** Runs one attempt inside its concurrency slot (hooks.begin), released however it ends. */
 export async function holdingSlot<T>(ctx: DispatchContext, c: Candidate, run: () => Promise<T>): Promise<T> {
   const release = await ctx.hooks?.begin?.(c); // a shared (Redis) backend admits asynchronously
+  const done = ctx.resilience.balancer.begin(c); // in flight per deployment (least_busy)
   try {
     return await run();
   } finally {
+    done();
     release?.();
   }
 }
@@ -210,11 +238,43 @@ export function breakerKey(c: Candidate): string {
   return `${c.provider.name}/${c.model.name}`;
 }
 
-function build(ctx: DispatchContext, candidate: Candidate, adapter: ProviderAdapter): UpstreamRequest {
-  const apiKey = providerKey(candidate.provider);
-  if (!apiKey) {
+function build(ctx: DispatchContext, candidate: Candidate, adapter: ProviderAdapter, skip: ReadonlySet<number>): { upstream: UpstreamRequest; key: PoolKey } {
+  const keys = providerKeys(candidate.provider);
+  if (keys.length === 0) {
     throw new UpstreamHttpError({ status: 502, type: 'server_error', code: 'upstream_auth_error', message: 'The provider has no credentials configured.', shouldRetry: false }, candidate.provider.name);
   }
+  const pick = ctx.resilience.keys.pick(candidate.provider.name, keys, skip);
+  if (!pick.key) {
+    // Every key of the pool sits out after a 429: the provider is rate limited as a whole (fail over).
+    const retryAfterSeconds = Math.max(1, Math.ceil(pick.retryAfterMs / 1000));
+    throw new UpstreamHttpError(
+      { status: 429, type: 'rate_limit_error', code: 'rate_limit_exceeded', message: `${candidate.provider.name}: every key of its key pool is cooling down after a 429; retry in ${retryAfterSeconds} s.`, retryAfterSeconds },
+      candidate.provider.name,
+    );
+  }
+  return { upstream: buildWith(ctx, candidate, adapter, pick.key.value), key: pick.key };
+}
+
+/**
+ * After a 429 on `key` of a pool: the key sits out, and the next free key's request, or undefined when
+ * the provider has no other key (a single key, or all cooling): then the 429 stands for the provider.
+ */
+function nextKey(ctx: DispatchContext, c: Candidate, adapter: ProviderAdapter, key: PoolKey, retryAfterMs: number | undefined, tried: Set<number>): { upstream: UpstreamRequest; key: PoolKey } | undefined {
+  const keys = providerKeys(c.provider);
+  if (keys.length < 2) return undefined;
+  const ms = ctx.resilience.keys.coolDown(c.provider.name, key.index, retryAfterMs);
+  ctx.hooks?.keyCoolDown?.(c, { index: key.index, env: key.env }, ms);
+  tried.add(key.index);
+  const pick = ctx.resilience.keys.pick(c.provider.name, keys, tried);
+  if (!pick.key) return undefined;
+  try {
+    return { upstream: buildWith(ctx, c, adapter, pick.key.value), key: pick.key };
+  } catch {
+    return undefined;
+  }
+}
+
+function buildWith(ctx: DispatchContext, candidate: Candidate, adapter: ProviderAdapter, apiKey: string): UpstreamRequest {
   try {
     return adapter.buildRequest(ctx.request, { provider: candidate.provider, model: candidate.model, apiKey });
   } catch (err) {

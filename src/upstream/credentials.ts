@@ -1,4 +1,4 @@
-// Provider keys from the environment (apiKeyEnv) or a mounted secret file
+// Provider keys from the environment (apiKeyEnv, one or a list: a key pool) or a mounted secret file
 // (apiKeyFile). File contents are cached briefly so a rotated Kubernetes
 // Secret is picked up without a restart. Keys are returned, never logged.
 // An azure-openai provider may hold an Entra ID bearer token in tokenFile
@@ -10,17 +10,44 @@ import { readTokenFile } from './token-file.js';
 const fileCache = new Map<string, { mtimeMs: number; checkedAt: number; value: string | undefined }>();
 const RECHECK_MS = 5_000;
 
+/** One key of a provider: its position in the pool and the env var it came from (labels for logs and metrics; never the value). */
+export interface PoolKey {
+  index: number;
+  /** The env var name, or undefined for apiKeyFile. */
+  env: string | undefined;
+  value: string;
+}
+
+/** The first key (a pool's first configured key): for callers that need one key, not a pool. */
 export function providerKey(p: Readonly<ProviderSpec>, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  if (p.tokenFile) return readTokenFile(p.tokenFile);
+  return providerKeys(p, env)[0]?.value;
+}
+
+/**
+ * Every key of the provider: an azure-openai tokenFile's current token, else apiKeyFile alone when
+ * it has one (as before pools), else each set variable of apiKeyEnv (a string or a list: a key
+ * pool). The index is the position in apiKeyEnv, so it stays stable when one is unset.
+ */
+export function providerKeys(p: Readonly<ProviderSpec>, env: NodeJS.ProcessEnv = process.env): PoolKey[] {
+  if (p.tokenFile) {
+    const token = readTokenFile(p.tokenFile);
+    return token ? [{ index: 0, env: undefined, value: token }] : [];
+  }
   if (p.apiKeyFile) {
     const v = readKeyFile(p.apiKeyFile);
-    if (v) return v;
+    if (v) return [{ index: 0, env: undefined, value: v }];
   }
-  if (p.apiKeyEnv) {
-    const v = env[p.apiKeyEnv];
-    if (v && v.trim()) return v.trim();
+  const names = keyEnvNames(p);
+  const out: PoolKey[] = [];
+  for (const [index, name] of names.entries()) {
+    const v = env[name];
+    if (v && v.trim()) out.push({ index, env: name, value: v.trim() });
   }
-  return undefined;
+  return out;
+}
+
+export function keyEnvNames(p: Readonly<ProviderSpec>): readonly string[] {
+  return p.apiKeyEnv === undefined ? [] : typeof p.apiKeyEnv === 'string' ? [p.apiKeyEnv] : p.apiKeyEnv;
 }
 
 export function hasCredentials(p: Readonly<ProviderSpec>): boolean {

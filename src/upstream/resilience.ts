@@ -1,7 +1,10 @@
 // The resilience knobs, resolved from Settings.resilience with defaults, and
-// the shared runtime state (breakers, retry budget) they act on.
+// the shared runtime state (breakers, retry budget, deployment balancer, key
+// pools) they act on.
 import type { PolicySet } from '../policy/types.js';
+import { Balancer } from './balancer.js';
 import { Breakers, DEFAULT_BREAKER } from './breaker.js';
+import { KeyPools } from './key-pool.js';
 import { RetryBudget } from './retry-budget.js';
 
 export interface ResilienceSettings {
@@ -38,6 +41,10 @@ export function resilienceSettings(set: PolicySet): ResilienceSettings {
 export class ResilienceState {
   breakers = new Breakers();
   budget = new RetryBudget();
+  /** Which deployment of a model goes first (balancing), and the in-flight counts least_busy reads. */
+  balancer = new Balancer();
+  /** Round-robin cursors and 429 cool-downs of providers' key pools. */
+  keys = new KeyPools();
   #applied: string | undefined;
 
   /** Re-read breaker and budget options when the policy version changes (state is kept). */

@@ -7,7 +7,7 @@
 // lines may ask freely.
 import type { PolicySet } from '../policy/types.js';
 import { SecretScrubber, SHAPES_ONLY } from '../telemetry/secrets.js';
-import { providerKey } from './credentials.js';
+import { providerKeys } from './credentials.js';
 
 const PROCESS_SECRETS = new Set<string>();
 let processOnly: { size: number; scrubber: SecretScrubber } | undefined;
@@ -38,8 +38,7 @@ export function secretsFor(set: PolicySet | undefined): SecretScrubber {
   }
   const keys: string[] = [];
   for (const p of set.providers.values()) {
-    const k = providerKey(p);
-    if (k) keys.push(k);
+    for (const k of providerKeys(p)) keys.push(k.value); // every key of a pool, not only the first
   }
   const fingerprint = `${keys.join('\0')}\u0001${PROCESS_SECRETS.size}`;
   const cached = CACHE.get(set);
