@@ -31,8 +31,14 @@ export function demoPolicyTemplate(): string {
   throw new Error('demo/policies not found');
 }
 
-export async function startDemoStack(opts: { script?: SimScript; logger?: Logger; extraFiles?: Record<string, string>; port?: number } = {}): Promise<DemoStack> {
-  const sim = await startSimulator({ port: 0, requireKey: DEMO_PROVIDER_KEY, ...(opts.script ? { script: opts.script } : {}) });
+/**
+ * `aws`: the credentials the simulator's Bedrock routes verify SigV4 signatures with (the router
+ * signs with whatever the AWS chain finds: tests put the same pair in the environment).
+ */
+export async function startDemoStack(
+  opts: { script?: SimScript; logger?: Logger; extraFiles?: Record<string, string>; port?: number; aws?: { accessKeyId: string; secretAccessKey: string } } = {},
+): Promise<DemoStack> {
+  const sim = await startSimulator({ port: 0, requireKey: DEMO_PROVIDER_KEY, ...(opts.script ? { script: opts.script } : {}), ...(opts.aws ? { aws: opts.aws } : {}) });
   for (const env of DEMO_KEY_ENVS) process.env[env] = DEMO_PROVIDER_KEY;
   const policyDir = await mkdtemp(path.join(os.tmpdir(), 'tokenrouter-demo-'));
   const template = demoPolicyTemplate();
@@ -40,7 +46,7 @@ export async function startDemoStack(opts: { script?: SimScript; logger?: Logger
     const text = await readFile(path.join(template, name), 'utf8');
     await writeFile(path.join(policyDir, name), text.replaceAll('SIM_URL', sim.url));
   }
-  for (const [name, text] of Object.entries(opts.extraFiles ?? {})) await writeFile(path.join(policyDir, name), text);
+  for (const [name, text] of Object.entries(opts.extraFiles ?? {})) await writeFile(path.join(policyDir, name), text.replaceAll('SIM_URL', sim.url));
   let router: RunningRouter;
   try {
     router = await startRouter({

@@ -18,7 +18,7 @@ export const POLICY_KINDS = [
 export type PolicyKind = (typeof POLICY_KINDS)[number];
 
 export type RoutingMode = 'balance' | 'cost' | 'quality' | 'latency';
-export type ProviderType = 'openai' | 'anthropic' | 'gemini' | 'openai-compatible';
+export type ProviderType = 'openai' | 'anthropic' | 'gemini' | 'openai-compatible' | 'bedrock';
 /** `embeddings`: an embedding model, priced for POST /v1/embeddings and never a candidate for Responses or Chat. */
 export type Capability = 'tools' | 'vision' | 'json_schema' | 'reasoning' | 'streaming' | 'embeddings';
 
@@ -31,6 +31,8 @@ export interface ProviderSpec {
   headers?: Record<string, string>;
   timeoutMs?: number;
   enabled?: boolean;
+  /** bedrock only: the AWS region (signing scope and regional endpoint when baseUrl is absent). */
+  region?: string;
   /** openai-compatible only: whose quirks apply. */
   dialect?: 'generic' | 'mistral' | 'deepseek' | 'vllm' | 'ollama' | 'together' | 'groq';
   /** Account limits: past one, the provider leaves the candidate set (src/state/limits.ts). */

@@ -1,6 +1,7 @@
 // Provider type → adapter. Adding a wire protocol means adding a folder under
 // src/providers/ and one line here (and fixtures for the conformance suite).
 import { anthropicAdapter } from './anthropic/index.js';
+import { bedrockAdapter } from './bedrock/index.js';
 import { geminiAdapter } from './gemini/index.js';
 import { openaiAdapter } from './openai/index.js';
 import { openaiCompatibleAdapter } from './openai-compatible/index.js';
@@ -12,6 +13,7 @@ export const ADAPTERS: Readonly<Record<ProviderType, ProviderAdapter>> = Object.
   anthropic: anthropicAdapter,
   gemini: geminiAdapter,
   'openai-compatible': openaiCompatibleAdapter,
+  bedrock: bedrockAdapter,
 });
 
 export function adapterFor(type: ProviderType): ProviderAdapter {

@@ -211,8 +211,9 @@ export function breakerKey(c: Candidate): string {
 }
 
 function build(ctx: DispatchContext, candidate: Candidate, adapter: ProviderAdapter): UpstreamRequest {
-  const apiKey = providerKey(candidate.provider);
-  if (!apiKey) {
+  // Providers that sign with a credential chain (Bedrock's SigV4) have no key here; send() signs.
+  const apiKey = adapter.usesProviderKey === false ? '' : providerKey(candidate.provider);
+  if (apiKey === undefined) {
     throw new UpstreamHttpError({ status: 502, type: 'server_error', code: 'upstream_auth_error', message: 'The provider has no credentials configured.', shouldRetry: false }, candidate.provider.name);
   }
   try {
@@ -228,6 +229,8 @@ function build(ctx: DispatchContext, candidate: Candidate, adapter: ProviderAdap
 
 export async function send(ctx: DispatchContext, candidate: Candidate, adapter: ProviderAdapter, upstream: UpstreamRequest): Promise<UpstreamResponse> {
   if (ctx.signal.aborted) throw new ClientGoneError();
+  // Signed per attempt (a retry gets a fresh date and, near expiry, fresh credentials).
+  if (adapter.authorize) upstream = await authorized(candidate, adapter, upstream);
   const remaining = Math.max(1, ctx.deadline - Date.now());
   const res = await ctx.client.send(upstream, {
     signal: ctx.signal,
@@ -243,6 +246,16 @@ export async function send(ctx: DispatchContext, candidate: Candidate, adapter: 
   if (mapped.param) mapped.param = secrets.scrub(mapped.param);
   if (text) mapped.raw = rawErrorBody(text, secrets);
   throw Object.assign(new UpstreamHttpError(mapped, candidate.provider.name), { upstreamStatus: res.status });
+}
+
+/** The request after the adapter's signing; no credentials to sign with is the provider's auth failure (ejected, failed over). */
+async function authorized(candidate: Candidate, adapter: ProviderAdapter, upstream: UpstreamRequest): Promise<UpstreamRequest> {
+  try {
+    return await adapter.authorize!(upstream, { provider: candidate.provider, model: candidate.model, apiKey: '' });
+  } catch {
+    // The chain's own message can name files and roles: the client gets the class, the log the provider.
+    throw new UpstreamHttpError({ status: 502, type: 'server_error', code: 'upstream_auth_error', message: 'The provider\'s credentials could not be resolved.', shouldRetry: false }, candidate.provider.name);
+  }
 }
 
 /**

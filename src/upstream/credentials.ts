@@ -3,6 +3,7 @@
 // Secret is picked up without a restart. Keys are returned, never logged.
 import { readFileSync, statSync } from 'node:fs';
 import type { ProviderSpec } from '../policy/types.js';
+import { awsCredentialsLikely } from '../providers/bedrock/sign.js';
 
 const fileCache = new Map<string, { mtimeMs: number; checkedAt: number; value: string | undefined }>();
 const RECHECK_MS = 5_000;
@@ -20,6 +21,8 @@ export function providerKey(p: Readonly<ProviderSpec>, env: NodeJS.ProcessEnv = 
 }
 
 export function hasCredentials(p: Readonly<ProviderSpec>): boolean {
+  // Bedrock signs with the AWS chain, which resolves asynchronously: routing asks whether it is likely to succeed.
+  if (p.type === 'bedrock') return awsCredentialsLikely();
   return providerKey(p) !== undefined;
 }
 
