@@ -25,13 +25,14 @@ export type Capability = 'tools' | 'vision' | 'json_schema' | 'reasoning' | 'str
 export interface ProviderSpec {
   name: string;
   type: ProviderType;
+  /** Optional in policy for bedrock only: compile.ts fills in the region's endpoint. */
   baseUrl: string;
   apiKeyEnv?: string;
   apiKeyFile?: string;
   headers?: Record<string, string>;
   timeoutMs?: number;
   enabled?: boolean;
-  /** bedrock only: the AWS region (signing scope and regional endpoint when baseUrl is absent). */
+  /** bedrock only: the AWS region (the SigV4 signing scope; the regional endpoint when the policy gives no baseUrl). */
   region?: string;
   /** openai-compatible only: whose quirks apply. */
   dialect?: 'generic' | 'mistral' | 'deepseek' | 'vllm' | 'ollama' | 'together' | 'groq';
