@@ -211,6 +211,18 @@ describe('end to end: openai SDK → router → Bedrock simulator (SigV4, event 
     }
   });
 
+  it('a field Converse has no form for (Chat frequency_penalty) routes away from Bedrock instead of being dropped', async () => {
+    const res = await fetch(`${stack.router.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'bedrock/claude-bedrock', messages: [{ role: 'user', content: 'hi' }], frequency_penalty: 0.5 }),
+    });
+    const text = await res.text();
+    expect(res.status, text).to.equal(422);
+    expect(text).to.include('frequency_penalty');
+    expect(stack.sim.calls).to.have.length(0);
+  });
+
   it('a bad signature: refused by the simulator (403 InvalidSignatureException), the provider ejected, the request failed over', async () => {
     const { data, response } = await client.chat.completions.create({ model: 'nova-pro', messages: [{ role: 'user', content: 'Hello there' }] }).withResponse();
     assertValid('ChatCompletion', data);
