@@ -15,6 +15,7 @@ const KEY_ID = ['AKID', 'TEST', 'BEDROCK', 'SIM'].join('');
 const SECRET = ['test', 'secret', 'for', 'the', 'bedrock', 'simulator', String(process.pid)].join('-');
 const OTHER_SECRET = `${SECRET}-other`;
 const SONNET = 'anthropic.claude-3-5-sonnet-20241022-v2:0';
+const HAIKU = 'anthropic.claude-3-haiku-20240307-v1:0';
 
 const PIXEL = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';
 const WEATHER_TOOL = {
@@ -42,6 +43,7 @@ metadata: { name: bedrock-models }
 spec:
   models:
     - { name: claude-bedrock, provider: bedrock, upstreamModel: "${SONNET}", pricing: { input: 3, output: 15 }, quality: 0.9, contextWindow: 200000, maxOutputTokens: 8192, capabilities: [tools, vision, json_schema, reasoning, streaming] }
+    - { name: haiku-bedrock, provider: bedrock, upstreamModel: "${HAIKU}", pricing: { input: 0.25, output: 1.25 }, quality: 0.6, contextWindow: 200000, capabilities: [tools, streaming] }
     - { name: nova-pro, provider: bedrock-wrongkey, upstreamModel: amazon.nova-pro-v1:0, pricing: { input: 0.1, output: 0.4 }, quality: 0.99, contextWindow: 300000, capabilities: [tools, vision, streaming] }
     - { name: nova-pro, provider: bedrock-west, upstreamModel: amazon.nova-pro-v1:0, pricing: { input: 0.8, output: 3.2 }, quality: 0.8, contextWindow: 300000, capabilities: [tools, vision, streaming] }
 `,
@@ -206,6 +208,32 @@ describe('end to end: openai SDK → router → Bedrock simulator (SigV4, event 
       expect(res.status).to.equal(429);
       expect(res.headers.get('retry-after')).to.equal('4');
       expect(((await res.json()) as { error: { code: string } }).error.code).to.equal('rate_limit_exceeded');
+    } finally {
+      stack.sim.setScript({});
+    }
+  });
+
+  it('after output an in-band exception ends the stream in error; a throttlingException before any output → HTTP 429', async () => {
+    // After output first (a modelStreamErrorException, no cool-down), then the throttle, which cools the model down.
+    stack.sim.setScript({ models: { [HAIKU]: { inBandErrorAfterChunks: 3 } } });
+    try {
+      const late = await fetch(`${stack.router.url}/v1/responses`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'bedrock/haiku-bedrock', input: 'a longer answer please', stream: true }),
+      });
+      expect(late.status).to.equal(200);
+      const types = [...(await late.text()).matchAll(/^event: (.+)$/gm)].map((m) => m[1]);
+      expect(types).to.include('response.output_text.delta');
+      expect(types.slice(-2)).to.deep.equal(['error', 'response.failed']);
+      stack.sim.setScript({ models: { [HAIKU]: { inBandErrorAfterChunks: 1, inBandError: { kind: 'rate_limit', retryAfter: 2 } } } });
+      const early = await fetch(`${stack.router.url}/v1/responses`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'bedrock/haiku-bedrock', input: 'hi', stream: true }),
+      });
+      expect(early.status).to.equal(429);
+      expect(((await early.json()) as { error: { code: string } }).error.code).to.equal('rate_limit_exceeded');
     } finally {
       stack.sim.setScript({});
     }
