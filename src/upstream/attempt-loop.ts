@@ -253,7 +253,7 @@ async function authorized(candidate: Candidate, adapter: ProviderAdapter, upstre
   try {
     return await adapter.authorize!(upstream, { provider: candidate.provider, model: candidate.model, apiKey: '' });
   } catch {
-    // The chain's own message can name files and roles: the client gets the class, the log the provider.
+    // The chain's own message can name files, profiles and role ARNs: it is not passed on, the class is.
     throw new UpstreamHttpError({ status: 502, type: 'server_error', code: 'upstream_auth_error', message: 'The provider\'s credentials could not be resolved.', shouldRetry: false }, candidate.provider.name);
   }
 }

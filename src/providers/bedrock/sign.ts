@@ -22,7 +22,6 @@ export interface AwsCredentials {
 /** Refresh this long before the expiry AWS gave, so no call is signed with a key that dies in flight. */
 const REFRESH_BEFORE_MS = 5 * 60_000;
 
-let chain: (() => Promise<AwsCredentials>) | undefined;
 let cached: { creds: AwsCredentials; envKey: string | undefined } | undefined;
 let pending: Promise<AwsCredentials> | undefined;
 
@@ -34,7 +33,7 @@ export async function awsCredentials(): Promise<AwsCredentials> {
   pending ??= (async () => {
     try {
       // A new chain each time: the SDK's chain memoizes, and an expired or changed credential must be read again.
-      chain = defaultProvider() as () => Promise<AwsCredentials>;
+      const chain = defaultProvider() as () => Promise<AwsCredentials>;
       const creds = await chain();
       cached = { creds, envKey };
       return creds;

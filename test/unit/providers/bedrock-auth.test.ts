@@ -7,7 +7,7 @@ import { EventStreamCodec } from '@smithy/eventstream-codec';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
 import path from 'node:path';
 import { loadPolicyDirectory } from '../../../src/policy/load.js';
-import { resetAwsCredentials, signBedrockRequest } from '../../../src/providers/bedrock/sign.js';
+import { awsCredentialsLikely, resetAwsCredentials, signBedrockRequest } from '../../../src/providers/bedrock/sign.js';
 import { createEventStreamDecoder } from '../../../src/providers/bedrock/stream.js';
 import type { UpstreamRequest } from '../../../src/providers/types.js';
 import { verifySigV4 } from '../../../src/simulator/sigv4.js';
@@ -89,6 +89,35 @@ describe('bedrock: SigV4 signing (router) vs verification (simulator, aws4)', ()
     expect(scrubbed).to.not.include(SESSION);
     // and a bedrock provider without baseUrl gets its region's endpoint
     expect(loaded.set.providers.get('aws-eu')!.baseUrl).to.equal('https://bedrock-runtime.eu-central-1.amazonaws.com');
+  });
+});
+
+describe('bedrock: no credentials anywhere', () => {
+  const KEYS = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_SHARED_CREDENTIALS_FILE', 'AWS_CONFIG_FILE', 'AWS_EC2_METADATA_DISABLED', 'AWS_WEB_IDENTITY_TOKEN_FILE', 'AWS_ROLE_ARN'];
+  const saved: Record<string, string | undefined> = {};
+  before(() => {
+    for (const k of KEYS) saved[k] = process.env[k];
+    for (const k of KEYS) delete process.env[k];
+    process.env.AWS_SHARED_CREDENTIALS_FILE = '/nonexistent/aws/credentials';
+    process.env.AWS_CONFIG_FILE = '/nonexistent/aws/config';
+    process.env.AWS_EC2_METADATA_DISABLED = 'true'; // no instance-metadata call from a test
+    resetAwsCredentials();
+  });
+  after(() => {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+    resetAwsCredentials();
+  });
+
+  it('routing sees none, and signing rejects (the attempt loop turns that into upstream_auth_error)', async () => {
+    expect(awsCredentialsLikely()).to.equal(false);
+    const err = await signBedrockRequest(unsigned(), PROVIDER).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).to.be.instanceOf(Error);
   });
 });
 
