@@ -190,6 +190,24 @@ describe('end to end: openai SDK → router → Bedrock simulator (SigV4, event 
     expect(parsed.age).to.be.a('number');
   });
 
+  it('the Messages API (/v1/messages) is served by Bedrock too: thinking budget as sent, stop sequence kept', async () => {
+    const res = await fetch(`${stack.router.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
+      body: JSON.stringify({ model: 'bedrock/claude-bedrock', max_tokens: 4000, thinking: { type: 'enabled', budget_tokens: 1500 }, stop_sequences: ['END'], messages: [{ role: 'user', content: 'Hello Messages' }] }),
+    });
+    const text = await res.text();
+    expect(res.status, text).to.equal(200);
+    const body = JSON.parse(text) as { type: string; content: { type: string; text?: string }[]; stop_reason: string };
+    expect(body.type).to.equal('message');
+    expect(body.content.find((b) => b.type === 'text')!.text).to.match(/^Hello from bedrock/);
+    expect(body.stop_reason).to.equal('end_turn');
+    const sent = stack.sim.calls.at(-1)!.body;
+    expect(sent.additionalModelRequestFields).to.deep.equal({ thinking: { type: 'enabled', budget_tokens: 1500 } });
+    expect(sent.inferenceConfig).to.include({ maxTokens: 4000 });
+    expect(sent.inferenceConfig.stopSequences).to.deep.equal(['END']);
+  });
+
   it('reasoning effort on an Anthropic model becomes additionalModelRequestFields.thinking', async () => {
     await client.responses.create({ model: 'bedrock/claude-bedrock', input: 'Think first', reasoning: { effort: 'low' } });
     const body = stack.sim.calls.at(-1)!.body;
