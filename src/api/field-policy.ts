@@ -35,6 +35,11 @@ export interface FieldRow {
    */
   byDialect?: Readonly<Partial<Record<Dialect, Disposition>>>;
   note: string;
+  /**
+   * Bedrock (Converse), when it differs from the Gemini column it otherwise follows: both translate
+   * every field into their own shape, neither speaks an OpenAI wire, neither has a parallel-tool switch.
+   */
+  bedrock?: Disposition;
   /** Values that mean "the default": treated as if the field were absent (e.g. truncation "disabled"). */
   neutral?: (v: unknown) => boolean;
 }
@@ -138,7 +143,8 @@ export const MESSAGES_FIELDS: Readonly<Record<string, FieldRow>> = {
   stream: common.stream!,
   temperature: mapped('translated per provider (0–1 as Anthropic takes it)'),
   top_p: mapped('translated per provider'),
-  top_k: row({ openai: 'refused', anthropic: 'passed', gemini: 'mapped', 'openai-compatible': 'refused' }, 'only Anthropic (top_k) and Gemini (topK) sample by top-k'),
+  // Bedrock: top-k lives in additionalModelRequestFields under a different name per model family.
+  top_k: { ...row({ openai: 'refused', anthropic: 'passed', gemini: 'mapped', 'openai-compatible': 'refused' }, 'only Anthropic (top_k) and Gemini (topK) sample by top-k'), bedrock: 'refused' },
   tools: mapped('custom tools only; Anthropic server tools (web_search, bash, text_editor, computer, …) are refused per item'),
   tool_choice: mapped('auto, any, tool or none; disable_parallel_tool_use as parallel tool calls off'),
   thinking: mapped('Anthropic: as sent; Gemini 2.5: the exact budget; OpenAI: reasoning effort by budget band; OpenAI-compatible hosts: not sent (warned)'),
@@ -168,7 +174,14 @@ export function fates(def: FieldRow): [string, Disposition][] {
       for (const d of DIALECTS) out.push([dialectFateKey(d), def.byDialect[d] ?? def.by[t]]);
     } else out.push([t, def.by[t]]);
   }
+  // Bedrock is not a documented column yet (docs/providers.md#bedrock lists its differences).
+  out.push(['bedrock', bedrockFate(def)]);
   return out;
+}
+
+/** A row's fate on Bedrock: its own where given, else the Gemini column's. */
+export function bedrockFate(def: FieldRow): Disposition {
+  return def.bedrock ?? def.by.gemini;
 }
 
 /** The fate of a row for one provider type (and dialect, for openai-compatible). */

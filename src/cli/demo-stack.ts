@@ -37,12 +37,18 @@ export interface DemoStackOptions {
   /** More policy files (name → YAML), SIM_URL replaced as in demo/policies. */
   extraFiles?: Record<string, string>;
   port?: number;
-  /** More simulator options (e.g. azureToken, the Entra ID token the /azure routes accept). */
-  sim?: Pick<SimulatorOptions, 'azureToken'>;
+  /**
+   * More simulator options: azureToken (the Entra ID token the /azure routes accept); aws (the
+   * credentials the Bedrock routes verify SigV4 signatures with — the router signs with whatever the
+   * AWS chain finds: tests put the same pair in the environment).
+   */
+  sim?: Pick<SimulatorOptions, 'azureToken' | 'aws'>;
+  /** Shorthand for sim.aws. */
+  aws?: { accessKeyId: string; secretAccessKey: string };
 }
 
 export async function startDemoStack(opts: DemoStackOptions = {}): Promise<DemoStack> {
-  const sim = await startSimulator({ port: 0, requireKey: DEMO_PROVIDER_KEY, ...opts.sim, ...(opts.script ? { script: opts.script } : {}) });
+  const sim = await startSimulator({ port: 0, requireKey: DEMO_PROVIDER_KEY, ...opts.sim, ...(opts.aws ? { aws: opts.aws } : {}), ...(opts.script ? { script: opts.script } : {}) });
   for (const env of DEMO_KEY_ENVS) process.env[env] = DEMO_PROVIDER_KEY;
   const policyDir = await mkdtemp(path.join(os.tmpdir(), 'tokenrouter-demo-'));
   const template = demoPolicyTemplate();

@@ -4,7 +4,8 @@
 // Environment: SIM_PORT (default 8090), SIM_HOST (default 127.0.0.1),
 // SIM_REQUIRE_KEY (demand this key; the /azure routes always demand an api-key,
 // this one when set), SIM_AZURE_TOKEN (an Entra ID bearer token the /azure routes
-// accept), SIM_SCRIPT (path to a JSON SimScript,
+// accept), SIM_AWS_ACCESS_KEY_ID + SIM_AWS_SECRET_ACCESS_KEY (verify the SigV4
+// signature of every Bedrock call against this pair), SIM_SCRIPT (path to a JSON SimScript,
 // e.g. {"default":{"ttftMs":200,"tokensPerSecond":80}}).
 import { readFileSync } from 'node:fs';
 import { startSimulator, type SimScript } from '../simulator/index.js';
@@ -27,6 +28,8 @@ export async function simulateCommand(flags: { port?: string | undefined; host?:
   }
   const requireKey = process.env.SIM_REQUIRE_KEY;
   const azureToken = process.env.SIM_AZURE_TOKEN;
+  const awsKeyId = process.env.SIM_AWS_ACCESS_KEY_ID;
+  const awsSecret = process.env.SIM_AWS_SECRET_ACCESS_KEY;
   const sim = await startSimulator({
     port,
     host: flags.host ?? process.env.SIM_HOST ?? '127.0.0.1',
@@ -34,10 +37,12 @@ export async function simulateCommand(flags: { port?: string | undefined; host?:
     maxCalls: 0, // nothing reads them here; long benchmark runs must not grow memory
     ...(requireKey ? { requireKey } : {}),
     ...(azureToken ? { azureToken } : {}),
+    ...(awsKeyId && awsSecret ? { aws: { accessKeyId: awsKeyId, secretAccessKey: awsSecret } } : {}),
   });
   const lines = [
     `provider simulator listening on ${sim.url}`,
     ...Object.entries(sim.baseUrls).map(([name, url]) => `  ${name.padEnd(10)} ${url}${name === 'azure' ? '  (resource endpoint: /openai/v1/…, /openai/deployments/D/chat/completions?api-version=…)' : ''}`),
+    `bedrock signatures: ${awsKeyId && awsSecret ? 'verified (SIM_AWS_ACCESS_KEY_ID)' : 'not checked (set SIM_AWS_ACCESS_KEY_ID and SIM_AWS_SECRET_ACCESS_KEY)'}`,
     'fault scripting by model name: -fail<status>[x<n>], -reset[x<n>], -drop<n>, -stall[<n>], -inband[<n>], -slow<ms>, -ttft<ms>, -tps<n>',
   ];
   process.stdout.write(lines.join('\n') + '\n');

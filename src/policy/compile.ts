@@ -29,7 +29,7 @@ export interface CompileInput {
 }
 
 export function compilePolicySet({ assembled: a, version, directory, files }: CompileInput): PolicySet {
-  const providers = new Map<string, ProviderSpec>(a.providers.map((p) => [p.item.name, deepFreeze(p.item)]));
+  const providers = new Map<string, ProviderSpec>(a.providers.map((p) => [p.item.name, deepFreeze(withEndpoint(p.item))]));
   const models = new Map<string, ModelSpec>(a.models.map((m) => [`${m.item.provider}/${m.item.name}`, deepFreeze(m.item)]));
 
   const loadedAt = new Date();
@@ -172,4 +172,10 @@ export function deepFreeze<T>(value: T): T {
     for (const v of Object.values(value)) deepFreeze(v);
   }
   return value;
+}
+
+/** A bedrock provider without baseUrl talks to its region's endpoint (the schema requires baseUrl of every other type). */
+function withEndpoint(p: ProviderSpec): ProviderSpec {
+  if (p.type !== 'bedrock' || p.baseUrl) return p;
+  return { ...p, baseUrl: `https://bedrock-runtime.${p.region ?? 'us-east-1'}.amazonaws.com` };
 }

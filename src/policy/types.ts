@@ -18,13 +18,14 @@ export const POLICY_KINDS = [
 export type PolicyKind = (typeof POLICY_KINDS)[number];
 
 export type RoutingMode = 'balance' | 'cost' | 'quality' | 'latency';
-export type ProviderType = 'openai' | 'anthropic' | 'gemini' | 'openai-compatible' | 'azure-openai';
+export type ProviderType = 'openai' | 'anthropic' | 'gemini' | 'openai-compatible' | 'azure-openai' | 'bedrock';
 /** `embeddings`: an embedding model, priced for POST /v1/embeddings and never a candidate for Responses or Chat. */
 export type Capability = 'tools' | 'vision' | 'json_schema' | 'reasoning' | 'streaming' | 'embeddings';
 
 export interface ProviderSpec {
   name: string;
   type: ProviderType;
+  /** Optional in policy for bedrock only: compile.ts fills in the region's endpoint. */
   baseUrl: string;
   /** One env var, or a key pool: several, used round-robin (src/upstream/key-pool.ts). */
   apiKeyEnv?: string | string[];
@@ -44,6 +45,8 @@ export interface ProviderSpec {
    * (workload identity); sent as Authorization: Bearer, re-read whenever the file changes.
    */
   tokenFile?: string;
+  /** bedrock only: the AWS region (the SigV4 signing scope; the regional endpoint when the policy gives no baseUrl). */
+  region?: string;
   /** openai-compatible only: whose quirks apply. */
   dialect?: 'generic' | 'mistral' | 'deepseek' | 'vllm' | 'ollama' | 'together' | 'groq';
   /** Account limits: past one, the provider leaves the candidate set (src/state/limits.ts). */

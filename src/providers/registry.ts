@@ -2,6 +2,7 @@
 // src/providers/ and one line here (and fixtures for the conformance suite).
 import { anthropicAdapter } from './anthropic/index.js';
 import { azureOpenaiAdapter } from './azure-openai/index.js';
+import { bedrockAdapter } from './bedrock/index.js';
 import { geminiAdapter } from './gemini/index.js';
 import { openaiAdapter } from './openai/index.js';
 import { openaiCompatibleAdapter } from './openai-compatible/index.js';
@@ -14,6 +15,7 @@ export const ADAPTERS: Readonly<Record<ProviderType, ProviderAdapter>> = Object.
   gemini: geminiAdapter,
   'openai-compatible': openaiCompatibleAdapter,
   'azure-openai': azureOpenaiAdapter,
+  bedrock: bedrockAdapter,
 });
 
 export function adapterFor(type: ProviderType): ProviderAdapter {

@@ -27,6 +27,12 @@ export interface SseMessage {
   data: string;
 }
 
+/** Cuts a binary upstream stream into messages (providers that do not speak SSE: Bedrock's event stream). */
+export interface ByteStreamDecoder {
+  feed(chunk: Uint8Array): SseMessage[];
+  end(): SseMessage[];
+}
+
 export interface StreamTranslator {
   /** Translate one upstream SSE message. */
   push(message: SseMessage): CanonicalEvent[];
@@ -63,4 +69,13 @@ export interface ProviderAdapter {
   createStreamTranslator(req: CanonicalRequest): StreamTranslator;
   /** Map a non-2xx upstream answer. `body` is the raw text (may be empty or not JSON). */
   mapError(status: number, headers: Record<string, string>, body: string): MappedError;
+  /** The stream's framing when it is not SSE (default: SSE, decoded as UTF-8). */
+  createStreamDecoder?(): ByteStreamDecoder;
+  /**
+   * Asynchronous request signing (Bedrock's SigV4), run on the built request just before it is
+   * sent, so buildRequest stays pure. A rejection is a credentials failure (upstream_auth_error).
+   */
+  authorize?(upstream: UpstreamRequest, target: Target): Promise<UpstreamRequest>;
+  /** False when the provider authenticates without apiKeyEnv/apiKeyFile (the AWS chain); default true. */
+  usesProviderKey?: boolean;
 }

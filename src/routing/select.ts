@@ -156,7 +156,7 @@ function exclusion(c: Candidate, needs: Needs, opts: SelectOptions): Exclusion |
 function exclusionReason(c: Candidate, needs: Needs, opts: SelectOptions): [string, string] | undefined {
   if (c.provider.enabled === false) return ['enabled', 'provider disabled'];
   if (c.model.enabled === false) return ['enabled', 'model disabled'];
-  if (!opts.hasCredentials(c.provider)) return ['credentials', `no credentials (set ${[c.provider.apiKeyEnv ?? []].flat().join(' or ') || c.provider.apiKeyFile || 'apiKeyEnv'})`];
+  if (!opts.hasCredentials(c.provider)) return ['credentials', c.provider.type === 'bedrock' ? 'no AWS credentials (set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE or a web identity)' : `no credentials (set ${[c.provider.apiKeyEnv ?? []].flat().join(' or ') || c.provider.apiKeyFile || c.provider.tokenFile || 'apiKeyEnv'})`];
   const caps = c.model.capabilities;
   if (caps.includes('embeddings')) return ['capabilities', 'an embedding model'];
   if (needs.tools && !caps.includes('tools')) return ['capabilities', 'no tools capability'];

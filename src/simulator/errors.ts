@@ -4,15 +4,18 @@
 //   anthropic: {type:"error", error:{type, message}, request_id}; 503 is sent as 529 overloaded_error
 //   gemini:    {error:{code, message, status}} (+ details for a bad API key)
 //   mistral:   top-level {object:"error", message, type, param, code}; 422 {detail:[{type, loc, msg, input}]}
+//   bedrock:   {message} with the exception name in the x-amzn-errortype header (and the body's __type)
 
 import { azureContentFilter } from './azure.js';
 import type { SimErrorKind } from './types.js';
 
-export type ErrorFamily = 'openai' | 'anthropic' | 'gemini' | 'mistral';
+export type ErrorFamily = 'openai' | 'anthropic' | 'gemini' | 'mistral' | 'bedrock';
 
 export interface NativeError {
   status: number;
   body: unknown;
+  /** Headers the error needs (Bedrock's x-amzn-errortype). */
+  headers?: Record<string, string>;
 }
 
 const OPENAI: Record<number, { type: string; code: string | null; message: string }> = {
@@ -58,6 +61,21 @@ const MISTRAL: Record<number, { type: string; code: string; message: string }> =
   503: { type: 'service_unavailable', code: '1200', message: 'Service unavailable' },
 };
 
+const BEDROCK: Record<number, { type: string; message: string }> = {
+  400: { type: 'ValidationException', message: 'Malformed input request, please reformat your input and try again.' },
+  403: { type: 'AccessDeniedException', message: "You don't have access to the model with the specified model ID." },
+  404: { type: 'ResourceNotFoundException', message: 'Could not resolve the foundation model from the provided model identifier.' },
+  408: { type: 'ModelTimeoutException', message: 'Model has timed out in processing the request.' },
+  429: { type: 'ThrottlingException', message: 'Too many requests, please wait before trying again.' },
+  500: { type: 'InternalServerException', message: 'The server encountered an internal error.' },
+  503: { type: 'ServiceUnavailableException', message: 'Bedrock is unable to process your request.' },
+};
+
+/** A Bedrock (AWS JSON protocol) error: the name in x-amzn-errortype, the text in `message`. */
+export function bedrockError(status: number, type: string, message: string): NativeError {
+  return { status, body: { message, __type: type }, headers: { 'x-amzn-errortype': `${type}:http://internal.amazon.com/coral/com.amazon.bedrock/` } };
+}
+
 function pick<T>(table: Record<number, T>, status: number): T {
   return table[status] ?? (status >= 500 ? table[500]! : table[400]!);
 }
@@ -77,6 +95,10 @@ export function nativeError(family: ErrorFamily, status: number, message?: strin
     case 'gemini': {
       const e = pick(GEMINI, status);
       return { status, body: { error: { code: status, message: message ?? e.message, status: e.status } } };
+    }
+    case 'bedrock': {
+      const e = pick(BEDROCK, status);
+      return bedrockError(status, e.type, message ?? e.message);
     }
     case 'mistral': {
       const e = pick(MISTRAL, status);
@@ -152,6 +174,7 @@ export function kindError(family: ErrorFamily, spec: KindSpec, requestId?: strin
     case 'content_filter':
       return azureContentFilter(spec.message);
     case 'quota':
+      if (family === 'bedrock') return bedrockError(429, 'ServiceQuotaExceededException', spec.message ?? QUOTA_MESSAGE);
       if (family === 'anthropic') return nativeError(family, 402, spec.message, requestId);
       if (family === 'gemini') return nativeError(family, 429, spec.message ?? QUOTA_MESSAGE, requestId);
       if (family === 'mistral') return nativeError(family, 429, spec.message ?? QUOTA_MESSAGE, requestId);

@@ -5,6 +5,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { anthropic, countTokens, countTokensInvalid } from './anthropic.js';
 import { azureAuthError, azureAuthorized, azureNoApiVersion, azureRoute } from './azure.js';
+import { bedrock } from './bedrock.js';
 import { authError, kindError, nativeError, type ErrorFamily, type NativeError } from './errors.js';
 import { gemini } from './gemini.js';
 import { openaiChat } from './openai-chat.js';
@@ -12,6 +13,7 @@ import { openaiResponses } from './openai-responses.js';
 import { planAnswer, withCache } from './plan.js';
 import type { ProtocolContext, WireProtocol } from './protocol.js';
 import { ReasoningLedger } from './reasoning.js';
+import { verifySigV4 } from './sigv4.js';
 import { ScriptState, type Selected } from './script.js';
 import { countWords, embeddingBase64, embeddingFor, IdGen } from './text.js';
 import type { RecordedCall, SimProtocol, SimProvider, Simulator, SimulatorOptions, SimScript } from './types.js';
@@ -45,18 +47,21 @@ function route(method: string, pathname: string): Route | undefined {
   if (pathname === '/anthropic/v1/messages/count_tokens') return { protocol: 'anthropic-count-tokens', provider: 'anthropic' };
   m = /^\/gemini\/v1beta\/models\/([^/:]+):(generateContent|streamGenerateContent)$/.exec(pathname);
   if (m) return { protocol: 'gemini', provider: 'gemini', model: decodeURIComponent(m[1]!), stream: m[2] === 'streamGenerateContent' };
+  m = /^\/bedrock\/model\/([^/]+)\/(converse|converse-stream)$/.exec(pathname);
+  if (m) return { protocol: 'bedrock', provider: 'bedrock', model: decodeURIComponent(m[1]!), stream: m[2] === 'converse-stream' };
   return undefined;
 }
 
 function family(provider: SimProvider): ErrorFamily {
-  return provider === 'anthropic' ? 'anthropic' : provider === 'gemini' ? 'gemini' : provider === 'mistral' ? 'mistral' : 'openai';
+  return provider === 'anthropic' ? 'anthropic' : provider === 'gemini' ? 'gemini' : provider === 'bedrock' ? 'bedrock' : provider === 'mistral' ? 'mistral' : 'openai';
 }
 
-const PROTOCOLS: Record<'openai-responses' | 'openai-chat' | 'anthropic' | 'gemini', WireProtocol> = {
+const PROTOCOLS: Record<'openai-responses' | 'openai-chat' | 'anthropic' | 'gemini' | 'bedrock', WireProtocol> = {
   'openai-responses': openaiResponses,
   'openai-chat': openaiChat,
   anthropic,
   gemini,
+  bedrock,
 };
 
 function authorized(provider: SimProvider, headers: Record<string, string>, url: URL, key: string): boolean {
@@ -71,6 +76,7 @@ function credentialOf(provider: SimProvider, headers: Record<string, string>, ur
   if (provider === 'anthropic') return headers['x-api-key'] ?? '';
   if (provider === 'gemini') return headers['x-goog-api-key'] ?? url.searchParams.get('key') ?? '';
   if (provider === 'azure' && headers['api-key'] !== undefined) return headers['api-key'];
+  if (provider === 'bedrock') return headers['authorization'] ?? '';
   return (headers['authorization'] ?? '').replace(/^Bearer\s+/i, '');
 }
 
@@ -98,7 +104,7 @@ export class SimulatorServer implements Simulator {
   url = '';
   port = 0;
   readonly calls: RecordedCall[] = [];
-  baseUrls = { openai: '', anthropic: '', gemini: '', mistral: '', deepseek: '', llama: '', azure: '' };
+  baseUrls = { openai: '', anthropic: '', gemini: '', bedrock: '', mistral: '', deepseek: '', llama: '', azure: '' };
 
   private readonly server: http.Server;
   private readonly sockets = new Set<Socket>();
@@ -140,6 +146,7 @@ export class SimulatorServer implements Simulator {
       openai: `${this.url}/openai/v1`,
       anthropic: `${this.url}/anthropic/v1`,
       gemini: `${this.url}/gemini/v1beta`,
+      bedrock: `${this.url}/bedrock`,
       mistral: `${this.url}/mistral/v1`,
       deepseek: `${this.url}/deepseek/v1`,
       llama: `${this.url}/llama/v1`,
@@ -188,8 +195,9 @@ export class SimulatorServer implements Simulator {
     const fam = family(r.provider);
     this.requests += 1;
     const requestId = `req_sim${String(this.requests).padStart(6, '0')}`;
-    const replyHeaders: Record<string, string> = fam === 'anthropic' ? { 'request-id': requestId } : fam === 'gemini' ? {} : { 'x-request-id': requestId };
-    const sendError = (e: NativeError, extra: Record<string, string> = {}): void => sendJson(res, e.status, e.body, { ...replyHeaders, ...extra });
+    const replyHeaders: Record<string, string> =
+      fam === 'anthropic' ? { 'request-id': requestId } : fam === 'gemini' ? {} : fam === 'bedrock' ? { 'x-amzn-requestid': requestId } : { 'x-request-id': requestId };
+    const sendError = (e: NativeError, extra: Record<string, string> = {}): void => sendJson(res, e.status, e.body, { ...replyHeaders, ...e.headers, ...extra });
 
     if (r.protocol === 'models') {
       req.resume();
@@ -208,7 +216,7 @@ export class SimulatorServer implements Simulator {
     }
     const isObj = json && body !== null && typeof body === 'object' && !Array.isArray(body);
     const model = r.model ?? (isObj && typeof body.model === 'string' ? body.model : '');
-    const stream = r.protocol === 'gemini' ? r.stream === true : isObj && body.stream === true;
+    const stream = r.protocol === 'gemini' || r.protocol === 'bedrock' ? r.stream === true : isObj && body.stream === true;
     this.record({ protocol: r.protocol, provider: r.provider, path: url.pathname + url.search, headers, body, model, stream, at: Date.now() });
 
     if (r.provider === 'azure') {
@@ -217,6 +225,10 @@ export class SimulatorServer implements Simulator {
       const auth = { ...(key !== undefined ? { key } : {}), ...(this.opts.azureToken !== undefined ? { token: this.opts.azureToken } : {}) };
       if (!azureAuthorized(headers, auth)) return sendError(azureAuthError(headers['authorization'] !== undefined));
       if (r.deployment !== undefined && !url.searchParams.get('api-version')) return sendError(azureNoApiVersion());
+    } else if (r.protocol === 'bedrock') {
+      // Every Bedrock call is SigV4-signed; the simulator recomputes the signature with aws4.
+      const refused = this.opts.aws ? verifySigV4({ method: req.method ?? 'POST', path: req.url ?? '/', headers, body: raw }, this.opts.aws) : undefined;
+      if (refused) return sendError(refused);
     } else if (this.opts.requireKey !== undefined && !authorized(r.provider, headers, url, this.opts.requireKey)) return sendError(authError(fam, requestId));
     if (!isObj) return sendError(nativeError(fam, 400, json ? 'The request body must be a JSON object.' : 'We could not parse the JSON body of your request.', requestId));
 
@@ -261,7 +273,7 @@ export class SimulatorServer implements Simulator {
       const e = f.kind ? kindError(fam, { kind: f.kind, ...(message !== undefined ? { message } : {}) }, requestId) : nativeError(fam, f.status, message, requestId);
       const extra: Record<string, string> = f.retryAfter !== undefined ? { 'retry-after': String(f.retryAfter) } : {};
       if (f.retryAfterMs !== undefined) extra['retry-after-ms'] = String(f.retryAfterMs);
-      return sendJson(res, e.status, f.body !== undefined ? f.body : e.body, { ...replyHeaders, ...extra });
+      return sendJson(res, e.status, f.body !== undefined ? f.body : e.body, { ...replyHeaders, ...e.headers, ...extra });
     }
 
     if (counting) return sendJson(res, 200, countTokens(ctx), replyHeaders);

@@ -1,9 +1,9 @@
 // Public types of the provider simulator (see index.ts for the overview).
 
-export type SimProtocol = 'openai-responses' | 'openai-chat' | 'anthropic' | 'anthropic-count-tokens' | 'gemini' | 'openai-embeddings';
+export type SimProtocol = 'openai-responses' | 'openai-chat' | 'anthropic' | 'anthropic-count-tokens' | 'gemini' | 'bedrock' | 'openai-embeddings';
 
 /** Which upstream the call was addressed to (path prefix). */
-export type SimProvider = 'openai' | 'anthropic' | 'gemini' | 'mistral' | 'deepseek' | 'llama' | 'azure';
+export type SimProvider = 'openai' | 'anthropic' | 'gemini' | 'bedrock' | 'mistral' | 'deepseek' | 'llama' | 'azure';
 
 export interface Behaviour {
   /** Delay before the response headers (and, for errors, the whole error response). */
@@ -84,6 +84,11 @@ export interface SimulatorOptions {
   /** The /azure routes' accepted Entra ID bearer token (none: a bearer token is refused). */
   azureToken?: string;
   /**
+   * Bedrock routes: the AWS credentials every call must be SigV4-signed with (verified with aws4,
+   * independently of the router's signer); without them Bedrock calls are not checked.
+   */
+  aws?: { accessKeyId: string; secretAccessKey: string };
+  /**
    * Reject requests that the real provider rejects for well-known reasons (Anthropic without
    * max_tokens or anthropic-version, Mistral unknown fields / non-9-char tool ids, Gemini roles
    * or function responses without a name, ...). Default true.
@@ -101,5 +106,5 @@ export interface Simulator {
   /** Forget recorded calls, `times` counters and id counters (the script stays). */
   reset(): void;
   close(): Promise<void>;
-  baseUrls: { openai: string; anthropic: string; gemini: string; mistral: string; deepseek: string; llama: string; azure: string };
+  baseUrls: { openai: string; anthropic: string; gemini: string; bedrock: string; mistral: string; deepseek: string; llama: string; azure: string };
 }

@@ -8,7 +8,8 @@ import type { Behaviour } from './types.js';
 
 /** One piece of a streamed body. `event` frames count as chunks for drop/stall/in-band scripting. */
 export interface Frame {
-  text: string;
+  /** Bytes as sent: SSE text, or a binary message (Bedrock's event stream). */
+  text: string | Uint8Array;
   /** Output tokens carried (for tokensPerSecond pacing). */
   tokens: number;
   event: boolean;
@@ -17,7 +18,7 @@ export interface Frame {
 export interface StreamPlan {
   frames: Frame[];
   /** Frames of the provider's in-band error, given the number of events already sent (and a scripted kind). */
-  inBandError(sent: number, spec?: KindSpec): string[];
+  inBandError(sent: number, spec?: KindSpec): (string | Uint8Array)[];
   contentType?: string;
 }
 
@@ -99,7 +100,7 @@ export async function sendStream(ex: Exchange, plan: StreamPlan): Promise<void> 
   // Resolves once everything written so far has been handed to the socket, so a drop
   // never discards frames that were "sent" before it.
   let flushed: Promise<void> = Promise.resolve();
-  const write = (text: string): void => {
+  const write = (text: string | Uint8Array): void => {
     flushed = new Promise((resolve) => res.write(text, () => resolve()));
   };
   const act = async (what: 'drop' | 'stall' | 'error'): Promise<void> => {

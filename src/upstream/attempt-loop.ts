@@ -234,11 +234,16 @@ export async function holdingSlot<T>(ctx: DispatchContext, c: Candidate, run: ()
   }
 }
 
+/** The pool key of a provider that signs with a credential chain instead (one, never cooled down on its own). */
+const CHAIN_SIGNED: PoolKey = Object.freeze({ index: 0, env: undefined, value: '' });
+
 export function breakerKey(c: Candidate): string {
   return `${c.provider.name}/${c.model.name}`;
 }
 
 function build(ctx: DispatchContext, candidate: Candidate, adapter: ProviderAdapter, skip: ReadonlySet<number>): { upstream: UpstreamRequest; key: PoolKey } {
+  // Providers that sign with a credential chain (Bedrock's SigV4) have no key here; send() signs.
+  if (adapter.usesProviderKey === false) return { upstream: buildWith(ctx, candidate, adapter, ''), key: CHAIN_SIGNED };
   const keys = providerKeys(candidate.provider);
   if (keys.length === 0) {
     throw new UpstreamHttpError({ status: 502, type: 'server_error', code: 'upstream_auth_error', message: 'The provider has no credentials configured.', shouldRetry: false }, candidate.provider.name);
@@ -288,6 +293,8 @@ function buildWith(ctx: DispatchContext, candidate: Candidate, adapter: Provider
 
 export async function send(ctx: DispatchContext, candidate: Candidate, adapter: ProviderAdapter, upstream: UpstreamRequest): Promise<UpstreamResponse> {
   if (ctx.signal.aborted) throw new ClientGoneError();
+  // Signed per attempt (a retry gets a fresh date and, near expiry, fresh credentials).
+  if (adapter.authorize) upstream = await authorized(candidate, adapter, upstream);
   const remaining = Math.max(1, ctx.deadline - Date.now());
   const res = await ctx.client.send(upstream, {
     signal: ctx.signal,
@@ -303,6 +310,16 @@ export async function send(ctx: DispatchContext, candidate: Candidate, adapter: 
   if (mapped.param) mapped.param = secrets.scrub(mapped.param);
   if (text) mapped.raw = rawErrorBody(text, secrets);
   throw Object.assign(new UpstreamHttpError(mapped, candidate.provider.name), { upstreamStatus: res.status });
+}
+
+/** The request after the adapter's signing; no credentials to sign with is the provider's auth failure (ejected, failed over). */
+async function authorized(candidate: Candidate, adapter: ProviderAdapter, upstream: UpstreamRequest): Promise<UpstreamRequest> {
+  try {
+    return await adapter.authorize!(upstream, { provider: candidate.provider, model: candidate.model, apiKey: '' });
+  } catch {
+    // The chain's own message can name files, profiles and role ARNs: it is not passed on, the class is.
+    throw new UpstreamHttpError({ status: 502, type: 'server_error', code: 'upstream_auth_error', message: 'The provider\'s credentials could not be resolved.', shouldRetry: false }, candidate.provider.name);
+  }
 }
 
 /**

@@ -6,6 +6,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import type { ProviderSpec } from '../policy/types.js';
 import { readTokenFile } from './token-file.js';
+import { awsCredentialsLikely } from '../providers/bedrock/sign.js';
 
 const fileCache = new Map<string, { mtimeMs: number; checkedAt: number; value: string | undefined }>();
 const RECHECK_MS = 5_000;
@@ -51,6 +52,8 @@ export function keyEnvNames(p: Readonly<ProviderSpec>): readonly string[] {
 }
 
 export function hasCredentials(p: Readonly<ProviderSpec>): boolean {
+  // Bedrock signs with the AWS chain, which resolves asynchronously: routing asks whether it is likely to succeed.
+  if (p.type === 'bedrock') return awsCredentialsLikely();
   return providerKey(p) !== undefined;
 }
 

@@ -46,6 +46,7 @@ export async function dispatchStream(ctx: DispatchContext, commit: (candidate: C
   return attemptLoop(ctx, async (candidate, adapter, upstream, started, state) => {
     const res = await send(ctx, candidate, adapter, upstream);
     const translator = adapter.createStreamTranslator(ctx.request);
+    const binary = adapter.createStreamDecoder?.();
     const decoder = createSseDecoder();
     const pending: CanonicalEvent[] = [];
     let ttftMs: number | undefined;
@@ -77,10 +78,15 @@ export async function dispatchStream(ctx: DispatchContext, commit: (candidate: C
       const utf8 = new TextDecoder('utf-8'); // keeps multi-byte characters split across chunks intact
       for await (const chunk of res.body) {
         idle.arm();
-        deliver(decoder.feed(utf8.decode(chunk as Buffer, { stream: true })).flatMap((m) => translator.push(m)));
+        // A binary framing (Bedrock's event stream) is cut into messages by the adapter's decoder.
+        const messages = binary ? binary.feed(chunk as Buffer) : decoder.feed(utf8.decode(chunk as Buffer, { stream: true }));
+        deliver(messages.flatMap((m) => translator.push(m)));
       }
-      deliver(decoder.feed(utf8.decode()).flatMap((m) => translator.push(m)));
-      deliver(decoder.end().flatMap((m) => translator.push(m)));
+      if (binary) deliver(binary.end().flatMap((m) => translator.push(m)));
+      else {
+        deliver(decoder.feed(utf8.decode()).flatMap((m) => translator.push(m)));
+        deliver(decoder.end().flatMap((m) => translator.push(m)));
+      }
     } catch (err) {
       if (err instanceof UpstreamHttpError) throw err;
       if (ctx.signal.aborted) throw new ClientGoneError();

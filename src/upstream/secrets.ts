@@ -39,6 +39,8 @@ export function secretsFor(set: PolicySet | undefined): SecretScrubber {
   const keys: string[] = [];
   for (const p of set.providers.values()) {
     for (const k of providerKeys(p)) keys.push(k.value); // every key of a pool, not only the first
+    // Bedrock signs with the AWS chain: its secret and session token from the environment are secrets of this set too.
+    if (p.type === 'bedrock') for (const v of [process.env.AWS_SECRET_ACCESS_KEY, process.env.AWS_SESSION_TOKEN]) if (v && v.trim() && !keys.includes(v.trim())) keys.push(v.trim());
   }
   const fingerprint = `${keys.join('\0')}\u0001${PROCESS_SECRETS.size}`;
   const cached = CACHE.get(set);

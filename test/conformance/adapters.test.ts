@@ -2,7 +2,7 @@
 // fixtures in test/fixtures/providers/<type>/*.json:
 //   kind "request":  canonical request + target  → the exact upstream request
 //   kind "response": provider JSON body           → canonical events
-//   kind "stream":   provider SSE text            → canonical events
+//   kind "stream":   provider SSE text            → canonical events (Bedrock: a list of event-stream messages)
 //   kind "error":    provider status/headers/body → mapped client error
 // UPDATE_FIXTURES=1 rewrites every `expected` from current behaviour (review the diff); a
 // fixture without `expected` fails otherwise, so a new fixture cannot pass by checking the
@@ -22,7 +22,9 @@ import { resolveDialect } from '../../src/providers/openai-compatible/dialects.j
 import { ADAPTERS } from '../../src/providers/registry.js';
 import { setIdGenerator } from '../../src/providers/shared/ids.js';
 import type { ProviderAdapter } from '../../src/providers/types.js';
-import type { UpstreamRequest } from '../../src/providers/types.js';
+import type { SseMessage, UpstreamRequest } from '../../src/providers/types.js';
+import { EventStreamCodec } from '@smithy/eventstream-codec';
+import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
 import { parseSseText } from '../../src/upstream/sse.js';
 import { validateSchema } from '../helpers/openapi.js';
 import { FIXTURES, missingGolden, REPO_ROOT, UPDATE_FIXTURES } from '../helpers/paths.js';
@@ -44,7 +46,7 @@ export function runFixture(adapter: ProviderAdapter, fx: Fixture): unknown {
     case 'response':
       return adapter.parseResponse(fx.input, fx.request);
     case 'stream':
-      return translateStream(adapter, fx.request, String(fx.input));
+      return translateStream(adapter, fx.request, fx.input);
     case 'error':
       return adapter.mapError(fx.input.status, fx.input.headers ?? {}, typeof fx.input.body === 'string' ? fx.input.body : JSON.stringify(fx.input.body));
   }
@@ -59,10 +61,36 @@ function upstreamUrl(adapter: ProviderAdapter, fx: Fixture): string {
   }
 }
 
-function translateStream(adapter: ProviderAdapter, request: any, sse: string, cutAfter?: number): CanonicalEvent[] {
+/**
+ * The messages of a stream fixture. SSE fixtures are text; a binary framing (Bedrock's event
+ * stream) is written as a list of {event, data} messages (`exception:<name>` for an exception),
+ * encoded here with the AWS codec and fed to the adapter's own decoder in 7-byte pieces, so the
+ * framing across chunk boundaries is under test too.
+ */
+function streamMessages(adapter: ProviderAdapter, input: unknown): SseMessage[] {
+  if (!adapter.createStreamDecoder || !Array.isArray(input)) return parseSseText(String(input));
+  const codec = new EventStreamCodec(toUtf8, fromUtf8);
+  const str = (value: string) => ({ type: 'string' as const, value });
+  const bytes = Buffer.concat(
+    (input as { event: string; data: unknown }[]).map((m) => {
+      const exception = m.event.startsWith('exception:') ? m.event.slice('exception:'.length) : undefined;
+      const headers: Record<string, { type: 'string'; value: string }> = exception
+        ? { ':message-type': str('exception'), ':exception-type': str(exception), ':content-type': str('application/json') }
+        : { ':message-type': str('event'), ':event-type': str(m.event), ':content-type': str('application/json') };
+      return codec.encode({ headers, body: fromUtf8(typeof m.data === 'string' ? m.data : JSON.stringify(m.data)) });
+    }),
+  );
+  const decoder = adapter.createStreamDecoder();
+  const out: SseMessage[] = [];
+  for (let i = 0; i < bytes.length; i += 7) out.push(...decoder.feed(bytes.subarray(i, i + 7)));
+  out.push(...decoder.end());
+  return out;
+}
+
+function translateStream(adapter: ProviderAdapter, request: any, input: unknown, cutAfter?: number): CanonicalEvent[] {
   const t = adapter.createStreamTranslator(request);
   const events: CanonicalEvent[] = [];
-  const messages = parseSseText(sse);
+  const messages = streamMessages(adapter, input);
   for (const m of cutAfter === undefined ? messages : messages.slice(0, cutAfter)) events.push(...t.push(m));
   events.push(...t.end());
   return events;
@@ -141,9 +169,9 @@ describe('provider adapter conformance (golden fixtures)', () => {
         }
         if (fx.kind === 'stream') {
           it(`${file}: a stream cut before its end finishes with an error event, never a clean finish`, () => {
-            const total = parseSseText(String(fx.input)).length;
+            const total = streamMessages(adapter, fx.input).length;
             for (const cut of [0, Math.floor(total / 2)]) {
-              const events = translateStream(adapter, fx.request, String(fx.input), cut);
+              const events = translateStream(adapter, fx.request, fx.input, cut);
               const last = events[events.length - 1];
               const finishedCleanly = events.some((e) => e.type === 'finish' && e.reason !== 'error');
               if (finishedCleanly) continue; // the cut happened after the finish marker
@@ -151,7 +179,7 @@ describe('provider adapter conformance (golden fixtures)', () => {
             }
           });
           it(`${file}: tool-call arguments arrive whole and every started call ends`, () => {
-            checkToolCalls(translateStream(adapter, fx.request, String(fx.input)));
+            checkToolCalls(translateStream(adapter, fx.request, fx.input));
           });
         }
       }

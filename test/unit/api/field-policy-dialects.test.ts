@@ -28,7 +28,7 @@ describe('field policy per openai-compatible dialect', () => {
     it('DeepSeek refuses parallel_tool_calls: false (no switch), every other openai-compatible dialect maps it; true stays neutral', () => {
       for (const d of DIALECTS) expect(fateFor(CHAT_FIELDS.parallel_tool_calls!, 'openai-compatible', d), d).to.equal(d === 'deepseek' ? 'refused' : 'mapped');
       const [f] = checkFields('chat', { messages: [], tools: [TOOL], parallel_tool_calls: false });
-      expect(f!.refusedBy).to.deep.equal(['gemini', 'openai-compatible:deepseek']);
+      expect(f!.refusedBy).to.deep.equal(['gemini', 'openai-compatible:deepseek', 'bedrock']);
       expect(checkFields('chat', { messages: [], tools: [TOOL], parallel_tool_calls: true })).to.deep.equal([]);
       // The row is shared with the Responses API, where the same request reaches DeepSeek the same way.
       expect(checkFields('responses', { input: 'x', parallel_tool_calls: false })[0]!.refusedBy).to.include('openai-compatible:deepseek');

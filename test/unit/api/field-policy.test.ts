@@ -125,10 +125,10 @@ describe('checkFields', () => {
     const [f] = checkFields('responses', { input: 'x', service_tier: 'flex' });
     expect(f).to.include({ name: 'service_tier', value: 'flex' });
     expect(f!.passedTo).to.deep.equal(['openai']);
-    expect(f!.refusedBy).to.deep.equal(['anthropic', 'gemini', 'openai-compatible']);
+    expect(f!.refusedBy).to.deep.equal(['anthropic', 'gemini', 'openai-compatible', 'bedrock']);
     // seed differs per openai-compatible dialect, so that column is listed per dialect.
     const [seed] = checkFields('chat', { messages: [], seed: 7 });
     expect(seed!.passedTo).to.deep.equal(['openai', ...['generic', 'vllm', 'ollama', 'together', 'groq'].map((d) => `openai-compatible:${d}`)]);
-    expect(seed!.refusedBy).to.deep.equal(['anthropic', 'gemini', 'openai-compatible:deepseek']);
+    expect(seed!.refusedBy).to.deep.equal(['anthropic', 'gemini', 'openai-compatible:deepseek', 'bedrock']);
   });
 });
