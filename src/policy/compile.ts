@@ -29,7 +29,7 @@ export interface CompileInput {
 }
 
 export function compilePolicySet({ assembled: a, version, directory, files }: CompileInput): PolicySet {
-  const providers = new Map<string, ProviderSpec>(a.providers.map((p) => [p.item.name, deepFreeze(p.item)]));
+  const providers = new Map<string, ProviderSpec>(a.providers.map((p) => [p.item.name, deepFreeze(withDefaultBaseUrl(p.item))]));
   const models = new Map<string, ModelSpec>(a.models.map((m) => [`${m.item.provider}/${m.item.name}`, deepFreeze(m.item)]));
 
   const loadedAt = new Date();
@@ -172,4 +172,10 @@ export function deepFreeze<T>(value: T): T {
     for (const v of Object.values(value)) deepFreeze(v);
   }
   return value;
+}
+
+/** A vertex provider without baseUrl: the regional endpoint of its location (global has no region prefix). */
+function withDefaultBaseUrl(p: ProviderSpec): ProviderSpec {
+  if (p.type !== 'vertex' || p.baseUrl !== undefined || p.location === undefined) return p;
+  return { ...p, baseUrl: p.location === 'global' ? 'https://aiplatform.googleapis.com' : `https://${p.location}-aiplatform.googleapis.com` };
 }

@@ -18,7 +18,7 @@ export const POLICY_KINDS = [
 export type PolicyKind = (typeof POLICY_KINDS)[number];
 
 export type RoutingMode = 'balance' | 'cost' | 'quality' | 'latency';
-export type ProviderType = 'openai' | 'anthropic' | 'gemini' | 'openai-compatible' | 'azure-openai';
+export type ProviderType = 'openai' | 'anthropic' | 'gemini' | 'openai-compatible' | 'azure-openai' | 'vertex';
 /** `embeddings`: an embedding model, priced for POST /v1/embeddings and never a candidate for Responses or Chat. */
 export type Capability = 'tools' | 'vision' | 'json_schema' | 'reasoning' | 'streaming' | 'embeddings';
 
@@ -44,6 +44,14 @@ export interface ProviderSpec {
    * (workload identity); sent as Authorization: Bearer, re-read whenever the file changes.
    */
   tokenFile?: string;
+  /** vertex only: the Google Cloud project and the Vertex AI location (region, or global). */
+  project?: string;
+  location?: string;
+  /**
+   * vertex only: a service-account JSON key (default GOOGLE_APPLICATION_CREDENTIALS; with neither,
+   * workload identity through Application Default Credentials). src/upstream/google-token.ts.
+   */
+  credentialsFile?: string;
   /** openai-compatible only: whose quirks apply. */
   dialect?: 'generic' | 'mistral' | 'deepseek' | 'vllm' | 'ollama' | 'together' | 'groq';
   /** Account limits: past one, the provider leaves the candidate set (src/state/limits.ts). */

@@ -3,7 +3,7 @@
 export type SimProtocol = 'openai-responses' | 'openai-chat' | 'anthropic' | 'anthropic-count-tokens' | 'gemini' | 'openai-embeddings';
 
 /** Which upstream the call was addressed to (path prefix). */
-export type SimProvider = 'openai' | 'anthropic' | 'gemini' | 'mistral' | 'deepseek' | 'llama' | 'azure';
+export type SimProvider = 'openai' | 'anthropic' | 'gemini' | 'mistral' | 'deepseek' | 'llama' | 'azure' | 'vertex';
 
 export interface Behaviour {
   /** Delay before the response headers (and, for errors, the whole error response). */
@@ -83,6 +83,8 @@ export interface SimulatorOptions {
   azureKey?: string;
   /** The /azure routes' accepted Entra ID bearer token (none: a bearer token is refused). */
   azureToken?: string;
+  /** The /vertex routes' OAuth side: the service account whose signed assertions /vertex/token accepts, and the token lifetime (vertex.ts). */
+  vertex?: import('./vertex.js').VertexAuthOptions;
   /**
    * Reject requests that the real provider rejects for well-known reasons (Anthropic without
    * max_tokens or anthropic-version, Mistral unknown fields / non-9-char tool ids, Gemini roles
@@ -101,5 +103,5 @@ export interface Simulator {
   /** Forget recorded calls, `times` counters and id counters (the script stays). */
   reset(): void;
   close(): Promise<void>;
-  baseUrls: { openai: string; anthropic: string; gemini: string; mistral: string; deepseek: string; llama: string; azure: string };
+  baseUrls: { openai: string; anthropic: string; gemini: string; mistral: string; deepseek: string; llama: string; azure: string; vertex: string };
 }

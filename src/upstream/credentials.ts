@@ -5,6 +5,7 @@
 // instead (token-file.ts: re-read as soon as the file changes).
 import { readFileSync, statSync } from 'node:fs';
 import type { ProviderSpec } from '../policy/types.js';
+import { currentGoogleToken, hasGoogleCredentials } from './google-token.js';
 import { readTokenFile } from './token-file.js';
 
 const fileCache = new Map<string, { mtimeMs: number; checkedAt: number; value: string | undefined }>();
@@ -29,6 +30,11 @@ export function providerKey(p: Readonly<ProviderSpec>, env: NodeJS.ProcessEnv = 
  * pool). The index is the position in apiKeyEnv, so it stays stable when one is unset.
  */
 export function providerKeys(p: Readonly<ProviderSpec>, env: NodeJS.ProcessEnv = process.env): PoolKey[] {
+  if (p.type === 'vertex') {
+    // The Google access token the attempt loop refreshed just before (google-token.ts).
+    const token = currentGoogleToken(p);
+    return token ? [{ index: 0, env: undefined, value: token }] : [];
+  }
   if (p.tokenFile) {
     const token = readTokenFile(p.tokenFile);
     return token ? [{ index: 0, env: undefined, value: token }] : [];
@@ -51,6 +57,8 @@ export function keyEnvNames(p: Readonly<ProviderSpec>): readonly string[] {
 }
 
 export function hasCredentials(p: Readonly<ProviderSpec>): boolean {
+  // A vertex token is obtained at dispatch; routing needs only to know a source is there.
+  if (p.type === 'vertex') return hasGoogleCredentials(p);
   return providerKey(p) !== undefined;
 }
 
