@@ -99,6 +99,8 @@ export interface Simulator {
   url: string;
   port: number;
   calls: RecordedCall[];
+  /** The /vertex OAuth endpoint: tokens issued so far, and expiring them all at once (vertex.ts). */
+  readonly vertexAuth: { readonly issued: number; expireAll(): void };
   setScript(s: SimScript): void;
   /** Forget recorded calls, `times` counters and id counters (the script stays). */
   reset(): void;
