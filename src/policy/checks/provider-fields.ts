@@ -20,7 +20,7 @@ export function providerFieldProblems(item: Record<string, unknown>): [string, s
   if (item.type === 'vertex') return vertexProblems(item);
   const out = otherProblems(item);
   for (const f of VERTEX_ONLY) if (item[f] !== undefined) out.push([`/${f}`, `${f} is a vertex field; provider type "${String(item.type)}" does not use it`]);
-  if (item.baseUrl === undefined) out.push(['', `a ${String(item.type)} provider needs baseUrl`]);
+  if (item.baseUrl === undefined) out.push(['', 'missing required property "baseUrl"']); // the schema's words: required for every type but vertex
   return out;
 }
 
