@@ -29,13 +29,14 @@ spec:
     - { name: vertex-expiring, type: vertex, baseUrl: "SIM_URL/vertex", project: demo-project, location: us-east5, credentialsFile: "VERTEX_CREDENTIALS" }
     - { name: vertex-refresh, type: vertex, baseUrl: "SIM_URL/vertex", project: demo-project, location: us-east5, credentialsFile: "VERTEX_CREDENTIALS" }
     - { name: vertex-other-key, type: vertex, baseUrl: "SIM_URL/vertex", project: demo-project, location: us-east5, credentialsFile: "${otherKeyFile}" }
+    - { name: vertex-no-file, type: vertex, baseUrl: "SIM_URL/vertex", project: demo-project, location: us-east5, credentialsFile: "${otherKeyFile}.missing" }
 `,
     'vertex-extra-models.yaml': `apiVersion: tokenrouter/v1
 kind: Models
 metadata: { name: vertex-extra }
 spec:
   models:
-${model('expiring-flash', 'vertex-expiring')}${model('refresh-flash', 'vertex-refresh')}${model('other-key-flash', 'vertex-other-key')}`,
+${model('expiring-flash', 'vertex-expiring')}${model('refresh-flash', 'vertex-refresh')}${model('other-key-flash', 'vertex-other-key')}${model('no-file-flash', 'vertex-no-file')}`,
     'vertex-extra-routing.yaml': `apiVersion: tokenrouter/v1
 kind: RoutingRules
 metadata: { name: vertex-extra }
@@ -84,6 +85,13 @@ describe('vertex through the router (simulator verifies the signed assertion and
     expect(pinned.res.status).to.equal(502);
     expect(pinned.json.error.code).to.equal('upstream_auth_error');
     expect(pinned.json.error.message).to.include('Invalid JWT Signature');
+    expect(vertexCalls()).to.have.length(0);
+  });
+
+  it('a missing service-account file: the provider has no credentials and is not routed to', async () => {
+    const { res, json } = await respond({ model: 'vertex-no-file/no-file-flash', input: 'hello' });
+    expect(res.status, JSON.stringify(json)).to.be.within(400, 599);
+    expect(JSON.stringify(json)).to.include('service-account file');
     expect(vertexCalls()).to.have.length(0);
   });
 
