@@ -8,26 +8,17 @@
 //                         anthropic_version "vertex-2023-10-16" instead of the anthropic-version header;
 //   auth:                 Authorization: Bearer <Google access token> (src/upstream/google-token.ts),
 //                         never x-goog-api-key or x-api-key.
-// The publisher comes from the model's upstream id: `claude-*` (or an explicit `anthropic/` prefix)
-// is Anthropic's, anything else (or `google/…`) Google's — the ids Vertex's Model Garden uses, so a
-// catalog entry needs no extra field.
+// The publisher comes from the model's upstream id (src/policy/vertex-publisher.ts): `claude-*` (or an explicit
+// `anthropic/` prefix) is Anthropic's, anything else (or `google/…`) Google's — the ids Vertex's
+// Model Garden uses, so a catalog entry needs no extra field.
 import type { CanonicalRequest } from '../../canonical/types.js';
-import type { ModelSpec, ProviderSpec } from '../../policy/types.js';
+import type { ProviderSpec } from '../../policy/types.js';
 import { buildAnthropicRequest } from '../anthropic/request.js';
 import { buildGeminiRequest } from '../gemini/request.js';
 import type { Target, UpstreamRequest } from '../types.js';
+import { vertexModel, type Publisher } from '../../policy/vertex-publisher.js';
 
 export const VERTEX_ANTHROPIC_VERSION = 'vertex-2023-10-16';
-
-export type Publisher = 'google' | 'anthropic';
-
-/** The publisher and the bare model id (the path segment) of a catalog model on Vertex. */
-export function vertexModel(model: Readonly<Pick<ModelSpec, 'name' | 'upstreamModel'>>): { publisher: Publisher; id: string } {
-  const raw = model.upstreamModel ?? model.name;
-  const explicit = /^(google|anthropic)\/(.+)$/.exec(raw);
-  if (explicit) return { publisher: explicit[1] as Publisher, id: explicit[2]! };
-  return { publisher: /^claude-/i.test(raw) ? 'anthropic' : 'google', id: raw };
-}
 
 /** {baseUrl}/v1/projects/{project}/locations/{location}/publishers/{publisher} */
 export function publisherBase(provider: Readonly<ProviderSpec>, publisher: Publisher): string {
