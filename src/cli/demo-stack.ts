@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
+import { demoServiceAccount } from './demo-vertex.js';
 import { startSimulator, type SimScript, type Simulator, type SimulatorOptions } from '../simulator/index.js';
 import { startRouter, type RunningRouter } from '../server/start.js';
 import { silentLogger, type Logger } from '../telemetry/log.js';
@@ -18,6 +19,8 @@ export interface DemoStack {
   sim: Simulator;
   router: RunningRouter;
   policyDir: string;
+  /** The Vertex service-account key file the router uses (token_uri = the simulator's /vertex/token). */
+  vertexCredentials: string;
   stop(): Promise<void>;
 }
 
@@ -40,24 +43,35 @@ export interface DemoStackOptions {
   /**
    * More simulator options: azureToken (the Entra ID token the /azure routes accept); aws (the
    * credentials the Bedrock routes verify SigV4 signatures with — the router signs with whatever the
-   * AWS chain finds: tests put the same pair in the environment).
+   * AWS chain finds: tests put the same pair in the environment); vertexTokenLifetimeS (how long the
+   * /vertex token endpoint's access tokens live).
    */
-  sim?: Pick<SimulatorOptions, 'azureToken' | 'aws'>;
+  sim?: Pick<SimulatorOptions, 'azureToken' | 'aws'> & { vertexTokenLifetimeS?: number };
   /** Shorthand for sim.aws. */
   aws?: { accessKeyId: string; secretAccessKey: string };
 }
 
 export async function startDemoStack(opts: DemoStackOptions = {}): Promise<DemoStack> {
-  const sim = await startSimulator({ port: 0, requireKey: DEMO_PROVIDER_KEY, ...opts.sim, ...(opts.aws ? { aws: opts.aws } : {}), ...(opts.script ? { script: opts.script } : {}) });
+  // A Vertex service account made for this run (never a committed private key): the simulator gets
+  // its public key to verify assertions, the router its key file (written below, token_uri = the simulator).
+  const vertexSa = demoServiceAccount();
+  const { vertexTokenLifetimeS, ...simOpts } = opts.sim ?? {};
+  const vertex = { serviceAccount: { clientEmail: vertexSa.clientEmail, publicKeyPem: vertexSa.publicKeyPem }, ...(vertexTokenLifetimeS !== undefined ? { tokenLifetimeS: vertexTokenLifetimeS } : {}) };
+  const sim = await startSimulator({ port: 0, requireKey: DEMO_PROVIDER_KEY, ...simOpts, ...(opts.aws ? { aws: opts.aws } : {}), vertex, ...(opts.script ? { script: opts.script } : {}) });
   for (const env of DEMO_KEY_ENVS) process.env[env] = DEMO_PROVIDER_KEY;
   const policyDir = await mkdtemp(path.join(os.tmpdir(), 'tokenrouter-demo-'));
+  // Outside the policy directory's YAML (the router reads every file there): a sibling temp dir.
+  const secretsDir = await mkdtemp(path.join(os.tmpdir(), 'tokenrouter-demo-secrets-'));
+  const vertexCredentials = path.join(secretsDir, 'vertex-service-account.json');
+  await writeFile(vertexCredentials, JSON.stringify(vertexSa.keyFile(`${sim.url}/vertex/token`)), { mode: 0o600 });
+  const fill = (text: string): string => text.replaceAll('SIM_URL', sim.url).replaceAll('VERTEX_CREDENTIALS', vertexCredentials);
   const template = demoPolicyTemplate();
   for (const name of await readdir(template)) {
     const text = await readFile(path.join(template, name), 'utf8');
-    await writeFile(path.join(policyDir, name), text.replaceAll('SIM_URL', sim.url));
+    await writeFile(path.join(policyDir, name), fill(text));
   }
   // Extra files name the simulator as the demo's do (SIM_URL), since its address is known only now.
-  for (const [name, text] of Object.entries(opts.extraFiles ?? {})) await writeFile(path.join(policyDir, name), text.replaceAll('SIM_URL', sim.url));
+  for (const [name, text] of Object.entries(opts.extraFiles ?? {})) await writeFile(path.join(policyDir, name), fill(text));
   let router: RunningRouter;
   try {
     router = await startRouter({
@@ -70,16 +84,19 @@ export async function startDemoStack(opts: DemoStackOptions = {}): Promise<DemoS
     });
   } catch (err) {
     await sim.close();
+    await rm(secretsDir, { recursive: true, force: true });
     throw err;
   }
   return {
     sim,
     router,
     policyDir,
+    vertexCredentials,
     async stop() {
       await router.stop();
       await sim.close();
       await rm(policyDir, { recursive: true, force: true });
+      await rm(secretsDir, { recursive: true, force: true });
     },
   };
 }

@@ -6,9 +6,15 @@
 // this one when set), SIM_AZURE_TOKEN (an Entra ID bearer token the /azure routes
 // accept), SIM_AWS_ACCESS_KEY_ID + SIM_AWS_SECRET_ACCESS_KEY (verify the SigV4
 // signature of every Bedrock call against this pair), SIM_SCRIPT (path to a JSON SimScript,
-// e.g. {"default":{"ttftMs":200,"tokensPerSecond":80}}).
-import { readFileSync } from 'node:fs';
+// e.g. {"default":{"ttftMs":200,"tokensPerSecond":80}}), SIM_VERTEX_CREDENTIALS (where to write the
+// service-account key file a router's vertex provider uses as credentialsFile; default a file in the
+// temp dir). The /vertex routes verify that account's signed assertions: its key pair is generated
+// at start (a throwaway, loopback-only account), its token_uri is this simulator.
+import { readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { startSimulator, type SimScript } from '../simulator/index.js';
+import { demoServiceAccount } from './demo-vertex.js';
 
 export async function simulateCommand(flags: { port?: string | undefined; host?: string | undefined }): Promise<number> {
   const rawPort = flags.port ?? process.env.SIM_PORT ?? '8090';
@@ -30,7 +36,9 @@ export async function simulateCommand(flags: { port?: string | undefined; host?:
   const azureToken = process.env.SIM_AZURE_TOKEN;
   const awsKeyId = process.env.SIM_AWS_ACCESS_KEY_ID;
   const awsSecret = process.env.SIM_AWS_SECRET_ACCESS_KEY;
+  const vertexSa = demoServiceAccount();
   const sim = await startSimulator({
+    vertex: { serviceAccount: { clientEmail: vertexSa.clientEmail, publicKeyPem: vertexSa.publicKeyPem } },
     port,
     host: flags.host ?? process.env.SIM_HOST ?? '127.0.0.1',
     script,
@@ -39,9 +47,11 @@ export async function simulateCommand(flags: { port?: string | undefined; host?:
     ...(azureToken ? { azureToken } : {}),
     ...(awsKeyId && awsSecret ? { aws: { accessKeyId: awsKeyId, secretAccessKey: awsSecret } } : {}),
   });
+  const vertexCredentials = process.env.SIM_VERTEX_CREDENTIALS || path.join(os.tmpdir(), `tokenrouter-sim-vertex-${sim.port}.json`);
+  writeFileSync(vertexCredentials, JSON.stringify(vertexSa.keyFile(`${sim.url}/vertex/token`)), { mode: 0o600 });
   const lines = [
     `provider simulator listening on ${sim.url}`,
-    ...Object.entries(sim.baseUrls).map(([name, url]) => `  ${name.padEnd(10)} ${url}${name === 'azure' ? '  (resource endpoint: /openai/v1/…, /openai/deployments/D/chat/completions?api-version=…)' : ''}`),
+    ...Object.entries(sim.baseUrls).map(([name, url]) => `  ${name.padEnd(10)} ${url}${name === 'azure' ? '  (resource endpoint: /openai/v1/…, /openai/deployments/D/chat/completions?api-version=…)' : name === 'vertex' ? `  (credentialsFile: ${vertexCredentials})` : ''}`),
     `bedrock signatures: ${awsKeyId && awsSecret ? 'verified (SIM_AWS_ACCESS_KEY_ID)' : 'not checked (set SIM_AWS_ACCESS_KEY_ID and SIM_AWS_SECRET_ACCESS_KEY)'}`,
     'fault scripting by model name: -fail<status>[x<n>], -reset[x<n>], -drop<n>, -stall[<n>], -inband[<n>], -slow<ms>, -ttft<ms>, -tps<n>',
   ];

@@ -29,7 +29,7 @@ export interface CompileInput {
 }
 
 export function compilePolicySet({ assembled: a, version, directory, files }: CompileInput): PolicySet {
-  const providers = new Map<string, ProviderSpec>(a.providers.map((p) => [p.item.name, deepFreeze(withEndpoint(p.item))]));
+  const providers = new Map<string, ProviderSpec>(a.providers.map((p) => [p.item.name, deepFreeze(withDefaultBaseUrl(p.item))]));
   const models = new Map<string, ModelSpec>(a.models.map((m) => [`${m.item.provider}/${m.item.name}`, deepFreeze(m.item)]));
 
   const loadedAt = new Date();
@@ -174,8 +174,13 @@ export function deepFreeze<T>(value: T): T {
   return value;
 }
 
-/** A bedrock provider without baseUrl talks to its region's endpoint (the schema requires baseUrl of every other type). */
-function withEndpoint(p: ProviderSpec): ProviderSpec {
-  if (p.type !== 'bedrock' || p.baseUrl) return p;
-  return { ...p, baseUrl: `https://bedrock-runtime.${p.region ?? 'us-east-1'}.amazonaws.com` };
+/**
+ * The endpoint of a provider whose policy gives no baseUrl (the schema requires it of every other type):
+ * bedrock talks to its region's endpoint, vertex to its location's (global has no region prefix).
+ */
+function withDefaultBaseUrl(p: ProviderSpec): ProviderSpec {
+  if (p.baseUrl) return p;
+  if (p.type === 'bedrock') return { ...p, baseUrl: `https://bedrock-runtime.${p.region ?? 'us-east-1'}.amazonaws.com` };
+  if (p.type !== 'vertex' || p.location === undefined) return p;
+  return { ...p, baseUrl: p.location === 'global' ? 'https://aiplatform.googleapis.com' : `https://${p.location}-aiplatform.googleapis.com` };
 }

@@ -18,7 +18,7 @@ export const POLICY_KINDS = [
 export type PolicyKind = (typeof POLICY_KINDS)[number];
 
 export type RoutingMode = 'balance' | 'cost' | 'quality' | 'latency';
-export type ProviderType = 'openai' | 'anthropic' | 'gemini' | 'openai-compatible' | 'azure-openai' | 'bedrock';
+export type ProviderType = 'openai' | 'anthropic' | 'gemini' | 'openai-compatible' | 'azure-openai' | 'bedrock' | 'vertex';
 /** `embeddings`: an embedding model, priced for POST /v1/embeddings and never a candidate for Responses or Chat. */
 export type Capability = 'tools' | 'vision' | 'json_schema' | 'reasoning' | 'streaming' | 'embeddings';
 
@@ -47,6 +47,14 @@ export interface ProviderSpec {
   tokenFile?: string;
   /** bedrock only: the AWS region (the SigV4 signing scope; the regional endpoint when the policy gives no baseUrl). */
   region?: string;
+  /** vertex only: the Google Cloud project and the Vertex AI location (region, or global). */
+  project?: string;
+  location?: string;
+  /**
+   * vertex only: a service-account JSON key (default GOOGLE_APPLICATION_CREDENTIALS; with neither,
+   * workload identity through Application Default Credentials). src/upstream/google-token.ts.
+   */
+  credentialsFile?: string;
   /** openai-compatible only: whose quirks apply. */
   dialect?: 'generic' | 'mistral' | 'deepseek' | 'vllm' | 'ollama' | 'together' | 'groq';
   /** Account limits: past one, the provider leaves the candidate set (src/state/limits.ts). */

@@ -7,6 +7,7 @@ import { geminiAdapter } from './gemini/index.js';
 import { openaiAdapter } from './openai/index.js';
 import { openaiCompatibleAdapter } from './openai-compatible/index.js';
 import type { ProviderAdapter } from './types.js';
+import { vertexAdapter } from './vertex/index.js';
 import type { ProviderType } from '../policy/types.js';
 
 export const ADAPTERS: Readonly<Record<ProviderType, ProviderAdapter>> = Object.freeze({
@@ -16,6 +17,7 @@ export const ADAPTERS: Readonly<Record<ProviderType, ProviderAdapter>> = Object.
   'openai-compatible': openaiCompatibleAdapter,
   'azure-openai': azureOpenaiAdapter,
   bedrock: bedrockAdapter,
+  vertex: vertexAdapter,
 });
 
 export function adapterFor(type: ProviderType): ProviderAdapter {

@@ -156,7 +156,7 @@ function exclusion(c: Candidate, needs: Needs, opts: SelectOptions): Exclusion |
 function exclusionReason(c: Candidate, needs: Needs, opts: SelectOptions): [string, string] | undefined {
   if (c.provider.enabled === false) return ['enabled', 'provider disabled'];
   if (c.model.enabled === false) return ['enabled', 'model disabled'];
-  if (!opts.hasCredentials(c.provider)) return ['credentials', c.provider.type === 'bedrock' ? 'no AWS credentials (set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE or a web identity)' : `no credentials (set ${[c.provider.apiKeyEnv ?? []].flat().join(' or ') || c.provider.apiKeyFile || c.provider.tokenFile || 'apiKeyEnv'})`];
+  if (!opts.hasCredentials(c.provider)) return ['credentials', c.provider.type === 'bedrock' ? 'no AWS credentials (set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE or a web identity)' : `no credentials (set ${credentialHint(c.provider)})`];
   const caps = c.model.capabilities;
   if (caps.includes('embeddings')) return ['capabilities', 'an embedding model'];
   if (needs.tools && !caps.includes('tools')) return ['capabilities', 'no tools capability'];
@@ -179,4 +179,10 @@ function exclusionReason(c: Candidate, needs: Needs, opts: SelectOptions): [stri
     if (reason) return [f.name, reason];
   }
   return undefined;
+}
+
+/** What to set for a provider without credentials: its key variables or file, or a vertex provider's service-account file. */
+function credentialHint(p: Readonly<ProviderSpec>): string {
+  if (p.type === 'vertex') return `a readable service-account file: ${p.credentialsFile ?? 'GOOGLE_APPLICATION_CREDENTIALS'}`;
+  return [p.apiKeyEnv ?? []].flat().join(' or ') || p.apiKeyFile || 'apiKeyEnv';
 }

@@ -11,6 +11,10 @@
 //   POST /gemini/v1beta/models/{m}:streamGenerateContent[?alt=sse]      (gemini: <url>/gemini/v1beta)
 //   POST /{mistral,deepseek,llama}/v1/chat/completions  OpenAI Chat wire with host quirks
 //        (also /embeddings and GET /models; mistral errors are top-level {object:"error",…})
+//   POST /vertex/token                        Google OAuth: verifies a service account's RS256 JWT assertion
+//   POST /vertex/v1/projects/P/locations/L/publishers/google/models/{m}:generateContent|:streamGenerateContent
+//   POST /vertex/v1/projects/P/locations/L/publishers/anthropic/models/{m}:rawPredict|:streamRawPredict
+//        Vertex AI on the Gemini / Anthropic handlers; bearer token checked on every call (vertex.ts) (vertex: <url>/vertex)
 //
 // Answers are deterministic (plan.ts): a text "Hello from <label> model <model>. You said: …"
 // (label: openai-responses, openai-chat, anthropic, gemini, mistral, deepseek or llama),

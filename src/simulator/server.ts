@@ -8,6 +8,7 @@ import { azureAuthError, azureAuthorized, azureNoApiVersion, azureRoute } from '
 import { bedrock } from './bedrock.js';
 import { authError, kindError, nativeError, type ErrorFamily, type NativeError } from './errors.js';
 import { gemini } from './gemini.js';
+import { VertexAuth, vertexAnthropicBody, vertexRoute, vertexUnauthenticated } from './vertex.js';
 import { openaiChat } from './openai-chat.js';
 import { openaiResponses } from './openai-responses.js';
 import { planAnswer, withCache } from './plan.js';
@@ -43,6 +44,8 @@ function route(method: string, pathname: string): Route | undefined {
   if (method !== 'POST') return undefined;
   const azure = azureRoute(pathname);
   if (azure) return { protocol: azure.protocol, provider: 'azure', ...(azure.deployment !== undefined ? { model: azure.deployment, deployment: azure.deployment } : {}) };
+  const vertex = vertexRoute(pathname);
+  if (vertex) return { protocol: vertex.publisher === 'google' ? 'gemini' : 'anthropic', provider: 'vertex', model: vertex.model, stream: vertex.stream };
   if (pathname === '/anthropic/v1/messages') return { protocol: 'anthropic', provider: 'anthropic' };
   if (pathname === '/anthropic/v1/messages/count_tokens') return { protocol: 'anthropic-count-tokens', provider: 'anthropic' };
   m = /^\/gemini\/v1beta\/models\/([^/:]+):(generateContent|streamGenerateContent)$/.exec(pathname);
@@ -53,7 +56,7 @@ function route(method: string, pathname: string): Route | undefined {
 }
 
 function family(provider: SimProvider): ErrorFamily {
-  return provider === 'anthropic' ? 'anthropic' : provider === 'gemini' ? 'gemini' : provider === 'bedrock' ? 'bedrock' : provider === 'mistral' ? 'mistral' : 'openai';
+  return provider === 'anthropic' ? 'anthropic' : provider === 'gemini' || provider === 'vertex' ? 'gemini' : provider === 'bedrock' ? 'bedrock' : provider === 'mistral' ? 'mistral' : 'openai';
 }
 
 const PROTOCOLS: Record<'openai-responses' | 'openai-chat' | 'anthropic' | 'gemini' | 'bedrock', WireProtocol> = {
@@ -104,7 +107,9 @@ export class SimulatorServer implements Simulator {
   url = '';
   port = 0;
   readonly calls: RecordedCall[] = [];
-  baseUrls = { openai: '', anthropic: '', gemini: '', bedrock: '', mistral: '', deepseek: '', llama: '', azure: '' };
+  baseUrls = { openai: '', anthropic: '', gemini: '', bedrock: '', mistral: '', deepseek: '', llama: '', azure: '', vertex: '' };
+  /** The Vertex OAuth endpoint's state (issued tokens; tests expire them). */
+  readonly vertexAuth: VertexAuth;
 
   private readonly server: http.Server;
   private readonly sockets = new Set<Socket>();
@@ -118,6 +123,7 @@ export class SimulatorServer implements Simulator {
 
   constructor(private readonly opts: SimulatorOptions = {}) {
     this.script = new ScriptState(opts.script ?? {});
+    this.vertexAuth = new VertexAuth(opts.vertex ?? {});
     this.server = http.createServer({ noDelay: true }, (req, res) => {
       this.handle(req, res).catch((err: Error) => {
         if (!res.headersSent) sendJson(res, 500, { error: { message: `simulator: ${err.message}`, type: 'server_error', param: null, code: null } });
@@ -152,6 +158,8 @@ export class SimulatorServer implements Simulator {
       llama: `${this.url}/llama/v1`,
       // The resource endpoint: the router appends /openai/v1/… or /openai/deployments/….
       azure: `${this.url}/azure`,
+      // The Vertex host: the router appends /v1/projects/…; the OAuth token_uri is `${url}/vertex/token`.
+      vertex: `${this.url}/vertex`,
     };
     return this;
   }
@@ -186,6 +194,10 @@ export class SimulatorServer implements Simulator {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://simulator');
+    if (req.method === 'POST' && url.pathname === '/vertex/token') {
+      const answer = this.vertexAuth.token(await readBody(req), `${this.url}/vertex/token`);
+      return sendJson(res, answer.status, answer.body);
+    }
     const r = route(req.method ?? 'GET', url.pathname);
     if (!r) {
       req.resume();
@@ -216,9 +228,10 @@ export class SimulatorServer implements Simulator {
     }
     const isObj = json && body !== null && typeof body === 'object' && !Array.isArray(body);
     const model = r.model ?? (isObj && typeof body.model === 'string' ? body.model : '');
-    const stream = r.protocol === 'gemini' || r.protocol === 'bedrock' ? r.stream === true : isObj && body.stream === true;
+    const stream = r.protocol === 'gemini' || r.protocol === 'bedrock' || r.provider === 'vertex' ? r.stream === true : isObj && body.stream === true;
     this.record({ protocol: r.protocol, provider: r.provider, path: url.pathname + url.search, headers, body, model, stream, at: Date.now() });
 
+    let protoHeaders = headers;
     if (r.provider === 'azure') {
       // Azure checks its credential on every call, configured or not (azure.ts).
       const key = this.opts.azureKey ?? this.opts.requireKey;
@@ -229,6 +242,15 @@ export class SimulatorServer implements Simulator {
       // Every Bedrock call is SigV4-signed; the simulator recomputes the signature with aws4.
       const refused = this.opts.aws ? verifySigV4({ method: req.method ?? 'POST', path: req.url ?? '/', headers, body: raw }, this.opts.aws) : undefined;
       if (refused) return sendError(refused);
+    } else if (r.provider === 'vertex') {
+      // Vertex checks the OAuth bearer token on every call (vertex.ts).
+      if (!this.vertexAuth.authorized(headers)) return sendError(vertexUnauthenticated());
+      if (r.protocol === 'anthropic' && isObj) {
+        const v = vertexAnthropicBody(body, model);
+        if (v.error) return sendError(v.error);
+        body = v.body;
+        protoHeaders = { ...headers, 'anthropic-version': v.version! }; // the recorded call keeps what was sent
+      }
     } else if (this.opts.requireKey !== undefined && !authorized(r.provider, headers, url, this.opts.requireKey)) return sendError(authError(fam, requestId));
     if (!isObj) return sendError(nativeError(fam, 400, json ? 'The request body must be a JSON object.' : 'We could not parse the JSON body of your request.', requestId));
 
@@ -236,7 +258,7 @@ export class SimulatorServer implements Simulator {
       provider: r.provider,
       model,
       body,
-      headers,
+      headers: protoHeaders,
       ids: this.ids,
       ledger: this.ledger,
       created: Math.floor(Date.now() / 1000),

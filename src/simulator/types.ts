@@ -3,7 +3,7 @@
 export type SimProtocol = 'openai-responses' | 'openai-chat' | 'anthropic' | 'anthropic-count-tokens' | 'gemini' | 'bedrock' | 'openai-embeddings';
 
 /** Which upstream the call was addressed to (path prefix). */
-export type SimProvider = 'openai' | 'anthropic' | 'gemini' | 'bedrock' | 'mistral' | 'deepseek' | 'llama' | 'azure';
+export type SimProvider = 'openai' | 'anthropic' | 'gemini' | 'bedrock' | 'mistral' | 'deepseek' | 'llama' | 'azure' | 'vertex';
 
 export interface Behaviour {
   /** Delay before the response headers (and, for errors, the whole error response). */
@@ -83,6 +83,8 @@ export interface SimulatorOptions {
   azureKey?: string;
   /** The /azure routes' accepted Entra ID bearer token (none: a bearer token is refused). */
   azureToken?: string;
+  /** The /vertex routes' OAuth side: the service account whose signed assertions /vertex/token accepts, and the token lifetime (vertex.ts). */
+  vertex?: import('./vertex.js').VertexAuthOptions;
   /**
    * Bedrock routes: the AWS credentials every call must be SigV4-signed with (verified with aws4,
    * independently of the router's signer); without them Bedrock calls are not checked.
@@ -102,9 +104,11 @@ export interface Simulator {
   url: string;
   port: number;
   calls: RecordedCall[];
+  /** The /vertex OAuth endpoint: tokens issued so far, and expiring them all at once (vertex.ts). */
+  readonly vertexAuth: { readonly issued: number; expireAll(): void };
   setScript(s: SimScript): void;
   /** Forget recorded calls, `times` counters and id counters (the script stays). */
   reset(): void;
   close(): Promise<void>;
-  baseUrls: { openai: string; anthropic: string; gemini: string; bedrock: string; mistral: string; deepseek: string; llama: string; azure: string };
+  baseUrls: { openai: string; anthropic: string; gemini: string; bedrock: string; mistral: string; deepseek: string; llama: string; azure: string; vertex: string };
 }

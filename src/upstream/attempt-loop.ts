@@ -14,6 +14,7 @@ import { backoffMs, sleep } from './backoff.js';
 import { classifyMapped, classifyTransport, type Classified, type FailureReason } from './classify.js';
 import { UpstreamClient, UpstreamTransportError, type UpstreamResponse } from './client.js';
 import { providerKeys, type PoolKey } from './credentials.js';
+import { forgetGoogleToken, refreshGoogleToken } from './google-token.js';
 import { UpstreamHttpError } from './errors.js';
 import type { ResilienceSettings, ResilienceState } from './resilience.js';
 import { maskSecrets, SHAPES_ONLY, type SecretScrubber } from '../telemetry/secrets.js';
@@ -112,6 +113,7 @@ export async function attemptLoop<T>(ctx: DispatchContext, attempt: AttemptFn<T>
       let poolKey: PoolKey;
       const triedKeys = new Set<number>(); // this request's keys of this provider that got a 429
       try {
+        if (candidate.provider.type === 'vertex') await googleToken(candidate);
         ({ upstream, key: poolKey } = build(ctx, candidate, adapter, triedKeys));
       } catch (err) {
         last = err as UpstreamHttpError;
@@ -141,6 +143,7 @@ export async function attemptLoop<T>(ctx: DispatchContext, attempt: AttemptFn<T>
           if (classified.providerFault) breakers.failure(key);
           if (classified.reason === 'auth') {
             breakers.trip(key);
+            if (candidate.provider.type === 'vertex') forgetGoogleToken(candidate.provider); // the next attempt after the breaker gets a fresh token
             ctx.hooks?.authFailure?.(candidate);
           }
           if ((classified.reason === 'rate_limited' || classified.reason === 'quota') && retryable && !ctx.signal.aborted) {
@@ -239,6 +242,23 @@ const CHAIN_SIGNED: PoolKey = Object.freeze({ index: 0, env: undefined, value: '
 
 export function breakerKey(c: Candidate): string {
   return `${c.provider.name}/${c.model.name}`;
+}
+
+/**
+ * A vertex provider's access token, valid for this attempt (cached by google-auth-library, refreshed
+ * ahead of expiry; google-token.ts). No token to be had is the provider's credentials failing: the
+ * candidate is skipped as one without credentials is, and the request fails over.
+ */
+async function googleToken(candidate: Candidate): Promise<void> {
+  try {
+    await refreshGoogleToken(candidate.provider);
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new UpstreamHttpError(
+      { status: 502, type: 'server_error', code: 'upstream_auth_error', message: `${candidate.provider.name}: no Google access token (${maskSecrets(reason).slice(0, 300)}).`, shouldRetry: false },
+      candidate.provider.name,
+    );
+  }
 }
 
 function build(ctx: DispatchContext, candidate: Candidate, adapter: ProviderAdapter, skip: ReadonlySet<number>): { upstream: UpstreamRequest; key: PoolKey } {

@@ -5,6 +5,7 @@
 // instead (token-file.ts: re-read as soon as the file changes).
 import { readFileSync, statSync } from 'node:fs';
 import type { ProviderSpec } from '../policy/types.js';
+import { currentGoogleToken, hasGoogleCredentials } from './google-token.js';
 import { readTokenFile } from './token-file.js';
 import { awsCredentialsLikely } from '../providers/bedrock/sign.js';
 
@@ -30,6 +31,11 @@ export function providerKey(p: Readonly<ProviderSpec>, env: NodeJS.ProcessEnv = 
  * pool). The index is the position in apiKeyEnv, so it stays stable when one is unset.
  */
 export function providerKeys(p: Readonly<ProviderSpec>, env: NodeJS.ProcessEnv = process.env): PoolKey[] {
+  if (p.type === 'vertex') {
+    // The Google access token the attempt loop refreshed just before (google-token.ts).
+    const token = currentGoogleToken(p);
+    return token ? [{ index: 0, env: undefined, value: token }] : [];
+  }
   if (p.tokenFile) {
     const token = readTokenFile(p.tokenFile);
     return token ? [{ index: 0, env: undefined, value: token }] : [];
@@ -54,6 +60,8 @@ export function keyEnvNames(p: Readonly<ProviderSpec>): readonly string[] {
 export function hasCredentials(p: Readonly<ProviderSpec>): boolean {
   // Bedrock signs with the AWS chain, which resolves asynchronously: routing asks whether it is likely to succeed.
   if (p.type === 'bedrock') return awsCredentialsLikely();
+  // A vertex token is obtained at dispatch; routing needs only to know a source is there.
+  if (p.type === 'vertex') return hasGoogleCredentials(p);
   return providerKey(p) !== undefined;
 }
 

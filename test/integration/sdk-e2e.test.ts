@@ -1,6 +1,6 @@
 // End to end with the official openai SDK as the client: the router in front of
 // the provider simulators, each scenario against an OpenAI-, an Anthropic-, a
-// Gemini-protocol provider and Azure OpenAI (v1 and dated deployments APIs). Every body and stream event the router emits is
+// Gemini-protocol provider, Azure OpenAI (v1 and dated deployments APIs) and Vertex AI (Gemini and Claude). Every body and stream event the router emits is
 // validated against the OpenAI OpenAPI schemas.
 import { expect } from 'chai';
 import OpenAI from 'openai';
@@ -20,6 +20,9 @@ const TARGETS = [
   { label: 'Azure OpenAI v1 API', model: 'azure/azure-gpt-4o', provider: 'azure', sim: 'azure', protocol: 'openai-responses', chatProtocol: 'openai-chat' },
   // The dated deployments API is Chat only: Responses callers are served over Chat too.
   { label: 'Azure OpenAI deployments API', model: 'azure-dated/azure-gpt-4o-mini', provider: 'azure-dated', sim: 'azure', protocol: 'openai-chat', chatProtocol: 'openai-chat' },
+  // Vertex AI: one provider, two publishers' wires (Gemini generateContent, Claude rawPredict), a Google bearer token.
+  { label: 'Vertex AI Gemini', model: 'vertex/vertex-gemini-2.5-flash', provider: 'vertex', sim: 'vertex', protocol: 'gemini', chatProtocol: 'gemini' },
+  { label: 'Vertex AI Claude', model: 'vertex/vertex-claude-sonnet-4-5', provider: 'vertex', sim: 'vertex', protocol: 'anthropic', chatProtocol: 'anthropic' },
 ] as const;
 
 const WEATHER_TOOL = {
@@ -75,6 +78,19 @@ describe('end to end: openai SDK → router → provider simulators', function (
           expect(calls[0]!.headers['api-key']).to.equal(DEMO_PROVIDER_KEY);
           expect(calls[0]!.headers).to.not.have.property('authorization');
           expect(calls[0]!.path).to.equal(t.provider === 'azure' ? '/azure/openai/v1/responses' : '/azure/openai/deployments/gpt-4o-mini/chat/completions?api-version=2024-10-21');
+        }
+        if (t.sim === 'vertex') {
+          // A Google access token from the service account's token_uri (the simulator checked it), no API key headers;
+          // the publisher's path, and for Claude the Vertex body (no model, anthropic_version).
+          expect(calls[0]!.headers['authorization']).to.match(/^Bearer ya29\.sim-/);
+          expect(calls[0]!.headers).to.not.have.property('x-goog-api-key');
+          expect(calls[0]!.headers).to.not.have.property('x-api-key');
+          if (t.protocol === 'gemini') expect(calls[0]!.path).to.equal('/vertex/v1/projects/demo-project/locations/us-east5/publishers/google/models/gemini-2.5-flash:generateContent');
+          else {
+            expect(calls[0]!.path).to.equal('/vertex/v1/projects/demo-project/locations/us-east5/publishers/anthropic/models/claude-sonnet-4-5@20250929:rawPredict');
+            expect(calls[0]!.body).to.not.have.property('model');
+            expect(calls[0]!.body.anthropic_version).to.equal('vertex-2023-10-16');
+          }
         }
         // the caller's key never reaches a provider
         expect(JSON.stringify(calls[0]!.headers)).to.not.include('caller-key');

@@ -8,10 +8,36 @@
 //   - an azure-openai provider has exactly one credential source: apiKeyEnv, apiKeyFile (both sent
 //     as api-key) or tokenFile (an Entra ID bearer token) — two would leave which one is sent, and
 //     which header it goes in, to precedence rules nobody reads.
+//   - project, location and credentialsFile are vertex's own (refused elsewhere, as above); a vertex
+//     provider needs project and location (they are in every Vertex URL), authenticates with Google
+//     OAuth only (apiKeyEnv/apiKeyFile would never be sent) and may omit baseUrl (the regional
+//     endpoint is derived from location); bedrock may omit it too (the schema requires its region,
+//     whose endpoint it then uses); every other type needs baseUrl.
 // Returns [JSON-pointer suffix under the provider item, message] pairs.
 const AZURE_ONLY = ['deployment', 'apiVersion', 'tokenFile'] as const;
+const VERTEX_ONLY = ['project', 'location', 'credentialsFile'] as const;
 
 export function providerFieldProblems(item: Record<string, unknown>): [string, string][] {
+  if (item.type === 'vertex') return vertexProblems(item);
+  const out = otherProblems(item);
+  for (const f of VERTEX_ONLY) if (item[f] !== undefined) out.push([`/${f}`, `${f} is a vertex field; provider type "${String(item.type)}" does not use it`]);
+  // The schema's words: required for every type but vertex and bedrock (their endpoints follow from location / region).
+  if (item.baseUrl === undefined && item.type !== 'bedrock') out.push(['', 'missing required property "baseUrl"']);
+  return out;
+}
+
+function vertexProblems(item: Record<string, unknown>): [string, string][] {
+  const out: [string, string][] = [];
+  for (const f of AZURE_ONLY) if (item[f] !== undefined) out.push([`/${f}`, `${f} is an azure-openai field; provider type "vertex" does not use it`]);
+  for (const f of ['apiKeyEnv', 'apiKeyFile'] as const) {
+    if (item[f] !== undefined) out.push([`/${f}`, `a vertex provider authenticates with a Google service account (credentialsFile, GOOGLE_APPLICATION_CREDENTIALS) or workload identity, not ${f}`]);
+  }
+  if (item.project === undefined) out.push(['', 'a vertex provider needs project (the Google Cloud project id)']);
+  if (item.location === undefined) out.push(['', 'a vertex provider needs location (the Vertex AI region, e.g. us-central1, or global)']);
+  return out;
+}
+
+function otherProblems(item: Record<string, unknown>): [string, string][] {
   const out: [string, string][] = [];
   const type = item.type;
   if (type !== 'azure-openai') {

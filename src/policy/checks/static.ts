@@ -12,6 +12,7 @@
 //                     enabled model offers at all.
 //   prompt caching  — promptCaching: auto on a model whose provider is not of type
 //                     anthropic, where it has no effect (docs/clients/prompt-caching.md).
+import { servedWire } from '../vertex-publisher.js';
 import { isDeepStrictEqual } from 'node:util';
 import type { Assembled, Located } from '../assemble.js';
 import { ruleDefinition } from '../rule-definitions.js';
@@ -114,7 +115,7 @@ function promptCachingWithoutEffect(a: Assembled, report: Report): void {
   const typeOf = new Map(a.providers.map((p) => [p.item.name, p.item.type]));
   for (const m of a.models) {
     const type = typeOf.get(m.item.provider);
-    if (m.item.promptCaching !== 'auto' || type === undefined || type === 'anthropic') continue;
+    if (m.item.promptCaching !== 'auto' || type === undefined || servedWire({ type }, m.item) === 'anthropic') continue;
     report(m, '/promptCaching', `model "${m.item.provider}/${m.item.name}": promptCaching auto only adds Anthropic cache breakpoints; provider "${m.item.provider}" is of type ${type}, which caches without them, so it has no effect`);
   }
 }

@@ -94,6 +94,9 @@ export function dialectFateKey(dialect: Dialect): string {
 export function fateKeys(provider: Readonly<Pick<ProviderSpec, 'type' | 'dialect' | 'baseUrl'> & { deployment?: string | undefined }>): string[] {
   // Azure OpenAI is the OpenAI wire: its v1 API takes what OpenAI takes; its dated deployments API
   // is Chat only, so a Responses-only field meets it as it meets a generic Chat host (refused).
+  // Vertex serves Gemini and Anthropic models; the fates are per provider, not per model, so a field
+  // either publisher refuses keeps the whole provider out (never a silent drop; docs/providers.md#vertex).
+  if (provider.type === 'vertex') return ['gemini', 'anthropic'];
   if (provider.type === 'azure-openai') return provider.deployment !== undefined ? ['openai-compatible', dialectFateKey('generic')] : ['openai'];
   return provider.type === 'openai-compatible' ? [provider.type, dialectFateKey(resolveDialect(provider))] : [provider.type];
 }

@@ -28,4 +28,11 @@ describe('warnings for what the serving provider could not take', () => {
     const req: CanonicalRequest = { ...base, promptCacheKey: 'k', cacheMarks: 1, reasoningEffort: 'low' };
     expect(notForwardedWarnings(req, served('openai-compatible')).map((w) => w.split(':')[0])).to.deep.equal(['prompt_cache_key not forwarded', 'cache_control not forwarded', 'reasoning effort not forwarded']);
   });
+
+  it("vertex: each model answers for its publisher's wire (Claude takes cache marks and prompt_cache_key, Gemini does not)", () => {
+    const req: CanonicalRequest = { ...base, promptCacheKey: 'k', cacheMarks: 1, reasoningEffort: 'low' };
+    const vertex = (upstreamModel: string) => ({ provider: { name: 'vx', type: 'vertex' as const }, model: { name: 'm', upstreamModel, capabilities: [] as never } });
+    expect(notForwardedWarnings(req, vertex('claude-sonnet-4-5@20250929'))).to.deep.equal(['reasoning effort not applied: model "m" has no reasoning capability']);
+    expect(notForwardedWarnings(req, vertex('gemini-2.5-flash')).map((w) => w.split(':')[0])).to.deep.equal(['prompt_cache_key not forwarded', 'cache_control not forwarded']);
+  });
 });
