@@ -30,9 +30,10 @@ describe('policy compile: the immutable PolicySet', () => {
     ]) {
       expect(names, seed).to.include(seed);
     }
-    expect([...set.providers.keys()].sort()).to.deep.equal(['anthropic', 'bedrock', 'deepseek', 'gemini', 'mistral', 'openai', 'together']);
-    // Shipped disabled: the set must work without an AWS account.
+    expect([...set.providers.keys()].sort()).to.deep.equal(['anthropic', 'bedrock', 'deepseek', 'gemini', 'mistral', 'openai', 'together', 'vertex']);
+    // Shipped disabled: the set must work without an AWS or a Google Cloud account; the endpoints follow from region / location.
     expect(set.providers.get('bedrock')).to.include({ type: 'bedrock', region: 'us-east-1', enabled: false, baseUrl: 'https://bedrock-runtime.us-east-1.amazonaws.com' });
+    expect(set.providers.get('vertex')).to.include({ type: 'vertex', project: 'my-gcp-project', location: 'us-east5', enabled: false, baseUrl: 'https://us-east5-aiplatform.googleapis.com' });
     for (const m of set.models.values()) {
       expect(m.pricing.input, m.name).to.be.greaterThan(0);
       expect(m.contextWindow, m.name).to.be.greaterThan(1000);
