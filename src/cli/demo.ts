@@ -2,7 +2,7 @@
 // simulators and the router with the demo policies, sends a handful of
 // requests with the official openai SDK, and prints who served each and why.
 import OpenAI from 'openai';
-import { startDemoStack } from './demo-stack.js';
+import { DEMO_AWS, startDemoStack } from './demo-stack.js';
 
 interface Row {
   what: string;
@@ -12,6 +12,9 @@ interface Row {
 }
 
 export async function demoCommand(): Promise<number> {
+  // The demo's own process: Bedrock's credential chain finds the pair its simulator verifies.
+  process.env.AWS_ACCESS_KEY_ID ??= DEMO_AWS.accessKeyId;
+  process.env.AWS_SECRET_ACCESS_KEY ??= DEMO_AWS.secretAccessKey;
   const stack = await startDemoStack({ script: { models: { 'gpt-4.1': { fail: { status: 503 } } } } });
   const client = new OpenAI({ baseURL: `${stack.router.url}/v1`, apiKey: 'demo-caller', maxRetries: 0 });
   const rows: Row[] = [];
@@ -24,6 +27,11 @@ export async function demoCommand(): Promise<number> {
     {
       const { data, response } = await client.responses.create({ model: 'auto', input: 'Say hello in one short sentence.' }).withResponse();
       rows.push({ what: 'plain (auto)', served: served(response.headers), why: why(response.headers), output: data.output_text });
+    }
+    {
+      // A cloud deployment: Bedrock's Converse API, every call SigV4-signed and verified by the simulator.
+      const { data, response } = await client.chat.completions.create({ model: 'aws/bedrock-nova-pro', messages: [{ role: 'user', content: 'Hello from a signed request.' }] }).withResponse();
+      rows.push({ what: 'AWS Bedrock (SigV4)', served: served(response.headers), why: why(response.headers), output: data.choices[0]?.message.content ?? '' });
     }
     {
       const stream = client.responses.stream({ model: 'auto:cost', input: 'Stream a short greeting.' });
