@@ -58,9 +58,15 @@ function directive(cc: string, name: string): boolean {
   return cc.split(',').some((d) => d.trim() === name);
 }
 
-/** sha256 of the masked canonical request (less its dialect and stream flag: one entry answers all), the first candidate, the policy version and (scope key) the caller. */
+/**
+ * sha256 of the masked canonical request less how the answer is rendered (its dialect, the stream
+ * flag and the stream dialect: one entry answers them all), the first candidate, the policy version
+ * and (scope key) the caller.
+ */
 function cacheKey(ex: Exchange, screened: Screened): string {
-  const { api: _api, stream: _stream, ...request } = screened.request;
+  const { api: _api, stream: _stream, streamFormat: _format, router, ...rest } = screened.request;
+  const { streamFormat: _bodyFormat, ...routerRest } = router ?? {};
+  const request = router ? { ...rest, router: routerRest } : rest;
   const first = screened.routed.decision.candidates[0];
   const scope = ex.policy.settings.cache?.scope ?? 'key';
   const material = JSON.stringify({

@@ -4,6 +4,7 @@
 import { expect } from 'chai';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import type { DemoStack } from '../../src/cli/demo-stack.js';
 import { parsePromText } from '../helpers/prom-text.js';
@@ -130,6 +131,37 @@ describe('response cache (exact match)', function () {
     for await (const c of chat.data as any) chatText += c.choices[0]?.delta?.content ?? '';
     expect(calls()).to.equal(up2);
     expect(chatText).to.equal(plain.choices[0]!.message.content);
+  });
+
+  it('one entry answers the Messages dialect (JSON and an SDK-parsed stream) and the tokenrouter stream dialect', async () => {
+    const anthropic = new Anthropic({ baseURL: url, apiKey: A.key, maxRetries: 0 });
+    const content = fresh();
+    const first = await anthropic.messages.create({ model: 'openai/metered', max_tokens: 4, messages: [{ role: 'user', content }] }).withResponse();
+    expect(first.response.headers.get('x-tokenrouter-cache')).to.equal('miss');
+    const text = first.data.content.map((b) => (b.type === 'text' ? b.text : '')).join('');
+    const upstream = calls();
+    const again = await anthropic.messages.create({ model: 'openai/metered', max_tokens: 4, messages: [{ role: 'user', content }] }).withResponse();
+    expect(again.response.headers.get('x-tokenrouter-cache')).to.equal('hit');
+    expect(again.data.content.map((b) => (b.type === 'text' ? b.text : '')).join('')).to.equal(text);
+    const streamed = anthropic.messages.stream({ model: 'openai/metered', max_tokens: 4, messages: [{ role: 'user', content }] });
+    const final = await streamed.finalMessage();
+    expect(final.content.map((b) => (b.type === 'text' ? b.text : '')).join('')).to.equal(text);
+    expect(calls(), 'Messages hits make no upstream call').to.equal(upstream);
+
+    const input = fresh();
+    await client(A).responses.create({ model: 'openai/metered', input, max_output_tokens: 4 });
+    const up2 = calls();
+    const res = await fetch(`${url}/v1/responses`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${A.key}`, 'x-tokenrouter-stream-format': 'tokenrouter' },
+      body: JSON.stringify({ model: 'openai/metered', input, max_output_tokens: 4, stream: true }),
+    });
+    expect(res.headers.get('x-tokenrouter-cache')).to.equal('hit');
+    const sse = await res.text();
+    expect(calls()).to.equal(up2);
+    const names = [...sse.matchAll(/^event: (.+)$/gm)].map((m) => m[1]);
+    expect(names.length, sse).to.be.greaterThan(1);
+    expect(names.some((x) => x!.startsWith('response.')), 'the hosted dialect, not OpenAI events').to.equal(false);
   });
 
   it('Cache-Control: no-store neither reads nor writes; no-cache skips the read but stores', async () => {
