@@ -16,7 +16,7 @@ import { RouterError } from './errors/registry.js';
 import { Slicer } from './event-loop/slicer.js';
 import { admitRate, reserveBudget } from './stages/admit.js';
 import { account, errorStatus } from './stages/account.js';
-import { answerHit, cacheable, cacheOf, cachePlan, cachePut } from './stages/cache.js';
+import { answerHit, cacheable, cacheGet, cachePlan, cachePut } from './stages/cache.js';
 import { costUsd } from './stages/cost.js';
 import { dispatchContext } from './stages/dispatch.js';
 import { decisionHeaders } from './stages/headers.js';
@@ -47,7 +47,7 @@ export async function runPipeline(deps: PipelineDeps, ex: Exchange): Promise<voi
     const plan = cachePlan(ex, screened);
     if (plan === 'bypass') t.cache = 'bypass';
     else if (plan) {
-      const hit = plan.read ? cacheOf(deps).get(plan.key) : undefined;
+      const hit = plan.read ? await cacheGet(deps, plan.key) : undefined;
       t.cache = hit ? 'hit' : plan.read ? 'miss' : 'bypass';
       if (hit) {
         ex.workDone();

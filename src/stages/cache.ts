@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import type { CanonicalResult } from '../canonical/types.js';
 import { eventsOf } from '../canonical/replay-events.js';
-import { MemoryResponseCache } from '../state/response-cache.js';
+import { MemoryResponseCache, type ResponseCacheStore } from '../state/response-cache.js';
 import type { SharedState } from '../state/backend.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { renderOnce, streamRenderer } from './render.js';
@@ -29,10 +29,12 @@ export interface CachePlan {
   ttlMs: number;
 }
 
-// One cache per router instance, beside its shared state (which every PipelineDeps carries):
-// no constructor changes, and two apps in one process (tests) never share entries.
+// The shared state's store when it has one (Redis: every replica sees the entries); otherwise one
+// memory cache per router instance, beside its shared state (which every PipelineDeps carries): no
+// constructor changes, and two apps in one process (tests) never share entries.
 const CACHES = new WeakMap<SharedState, MemoryResponseCache>();
-export function cacheOf(deps: { state: SharedState; metrics: Metrics }): MemoryResponseCache {
+export function cacheOf(deps: { state: SharedState; metrics: Metrics }): ResponseCacheStore {
+  if (deps.state.responseCache) return deps.state.responseCache;
   let c = CACHES.get(deps.state);
   if (!c) CACHES.set(deps.state, (c = new MemoryResponseCache(deps.metrics)));
   return c;
@@ -84,8 +86,21 @@ export function cacheable(result: CanonicalResult): boolean {
   return !result.error && (result.finish === 'stop' || result.finish === 'length' || result.finish === 'tool_calls');
 }
 
+/** A store that fails (Redis down) reads as a miss: the cache never fails a request. */
+export async function cacheGet(deps: PipelineDeps, key: string): Promise<CanonicalResult | undefined> {
+  try {
+    return await cacheOf(deps).get(key);
+  } catch (err) {
+    deps.logger.warn({ err: String(err) }, 'response cache read failed: answered as a miss');
+    return undefined;
+  }
+}
+
+/** Written after the answer went out; a failed write is logged, never the request's failure. */
 export function cachePut(deps: PipelineDeps, ex: Exchange, plan: CachePlan, result: CanonicalResult): void {
-  cacheOf(deps).put(plan.key, result, plan.ttlMs, ex.policy.settings.cache?.maxBytes ?? DEFAULT_CACHE_MAX_BYTES);
+  cacheOf(deps)
+    .put(plan.key, result, plan.ttlMs, ex.policy.settings.cache?.maxBytes ?? DEFAULT_CACHE_MAX_BYTES)
+    .catch((err: unknown) => deps.logger.warn({ err: String(err) }, 'response cache write failed'));
 }
 
 /**

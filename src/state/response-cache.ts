@@ -5,6 +5,14 @@
 // reads. Limits are passed on every put, so they follow Settings reloads.
 import type { CanonicalResult } from '../canonical/types.js';
 import type { Metrics } from '../telemetry/metrics.js';
+import type { RedisHandle } from './redis.js';
+
+/** Where response cache entries live: this process's memory, or Redis shared by every replica. */
+export interface ResponseCacheStore {
+  get(key: string): Promise<CanonicalResult | undefined>;
+  /** False when the entry was not kept (larger than a quarter of `maxBytes`). */
+  put(key: string, result: CanonicalResult, ttlMs: number, maxBytes: number): Promise<boolean>;
+}
 
 interface Slot {
   json: string;
@@ -12,7 +20,7 @@ interface Slot {
   expiresAt: number;
 }
 
-export class MemoryResponseCache {
+export class MemoryResponseCache implements ResponseCacheStore {
   /** In recency order: the first key is the least recently used. */
   readonly #map = new Map<string, Slot>();
   #bytes = 0;
@@ -26,7 +34,15 @@ export class MemoryResponseCache {
     return this.#bytes;
   }
 
-  get(key: string): CanonicalResult | undefined {
+  async get(key: string): Promise<CanonicalResult | undefined> {
+    return this.getNow(key);
+  }
+
+  async put(key: string, result: CanonicalResult, ttlMs: number, maxBytes: number): Promise<boolean> {
+    return this.putNow(key, result, ttlMs, maxBytes);
+  }
+
+  getNow(key: string): CanonicalResult | undefined {
     const slot = this.#map.get(key);
     if (!slot) return undefined;
     if (this.now() >= slot.expiresAt) {
@@ -39,7 +55,7 @@ export class MemoryResponseCache {
   }
 
   /** Stores `result` for `ttlMs`; one larger than a quarter of `maxBytes` is not kept (it would empty the cache). */
-  put(key: string, result: CanonicalResult, ttlMs: number, maxBytes: number): boolean {
+  putNow(key: string, result: CanonicalResult, ttlMs: number, maxBytes: number): boolean {
     const json = JSON.stringify(result);
     const bytes = Buffer.byteLength(json);
     const old = this.#map.get(key);
@@ -66,5 +82,30 @@ export class MemoryResponseCache {
 
   #gauge(): void {
     this.metrics?.cacheBytes.set(this.#bytes);
+  }
+}
+
+/**
+ * Entries in Redis, shared by every replica: <prefix>cache:<key> = JSON, SET with PX (Redis expires
+ * them). The byte bound is per entry here (one larger than a quarter of maxBytes is not written);
+ * the total is Redis's own maxmemory policy's to bound. Eviction and byte metrics are memory-only.
+ */
+export class RedisResponseCache implements ResponseCacheStore {
+  constructor(readonly redis: RedisHandle) {}
+
+  async get(key: string): Promise<CanonicalResult | undefined> {
+    const text = await this.redis.client.get(this.#key(key));
+    return text === null ? undefined : (JSON.parse(text) as CanonicalResult);
+  }
+
+  async put(key: string, result: CanonicalResult, ttlMs: number, maxBytes: number): Promise<boolean> {
+    const text = JSON.stringify(result);
+    if (Buffer.byteLength(text) > maxBytes / 4) return false;
+    await this.redis.client.set(this.#key(key), text, 'PX', ttlMs);
+    return true;
+  }
+
+  #key(key: string): string {
+    return `${this.redis.prefix}cache:${key}`;
   }
 }

@@ -12,11 +12,11 @@ describe('MemoryResponseCache', () => {
   it('an entry answers until its TTL, then not', () => {
     let now = 1000;
     const c = new MemoryResponseCache(undefined, () => now);
-    c.put('k', result('hello'), 500, 1 << 20);
+    c.putNow('k', result('hello'), 500, 1 << 20);
     now = 1499;
-    expect(c.get('k')?.output[0]).to.deep.include({ text: 'hello' });
+    expect(c.getNow('k')?.output[0]).to.deep.include({ text: 'hello' });
     now = 1500;
-    expect(c.get('k')).to.equal(undefined);
+    expect(c.getNow('k')).to.equal(undefined);
     expect(c.bytes).to.equal(0);
   });
 
@@ -25,11 +25,11 @@ describe('MemoryResponseCache', () => {
     const c = new MemoryResponseCache(metrics);
     const one = size(result('aaaa'));
     const max = one * 4; // exactly four entries fit (and one entry is a quarter: allowed)
-    for (const k of ['a', 'b', 'c', 'd']) c.put(k, result('aaaa'), 60_000, max);
-    c.get('a'); // a is now the most recent: b goes first
-    c.put('e', result('aaaa'), 60_000, max);
-    expect(c.get('b')).to.equal(undefined);
-    for (const k of ['a', 'c', 'd', 'e']) expect(c.get(k), k).to.not.equal(undefined);
+    for (const k of ['a', 'b', 'c', 'd']) c.putNow(k, result('aaaa'), 60_000, max);
+    c.getNow('a'); // a is now the most recent: b goes first
+    c.putNow('e', result('aaaa'), 60_000, max);
+    expect(c.getNow('b')).to.equal(undefined);
+    for (const k of ['a', 'c', 'd', 'e']) expect(c.getNow(k), k).to.not.equal(undefined);
     expect(c.bytes).to.equal(max);
     expect((await metrics.cacheEvictions.get()).values[0]!.value).to.equal(1);
     expect((await metrics.cacheBytes.get()).values[0]!.value).to.equal(max);
@@ -37,11 +37,11 @@ describe('MemoryResponseCache', () => {
 
   it('an entry larger than a quarter of the bound is not kept; a read is a copy', () => {
     const c = new MemoryResponseCache(undefined);
-    expect(c.put('big', result('x'.repeat(400)), 60_000, 1000)).to.equal(false);
-    expect(c.get('big')).to.equal(undefined);
-    c.put('k', result('hi'), 60_000, 1 << 20);
-    const r = c.get('k')!;
+    expect(c.putNow('big', result('x'.repeat(400)), 60_000, 1000)).to.equal(false);
+    expect(c.getNow('big')).to.equal(undefined);
+    c.putNow('k', result('hi'), 60_000, 1 << 20);
+    const r = c.getNow('k')!;
     (r.output[0] as { text: string }).text = 'changed';
-    expect(c.get('k')!.output[0]).to.deep.include({ text: 'hi' });
+    expect(c.getNow('k')!.output[0]).to.deep.include({ text: 'hi' });
   });
 });
