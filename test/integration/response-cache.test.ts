@@ -24,6 +24,7 @@ metadata:
 spec:
   rules:
     - { name: never-cache, priority: 300, match: { metadata_equals: { cache: "off" } }, action: { cache: false } }
+    - { name: short-cache, priority: 290, match: { metadata_equals: { cache: "short" } }, action: { cache: { ttlSeconds: 1 } } }
 `;
 
 /** A prompt nobody else sends, so each test starts from an empty entry. */
@@ -189,6 +190,19 @@ describe('response cache (exact match)', function () {
     const again = await client(A).chat.completions.create(body as any).withResponse();
     expect(again.response.headers.get('x-tokenrouter-cache')).to.equal('bypass');
     expect(again.response.headers.get('x-tokenrouter-rules')).to.include('never-cache');
+    expect(calls()).to.equal(upstream + 1);
+  });
+
+  it('a rule action cache: {ttlSeconds} sets the TTL: the entry answers, then expires', async () => {
+    const body = { ...chatBody(fresh()), metadata: { cache: 'short' } };
+    await client(A).chat.completions.create(body as any);
+    const upstream = calls();
+    const hit = await client(A).chat.completions.create(body as any).withResponse();
+    expect(hit.response.headers.get('x-tokenrouter-cache')).to.equal('hit');
+    expect(calls()).to.equal(upstream);
+    await new Promise((r) => setTimeout(r, 1100));
+    const expired = await client(A).chat.completions.create(body as any).withResponse();
+    expect(expired.response.headers.get('x-tokenrouter-cache'), 'after the TTL').to.equal('miss');
     expect(calls()).to.equal(upstream + 1);
   });
 
