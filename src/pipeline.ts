@@ -1,7 +1,7 @@
 // One request, in order. This file is the only place the order is written;
 // each stage lives in stages/ and returns what the next one takes:
 //
-//   admitRate → normalize → route → screenPrompt → reserveBudget → dispatch
+//   admitRate → normalize → route → screenPrompt → cache (a hit answers here) → reserveBudget → dispatch
 //     whole answer: dispatchOnce → response firewall → render
 //     stream:       answerStream (translate → response firewall → accumulate → render)
 //   → account (always)
@@ -16,6 +16,7 @@ import { RouterError } from './errors/registry.js';
 import { Slicer } from './event-loop/slicer.js';
 import { admitRate, reserveBudget } from './stages/admit.js';
 import { account, errorStatus } from './stages/account.js';
+import { answerHit, cacheable, cacheGet, cachePlan, cachePut } from './stages/cache.js';
 import { costUsd } from './stages/cost.js';
 import { dispatchContext } from './stages/dispatch.js';
 import { decisionHeaders } from './stages/headers.js';
@@ -43,12 +44,29 @@ export async function runPipeline(deps: PipelineDeps, ex: Exchange): Promise<voi
     const routed = (t.routed = await route(deps, ex, request, slicer));
     if (slicer.due()) await slicer.pace();
     const screened = (t.screened = await screenPrompt(deps, ex, routed, slicer));
+    const plan = cachePlan(ex, screened);
+    if (plan === 'bypass') t.cache = 'bypass';
+    else if (plan) {
+      const hit = plan.read ? await cacheGet(deps, plan.key) : undefined;
+      t.cache = hit ? 'hit' : plan.read ? 'miss' : 'bypass';
+      if (hit) {
+        ex.workDone();
+        // Served from the cache: no reservation, no attempt, zero cost (account() still writes its ledger row).
+        t.answered = { served: screened.routed.decision.candidates[0]!, usage: undefined, costUsd: 0, streamed: screened.request.stream, blocked: false, warnings: [] };
+        await answerHit(deps, ex, screened, hit, decisionHeaders(ex, t, 0));
+        outcome = 'success';
+        t.status = 200;
+        return;
+      }
+    }
     const admitted = (t.admitted = await reserveBudget(deps, screened, t.ticket));
     ex.workDone();
     if (slicer.due()) await slicer.pace();
     const ctx = (t.dispatch = dispatchContext(deps, ex, admitted, t.startedAt, (reason) => (t.failoverReason = reason)));
     if (request.stream) await streamed(deps, ex, admitted, ctx, t);
     else await whole(deps, ex, admitted, ctx, t);
+    const result = t.answered?.result;
+    if (plan && plan !== 'bypass' && plan.write && result && !t.answered?.blocked && cacheable(result)) cachePut(deps, ex, plan, result);
     // A stream cut or failed after it started is never a success (it was billed, but broken).
     outcome = t.answered?.blocked ? 'blocked' : ctx.attempts.at(-1)?.outcome === 'stream_error' ? 'upstream_aborted' : 'success';
     t.status = 200;
@@ -68,6 +86,7 @@ export async function runPipeline(deps: PipelineDeps, ex: Exchange): Promise<voi
     if (!(err instanceof ClientGoneError)) ex.setHeaders(decisionHeaders(ex, t, t.answered?.costUsd));
     throw err;
   } finally {
+    if (t.cache) deps.metrics.cacheRequests.inc({ result: t.cache });
     deps.resilience.budget.end();
     account(deps, ex, t, outcome);
   }
@@ -81,7 +100,7 @@ async function whole(deps: PipelineDeps, ex: Exchange, admitted: Admitted, ctx: 
   // Served and billed, even if the response firewall blocks it next.
   t.answered = { served, usage: raw.usage, costUsd: costUsd(deps, served, raw.usage), streamed: false, blocked: false, warnings: [] };
   const { result, warnings } = screened.firewall.response(raw); // throws firewall_blocked
-  t.answered = { ...t.answered, warnings };
+  t.answered = { ...t.answered, warnings, result };
   const body = await renderOnce(deps, ex, screened.request, screened.routed.decision, served, result, t.warnings);
   ex.json(body, decisionHeaders(ex, t, t.answered.costUsd));
 }

@@ -91,6 +91,7 @@ export function compilePolicySet({ assembled: a, version, directory, files }: Co
     ...(s.errors ? { errors: deepFreeze(s.errors) } : {}),
     ...(s.state ? { state: deepFreeze(s.state) } : {}),
     ...(s.streamFormat ? { streamFormat: s.streamFormat } : {}),
+    ...(s.cache ? { cache: deepFreeze(s.cache) } : {}),
     ...(s.anthropicBetas ? { anthropicBetas: Object.freeze([...s.anthropicBetas]) as string[] } : {}),
   });
 

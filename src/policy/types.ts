@@ -114,6 +114,8 @@ export interface RoutingActionSpec {
   set_mode?: RoutingMode;
   add_warning?: { message: string };
   fallback?: string[];
+  /** The response cache for the matched requests: a TTL (on even with Settings.cache off) or false (never). */
+  cache?: { ttlSeconds: number } | false;
 }
 
 export interface RoutingRuleSpec {
@@ -217,6 +219,18 @@ export interface SettingsSpec {
   streamFormat?: 'openai' | 'tokenrouter';
   /** The anthropic-beta values clients may send to Anthropic providers; absent: all. */
   anthropicBetas?: string[];
+  /** The exact-match response cache (src/stages/cache.ts, docs/routing/cache.md). Default off. */
+  cache?: CacheSettingsSpec;
+}
+
+export interface CacheSettingsSpec {
+  enabled?: boolean;
+  /** How long an entry answers (default 300). */
+  ttlSeconds?: number;
+  /** The bound on the cached results' JSON bytes (default 64 MiB); the least recently used go first. */
+  maxBytes?: number;
+  /** key (default): each client key sees only its own entries; shared: all keys share them. */
+  scope?: 'key' | 'shared';
 }
 
 export interface StateSettingsSpec {
@@ -369,7 +383,7 @@ export interface PolicySet {
   readonly apiKeys: readonly CompiledApiKey[];
   /** Routing scope per API key name, for keys with allowedProviders / allowedModels. */
   readonly scopes: ReadonlyMap<string, KeyScope>;
-  readonly settings: Readonly<Required<Pick<SettingsSpec, 'defaultMode' | 'allowAnonymous' | 'maxBodyBytes'>> & Pick<SettingsSpec, 'balancing' | 'modeWeights' | 'priceSources' | 'resilience' | 'firewall' | 'errors' | 'state' | 'streamFormat' | 'anthropicBetas'>>;
+  readonly settings: Readonly<Required<Pick<SettingsSpec, 'defaultMode' | 'allowAnonymous' | 'maxBodyBytes'>> & Pick<SettingsSpec, 'balancing' | 'modeWeights' | 'priceSources' | 'resilience' | 'firewall' | 'errors' | 'state' | 'streamFormat' | 'anthropicBetas' | 'cache'>>;
 }
 
 export const DEFAULT_SETTINGS = Object.freeze({

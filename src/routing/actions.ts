@@ -9,6 +9,8 @@ export interface CombinedActions {
   model?: { value: string; rule: string };
   mode?: { value: RoutingMode; rule: string };
   fallback?: { value: readonly string[]; rule: string };
+  /** The response cache for this request (stages/cache.ts): first matching rule that says. */
+  cache?: { value: { ttlSeconds: number } | false; rule: string };
   warnings: { message: string; rule: string }[];
   rules: string[];
 }
@@ -22,6 +24,7 @@ export function combineActions(matched: readonly CompiledRoutingRule[]): Combine
     if (a.set_model !== undefined && !out.model) out.model = { value: a.set_model, rule: rule.name };
     if (a.set_mode !== undefined && !out.mode) out.mode = { value: a.set_mode, rule: rule.name };
     if (a.fallback !== undefined && !out.fallback) out.fallback = { value: a.fallback, rule: rule.name };
+    if (a.cache !== undefined && !out.cache) out.cache = { value: a.cache, rule: rule.name };
     if (a.add_warning) out.warnings.push({ message: a.add_warning.message, rule: rule.name });
   }
   return out;

@@ -32,6 +32,12 @@ function anthropicHeaders(headers: IncomingHttpHeaders): { anthropic?: { version
   return { anthropic: { ...(v ? { version: v } : {}), ...(b ? { beta: b } : {}) } };
 }
 
+/** The client's Cache-Control (the response cache's opt-out, stages/cache.ts). */
+function cacheControl(headers: IncomingHttpHeaders): { cacheControl?: string } {
+  const v = headers['cache-control'];
+  return v === undefined ? {} : { cacheControl: Array.isArray(v) ? v.join(',') : v };
+}
+
 /**
  * One POST to a pipeline route (/v1/responses, /v1/chat/completions, /v1/messages), over plain Node objects.
  */
@@ -63,6 +69,7 @@ export async function serveExchange(
       admin: caller.admin,
       streamFormat: { header: headers[STREAM_FORMAT_HEADER], key: caller.streamFormat },
       ...anthropicHeaders(headers),
+      ...cacheControl(headers),
       requestId,
       signal: abort,
       sse: new SseWriter(res),

@@ -23,6 +23,7 @@ export function decisionHeaders(ex: Exchange, t: Trace, costUsd: number | undefi
   if (costUsd !== undefined) h['x-tokenrouter-cost-usd'] = costUsd.toFixed(8);
   if (t.failoverReason) h['x-tokenrouter-failover-reason'] = t.failoverReason;
   if (t.dispatch?.stopReason) h['x-tokenrouter-stop-reason'] = t.dispatch.stopReason;
+  if (t.cache) h['x-tokenrouter-cache'] = t.cache;
   const warnings = t.warnings;
   if (warnings.length) h['x-tokenrouter-warnings'] = encodeURIComponent(warnings.join(' | ')).slice(0, 2000);
   return h;

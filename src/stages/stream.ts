@@ -62,6 +62,7 @@ export async function answerStream(deps: PipelineDeps, ex: Exchange, admitted: A
     streamed: true,
     blocked: line.blocked,
     warnings: line.warnings,
+    result,
     ...(result.error ? { error: { code: result.error.detail?.code ?? result.error.code, message: result.error.message } } : {}),
   };
 }

@@ -23,6 +23,8 @@ export class Trace {
   /** A stream's candidate once its headers went out (before it is answered). */
   committed: Candidate | undefined;
   answered: Answered | undefined;
+  /** The response cache's part: hit (answered from it), miss (looked up, not found), bypass (off for this request). */
+  cache: 'hit' | 'miss' | 'bypass' | undefined;
   /** The drain timeout ended this request. */
   drained = false;
   /** HTTP status of the answer (errors: the error's). */

@@ -7,7 +7,7 @@
 // The Trace (trace.ts) is what the pipeline itself records of those values for
 // the decision headers, the metrics and the decision log line; no stage writes
 // into it.
-import type { Api, CanonicalRequest, Usage } from '../canonical/types.js';
+import type { Api, CanonicalRequest, CanonicalResult, Usage } from '../canonical/types.js';
 import type { RequestFirewall } from '../firewall/request.js';
 import type { PolicySet } from '../policy/types.js';
 import type { RouteDecision } from '../routing/decide.js';
@@ -47,6 +47,8 @@ export interface Exchange {
   streamFormat?: { header?: string | string[]; key?: 'openai' | 'tokenrouter' };
   /** The client's anthropic-version / anthropic-beta headers, for Anthropic upstreams (canonical `anthropic`). */
   anthropic?: { version?: string; beta?: string };
+  /** The request's Cache-Control header: no-store (the response cache neither read nor written) or no-cache (not read). */
+  cacheControl?: string;
   requestId: string;
   signal: AbortLike;
   /** Send a JSON answer (status 200) with headers. */
@@ -107,4 +109,6 @@ export interface Answered {
   warnings: readonly string[];
   /** The in-band error a stream ended with, for the decision log line. */
   error?: { code: string | null; message: string };
+  /** The result after the response firewall (what the response cache keeps). */
+  result?: CanonicalResult;
 }

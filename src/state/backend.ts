@@ -9,6 +9,7 @@
 // Backend choice: Settings.state.backend, else redis when a URL is known
 // (the REDIS_URL environment variable, which `tokenrouter serve` passes in,
 // or Settings.state.redisUrl), else memory.
+import { RedisResponseCache, type ResponseCacheStore } from './response-cache.js';
 import type { StateSettingsSpec } from '../policy/types.js';
 import type { Logger } from '../telemetry/log.js';
 import type { Metrics } from '../telemetry/metrics.js';
@@ -61,6 +62,8 @@ export interface SharedState {
   readonly limits: LimitsBackend;
   readonly keys: KeyAdmission;
   readonly conversations: ConversationStore;
+  /** The response cache's store when it is shared (Redis); absent: each router's memory (stages/cache.ts). */
+  readonly responseCache?: ResponseCacheStore;
   /** False while a shared backend is unreachable. */
   up(): boolean;
   /** After a request, in the background. */
@@ -108,6 +111,7 @@ export function createSharedState(cfg: StateConfig, opts: SharedStateOptions = {
       maxBytes: () => opts.settings?.()?.maxConversationBytes ?? DEFAULT_MAX_CONVERSATION_BYTES,
     }),
     usage: new RedisUsageLedger(redis, clock),
+    responseCache: new RedisResponseCache(redis),
     close: async () => {
       await limits.stop();
       await redis.close();
@@ -120,7 +124,7 @@ function assemble(
   target: string,
   guard: StateGuard,
   up: () => boolean,
-  parts: { limits: LimitsBackend; keys: KeyAdmission; conversations: ConversationStore; usage: UsageLedger; close: () => Promise<void> },
+  parts: { limits: LimitsBackend; keys: KeyAdmission; conversations: ConversationStore; usage: UsageLedger; responseCache?: ResponseCacheStore; close: () => Promise<void> },
 ): SharedState {
   return {
     kind,
@@ -129,6 +133,7 @@ function assemble(
     limits: parts.limits,
     keys: parts.keys,
     conversations: guardedConversations(parts.conversations, guard),
+    ...(parts.responseCache ? { responseCache: parts.responseCache } : {}),
     up,
     recordUsage: (r) => guard.write('usage', () => parts.usage.record(r)),
     queryUsage: (q) => guard.read('usage', () => parts.usage.query(q)),

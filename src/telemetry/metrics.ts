@@ -42,6 +42,9 @@ export interface Metrics {
   keyBudgetUsed: Gauge<'key'>;
   responseStoreEvictions: Counter<'reason'>;
   responseStoreBytes: Gauge;
+  cacheRequests: Counter<'result'>;
+  cacheEvictions: Counter;
+  cacheBytes: Gauge;
 }
 
 /** Latency buckets reach 300 s: LLM calls run far beyond prom-client's 10 s default. */
@@ -257,6 +260,22 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
     responseStoreBytes: new Gauge({
       name: 'tokenrouter_response_store_bytes',
       help: 'Estimated bytes the in-memory response store holds (bounded by Settings.state.memoryMaxBytes); 0 with the Redis backend.',
+      registers: [registry],
+    }),
+    cacheRequests: new Counter({
+      name: 'tokenrouter_cache_requests_total',
+      help: 'Response cache lookups by result: hit (answered from the cache), miss (looked up, not found) or bypass (cache off for the request: Cache-Control, a rule, not cacheable).',
+      labelNames: ['result'] as const,
+      registers: [registry],
+    }),
+    cacheEvictions: new Counter({
+      name: 'tokenrouter_cache_evictions_total',
+      help: 'Response cache entries removed before their TTL to stay within Settings.cache.maxBytes (least recently used first).',
+      registers: [registry],
+    }),
+    cacheBytes: new Gauge({
+      name: 'tokenrouter_cache_bytes',
+      help: 'Bytes the in-memory response cache holds (bounded by Settings.cache.maxBytes).',
       registers: [registry],
     }),
   };

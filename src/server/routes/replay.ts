@@ -4,7 +4,8 @@
 // routing_confidence, warnings — whether it was streamed or not), in the
 // dialect the replay request selects (api/tokenrouter/format.ts).
 import type { Response } from 'express';
-import type { CanonicalEvent, CanonicalRequest } from '../../canonical/types.js';
+import { eventsOf } from '../../canonical/replay-events.js';
+import type { CanonicalRequest } from '../../canonical/types.js';
 import { renderResponse } from '../../api/responses/render.js';
 import { ResponsesStreamRenderer } from '../../api/responses/stream.js';
 import type { StreamFormat } from '../../api/tokenrouter/format.js';
@@ -45,21 +46,6 @@ function tokenRouterReplay(entry: StoredResponse, meta: Record<string, string>, 
     { provider: entry.provider ?? '', blockStatus: FIREWALL_DEFAULTS.blockStatus },
     write,
   );
-}
-
-function eventsOf(result: StoredResponse['result'] & object): CanonicalEvent[] {
-  const events: CanonicalEvent[] = [{ type: 'start' }];
-  result.output.forEach((item, i) => {
-    if (item.type === 'message') events.push({ type: 'text_delta', text: item.text });
-    else if (item.type === 'reasoning') events.push({ type: 'reasoning_delta', text: item.text });
-    else {
-      const key = String(i);
-      events.push({ type: 'tool_call_start', key, callId: item.callId, name: item.name }, { type: 'tool_call_delta', key, arguments: item.arguments }, { type: 'tool_call_end', key });
-    }
-  });
-  events.push({ type: 'usage', usage: result.usage });
-  events.push(result.error ? { type: 'error', code: result.error.code, message: result.error.message, ...(result.error.detail ? { detail: result.error.detail } : {}) } : { type: 'finish', reason: result.finish });
-  return events;
 }
 
 /** The metadata of a stored wire Response (entries written before `metadata` was stored). */
