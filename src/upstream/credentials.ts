@@ -59,10 +59,31 @@ export function keyEnvNames(p: Readonly<ProviderSpec>): readonly string[] {
 
 export function hasCredentials(p: Readonly<ProviderSpec>): boolean {
   // Bedrock signs with the AWS chain, which resolves asynchronously: routing asks whether it is likely to succeed.
-  if (p.type === 'bedrock') return awsCredentialsLikely();
+  if (p.type === 'bedrock') return probed(`aws:${AWS_CHAIN_ENV.map((k) => (k === 'AWS_SECRET_ACCESS_KEY' ? String(Boolean(process.env[k])) : (process.env[k] ?? ''))).join('\u001f')}`, () => awsCredentialsLikely());
   // A vertex token is obtained at dispatch; routing needs only to know a source is there.
-  if (p.type === 'vertex') return hasGoogleCredentials(p);
+  if (p.type === 'vertex') return probed(`vertex:${googleCredentialsSource(p)}`, () => hasGoogleCredentials(p));
   return providerKey(p) !== undefined;
+}
+
+/**
+ * Bedrock's and Vertex's credential checks look at files (the AWS shared files, a service-account
+ * key): routing asks on every request, so each answer is kept for RECHECK_MS, like key files —
+ * a mounted or rotated credential is seen within seconds, without a filesystem call per request.
+ */
+const probes = new Map<string, { at: number; has: boolean }>();
+/** What the AWS chain reads from the environment: a change of any of them is a new probe at once. */
+const AWS_CHAIN_ENV = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_WEB_IDENTITY_TOKEN_FILE', 'AWS_ROLE_ARN', 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI', 'AWS_CONTAINER_CREDENTIALS_FULL_URI', 'AWS_PROFILE', 'AWS_SHARED_CREDENTIALS_FILE', 'AWS_CONFIG_FILE', 'HOME'];
+function probed(key: string, check: () => boolean): boolean {
+  const now = Date.now();
+  const last = probes.get(key);
+  if (last && now - last.at < RECHECK_MS) return last.has;
+  const has = check();
+  probes.set(key, { at: now, has });
+  return has;
+}
+
+function googleCredentialsSource(p: Readonly<ProviderSpec>): string {
+  return p.credentialsFile ?? process.env.GOOGLE_APPLICATION_CREDENTIALS ?? '';
 }
 
 function readKeyFile(file: string): string | undefined {
