@@ -51,8 +51,9 @@ const ROUTES = new Map<string, Serve>([
 ]);
 
 /** The error envelope a route's clients expect, from the first refusal on (authentication included). */
+const ERRORS_IN_DIALECT = new Map<string, Api>([...DIALECT_ROUTES, ['/v1/messages/count_tokens', 'messages']]);
 function envelopeOf(path: string): ErrorEnvelope | undefined {
-  const api = path === '/v1/messages/count_tokens' ? 'messages' : DIALECT_ROUTES.get(path);
+  const api = ERRORS_IN_DIALECT.get(path);
   return api === undefined ? undefined : dialectOf(api).errorEnvelope;
 }
 

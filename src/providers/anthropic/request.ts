@@ -4,7 +4,6 @@
 // first in the user turn that follows the tool_use turn), and every parameter
 // Anthropic does not have (metadata, seed, penalties…) is dropped.
 import type { CacheControl, CanonicalRequest, ContentPart, FunctionTool, InputItem, TextFormat, ToolChoice } from '../../canonical/types.js';
-import { MAX_JSON_DEPTH, textNestsDeeperThan } from '../../canonical/json-depth.js';
 import type { ModelSpec } from '../../policy/types.js';
 import { providerHeaderTemplate, requestHeaders } from '../shared/headers.js';
 import { safeToolId } from '../shared/ids.js';
@@ -12,6 +11,7 @@ import { anthropicBreakpoints } from '../prompt-cache.js';
 import type { Target, UpstreamRequest } from '../types.js';
 import { addCacheBreakpoints } from './cache.js';
 import { stateReplaysAt } from '../reasoning-state.js';
+import { argumentsObject, partsText } from '../shared/arguments.js';
 
 export const ANTHROPIC_VERSION = '2023-06-01';
 const DEFAULT_MAX_TOKENS = 4096;
@@ -152,7 +152,7 @@ export function buildMessages(items: readonly InputItem[], providerName = 'anthr
           type: 'tool_use',
           id: safeToolId(item.callId),
           name: item.name,
-          input: parseArguments(item.arguments),
+          input: argumentsObject(item.arguments),
           ...cacheControlBlock(item),
         });
         break;
@@ -262,24 +262,7 @@ function documentBlock(p: Extract<ContentPart, { type: 'document' }>): Block {
   };
 }
 
-function parseArguments(args: string): Record<string, unknown> {
-  // Parsed arguments are re-serialised (recursively) into the body: a deeper value would overflow the stack there.
-  if (textNestsDeeperThan(args)) throw new Error(`Tool-call arguments nest objects and arrays deeper than ${MAX_JSON_DEPTH} levels (the limit).`);
-  try {
-    const v: unknown = JSON.parse(args);
-    if (v !== null && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
-  } catch {
-    // fall through: a tool_use input must be an object
-  }
-  return {};
-}
 
-function partsText(parts: readonly ContentPart[]): string {
-  return parts
-    .map((p) => (p.type === 'text' ? p.text : p.type === 'refusal' ? p.refusal : ''))
-    .filter((t) => t !== '')
-    .join('\n\n');
-}
 
 function mapTool(t: FunctionTool): Block {
   return {

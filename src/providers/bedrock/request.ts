@@ -4,12 +4,12 @@
 // user/assistant messages of content blocks, inferenceConfig, toolConfig; what a family
 // takes beyond that (Anthropic's `thinking`) goes in additionalModelRequestFields.
 import type { CanonicalRequest, ContentPart, FunctionTool, InputItem } from '../../canonical/types.js';
-import { MAX_JSON_DEPTH, textNestsDeeperThan } from '../../canonical/json-depth.js';
 import type { ModelSpec, ProviderSpec } from '../../policy/types.js';
 import { JSON_OBJECT_INSTRUCTION } from '../anthropic/request.js';
 import { stateReplaysAt } from '../reasoning-state.js';
 import { providerHeaderTemplate, requestHeaders } from '../shared/headers.js';
 import type { Target, UpstreamRequest } from '../types.js';
+import { argumentsObject, partsText } from '../shared/arguments.js';
 
 type Block = Record<string, unknown>;
 interface Message {
@@ -121,7 +121,7 @@ function buildMessages(items: readonly InputItem[], provider: Readonly<ProviderS
         }
         break;
       case 'function_call':
-        push('assistant', [...pendingReasoning, { toolUse: { toolUseId: item.callId, name: item.name, input: parseArguments(item.arguments) } }]);
+        push('assistant', [...pendingReasoning, { toolUse: { toolUseId: item.callId, name: item.name, input: argumentsObject(item.arguments) } }]);
         pendingReasoning = [];
         break;
       case 'function_call_output': {
@@ -181,23 +181,7 @@ function toolSpec(t: FunctionTool): Block {
   };
 }
 
-function parseArguments(args: string): Record<string, unknown> {
-  if (textNestsDeeperThan(args)) throw new Error(`Tool-call arguments nest objects and arrays deeper than ${MAX_JSON_DEPTH} levels (the limit).`);
-  try {
-    const v: unknown = JSON.parse(args);
-    if (v !== null && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
-  } catch {
-    // a toolUse input must be an object
-  }
-  return {};
-}
 
-function partsText(parts: readonly ContentPart[]): string {
-  return parts
-    .map((p) => (p.type === 'text' ? p.text : p.type === 'refusal' ? p.refusal : ''))
-    .filter((t) => t !== '')
-    .join('\n\n');
-}
 
 /** Extended thinking: Anthropic models on Bedrock only, and only when it can work (as the Anthropic adapter decides). */
 function thinkingBudget(req: CanonicalRequest, model: Readonly<ModelSpec>, modelId: string, maxTokens: number): number | undefined {

@@ -3,10 +3,11 @@
 // so no schema sanitising is needed. The key only ever travels in
 // x-goog-api-key, never in the URL.
 import type { CanonicalRequest, ContentPart, InputItem } from '../../canonical/types.js';
-import { MAX_JSON_DEPTH, textNestsDeeperThan } from '../../canonical/json-depth.js';
+import { textNestsDeeperThan } from '../../canonical/json-depth.js';
 import { providerHeaderTemplate, requestHeaders } from '../shared/headers.js';
 import type { Target, UpstreamRequest } from '../types.js';
 import { thinkingConfig } from './thinking.js';
+import { argumentsObject } from '../shared/arguments.js';
 
 type Json = Record<string, unknown>;
 type Role = 'user' | 'model';
@@ -127,7 +128,7 @@ function buildContents(items: InputItem[], target: Target): Content[] {
         break;
       }
       case 'function_call': {
-        const part: Json = { functionCall: { name: item.name, args: parseArgs(item.arguments), id: item.callId } };
+        const part: Json = { functionCall: { name: item.name, args: argumentsObject(item.arguments), id: item.callId } };
         if (pendingSignature !== undefined) {
           part.thoughtSignature = pendingSignature;
           pendingSignature = undefined;
@@ -248,13 +249,6 @@ function guessMime(url: string): string {
   return (ext && Object.hasOwn(MIME_BY_EXT, ext) && MIME_BY_EXT[ext]) || 'image/jpeg';
 }
 
-/** Tool-call arguments as an object; anything unparsable becomes {}. */
-function parseArgs(args: string): unknown {
-  // Parsed arguments are re-serialised (recursively) into the body: a deeper value would overflow the stack there.
-  if (textNestsDeeperThan(args)) throw new Error(`Tool-call arguments nest objects and arrays deeper than ${MAX_JSON_DEPTH} levels (the limit).`);
-  const v = tryParse(args);
-  return isPlainObject(v) ? v : {};
-}
 
 /** functionResponse.response must be an object: JSON objects pass, anything else is wrapped. */
 function responseObject(output: string): Json {
