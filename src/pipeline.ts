@@ -26,6 +26,10 @@ import { route } from './stages/route.js';
 import { screenPrompt } from './stages/screen.js';
 import { answerStream } from './stages/stream.js';
 import { Trace } from './stages/trace.js';
+import { firewallAttributes, routeAttributes } from './telemetry/trace-attributes.js';
+import { inStage, type StageSpan } from './telemetry/request-span.js';
+import type { CanonicalResult } from './canonical/types.js';
+import type { RequestFirewall } from './firewall/request.js';
 import type { Admitted, Exchange, PipelineDeps } from './stages/types.js';
 import { ClientGoneError, dispatchOnce, type DispatchContext } from './upstream/dispatch.js';
 import { UpstreamHttpError } from './upstream/errors.js';
@@ -36,18 +40,19 @@ export async function runPipeline(deps: PipelineDeps, ex: Exchange): Promise<voi
   const t = new Trace();
   let outcome = 'error';
   deps.resilience.budget.begin();
+  const span = ex.span;
   try {
-    t.ticket = await admitRate(deps, ex);
+    t.ticket = await inStage(span, 'tokenrouter.admission', () => admitRate(deps, ex), () => ({ 'tokenrouter.admission.step': 'rate' }));
     const slicer = new Slicer();
     const request = await normalize(deps, ex);
     if (slicer.due()) await slicer.pace();
-    const routed = (t.routed = await route(deps, ex, request, slicer));
+    const routed = (t.routed = await inStage(span, 'tokenrouter.route', () => route(deps, ex, request, slicer), (r) => (r ? routeAttributes(r) : {})));
     if (slicer.due()) await slicer.pace();
-    const screened = (t.screened = await screenPrompt(deps, ex, routed, slicer));
+    const screened = (t.screened = await inStage(span, 'tokenrouter.firewall', () => screenPrompt(deps, ex, routed, slicer, t.hits), () => firewallAttributes('prompt', t.hits)));
     const plan = cachePlan(ex, screened);
     if (plan === 'bypass') t.cache = 'bypass';
     else if (plan) {
-      const hit = plan.read ? await cacheGet(deps, plan.key) : undefined;
+      const hit = plan.read ? await inStage(span, 'tokenrouter.cache', () => cacheGet(deps, plan.key), (h) => ({ 'tokenrouter.cache': h ? 'hit' : 'miss' })) : undefined;
       t.cache = hit ? 'hit' : plan.read ? 'miss' : 'bypass';
       if (hit) {
         ex.workDone();
@@ -59,7 +64,7 @@ export async function runPipeline(deps: PipelineDeps, ex: Exchange): Promise<voi
         return;
       }
     }
-    const admitted = (t.admitted = await reserveBudget(deps, screened, t.ticket));
+    const admitted = (t.admitted = await inStage(span, 'tokenrouter.admission', () => reserveBudget(deps, screened, t.ticket), (a) => ({ 'tokenrouter.admission.step': 'budget', ...(a ? { 'tokenrouter.estimate_usd': a.estimateUsd } : {}) })));
     ex.workDone();
     if (slicer.due()) await slicer.pace();
     const ctx = (t.dispatch = dispatchContext(deps, ex, admitted, t.startedAt, (reason) => (t.failoverReason = reason)));
@@ -99,24 +104,56 @@ async function whole(deps: PipelineDeps, ex: Exchange, admitted: Admitted, ctx: 
   const raw = accumulate(events);
   // Served and billed, even if the response firewall blocks it next.
   t.answered = { served, usage: raw.usage, costUsd: costUsd(deps, served, raw.usage), streamed: false, blocked: false, warnings: [] };
-  const { result, warnings } = screened.firewall.response(raw); // throws firewall_blocked
+  const { result, warnings } = screenResponse(ex, admitted, raw); // throws firewall_blocked
   t.answered = { ...t.answered, warnings, result };
+  const render = ex.span.stage('tokenrouter.render');
   const body = await renderOnce(deps, ex, screened.request, screened.routed.decision, served, result, t.warnings);
   ex.json(body, decisionHeaders(ex, t, t.answered.costUsd));
+  render.end();
 }
 
-/** A stream: headers at the commit (carrying the routing estimate: usage comes last), then the event line. */
+/** The response firewall on a whole answer, in its own span (the hits it adds are the response's). */
+function screenResponse(ex: Exchange, admitted: Admitted, raw: CanonicalResult): ReturnType<RequestFirewall['response']> {
+  const hits = admitted.screened.hits;
+  const before = hits.length;
+  const s = ex.span.stage('tokenrouter.firewall');
+  try {
+    const screened = admitted.screened.firewall.response(raw);
+    if (ex.span.recording) s.set(firewallAttributes('response', hits.slice(before)));
+    s.end();
+    return screened;
+  } catch (err) {
+    if (ex.span.recording) s.set(firewallAttributes('response', hits.slice(before)));
+    s.end(err);
+    throw err;
+  }
+}
+
+/**
+ * A stream: headers at the commit (carrying the routing estimate: usage comes last), then the event line.
+ * Its render span runs from the commit to the last event (the response firewall screens inside it).
+ */
 async function streamed(deps: PipelineDeps, ex: Exchange, admitted: Admitted, ctx: DispatchContext, t: Trace): Promise<void> {
-  t.answered = await answerStream(deps, ex, admitted, ctx, {
-    committed: (candidate) => {
-      t.committed = candidate;
-      const estimate = admitted.screened.routed.decision.candidates.find((c) => c.model === candidate.model)?.terms?.costUsd;
-      return decisionHeaders(ex, t, estimate);
-    },
-    drained: () => {
-      t.drained = true;
-    },
-  });
+  let render: StageSpan | undefined;
+  const before = admitted.screened.hits.length;
+  try {
+    t.answered = await answerStream(deps, ex, admitted, ctx, {
+      committed: (candidate) => {
+        render = ex.span.stage('tokenrouter.render');
+        t.committed = candidate;
+        const estimate = admitted.screened.routed.decision.candidates.find((c) => c.model === candidate.model)?.terms?.costUsd;
+        return decisionHeaders(ex, t, estimate);
+      },
+      drained: () => {
+        t.drained = true;
+      },
+    });
+    if (render && ex.span.recording) render.set({ 'tokenrouter.stream': true, ...firewallAttributes('response', admitted.screened.hits.slice(before)) });
+    render?.end(t.answered.error ? { code: t.answered.error.code } : undefined);
+  } catch (err) {
+    render?.end(err);
+    throw err;
+  }
 }
 
 /** An error's code and message for the log (provider text was scrubbed on its way in, dispatch.ts). */

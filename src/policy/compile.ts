@@ -92,6 +92,7 @@ export function compilePolicySet({ assembled: a, version, directory, files }: Co
     ...(s.state ? { state: deepFreeze(s.state) } : {}),
     ...(s.streamFormat ? { streamFormat: s.streamFormat } : {}),
     ...(s.cache ? { cache: deepFreeze(s.cache) } : {}),
+    ...(s.tracing ? { tracing: deepFreeze(s.tracing) } : {}),
     ...(s.anthropicBetas ? { anthropicBetas: Object.freeze([...s.anthropicBetas]) as string[] } : {}),
   });
 

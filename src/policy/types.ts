@@ -213,6 +213,8 @@ export interface SettingsSpec {
   firewall?: FirewallSettingsSpec;
   /** What error bodies carry: `includeRaw` (debug, default false) adds the provider's scrubbed raw error body. */
   errors?: { includeRaw?: boolean };
+  /** What spans may carry (src/telemetry/tracing.ts): prompt and completion text only with recordContent, after masks. */
+  tracing?: { recordContent?: boolean };
   /** Where shared state lives (src/state/backend.ts); read once at start, except onUnavailable. */
   state?: StateSettingsSpec;
   /** The /v1/responses stream dialect when neither the request nor its key names one. Default openai. */
@@ -383,7 +385,7 @@ export interface PolicySet {
   readonly apiKeys: readonly CompiledApiKey[];
   /** Routing scope per API key name, for keys with allowedProviders / allowedModels. */
   readonly scopes: ReadonlyMap<string, KeyScope>;
-  readonly settings: Readonly<Required<Pick<SettingsSpec, 'defaultMode' | 'allowAnonymous' | 'maxBodyBytes'>> & Pick<SettingsSpec, 'balancing' | 'modeWeights' | 'priceSources' | 'resilience' | 'firewall' | 'errors' | 'state' | 'streamFormat' | 'anthropicBetas' | 'cache'>>;
+  readonly settings: Readonly<Required<Pick<SettingsSpec, 'defaultMode' | 'allowAnonymous' | 'maxBodyBytes'>> & Pick<SettingsSpec, 'balancing' | 'modeWeights' | 'priceSources' | 'resilience' | 'firewall' | 'errors' | 'state' | 'streamFormat' | 'anthropicBetas' | 'cache' | 'tracing'>>;
 }
 
 export const DEFAULT_SETTINGS = Object.freeze({

@@ -11,6 +11,8 @@ import type { PolicySet } from '../policy/types.js';
 import type { PolicyStore } from '../policy/store.js';
 import { maskSecrets, type Logger } from '../telemetry/log.js';
 import type { Metrics } from '../telemetry/metrics.js';
+import { NO_REQUEST_SPAN, startRequestSpan, type RequestSpan } from '../telemetry/request-span.js';
+import type { Tracing } from '../telemetry/tracing.js';
 import { authMiddleware } from './auth.js';
 import { jsonBody } from './body.js';
 import type { LargeBodyGate } from './large-body-gate.js';
@@ -48,6 +50,8 @@ export interface AppDeps {
   state: SharedState;
   /** Turns for large request bodies: at most a few are read and worked on at once (large-body-gate.ts). */
   largeBodies: LargeBodyGate;
+  /** OpenTelemetry (telemetry/tracing.ts): NO_TRACING unless the OTEL_* environment asks for it. */
+  tracing: Tracing;
   /** Largest number of request headers accepted (Node silently drops past its own cap). */
   maxHeaders?: number;
 }
@@ -85,9 +89,13 @@ function observe(deps: AppDeps) {
   };
 }
 
-/** Counts the request in flight until its response finishes or its connection closes, then records its metrics. */
-export function observeRequest({ metrics, lifecycle }: Pick<AppDeps, 'metrics' | 'lifecycle'>, req: IncomingMessage, res: ServerResponse, route: () => string): void {
+/**
+ * Counts the request in flight until its response finishes or its connection closes, then records its
+ * metrics; starts its server span (the no-op one when tracing is off) and ends it with the status.
+ */
+export function observeRequest({ metrics, lifecycle, tracing }: Pick<AppDeps, 'metrics' | 'lifecycle' | 'tracing'>, req: IncomingMessage, res: ServerResponse, route: () => string, path?: string): RequestSpan {
   const start = process.hrtime.bigint();
+  const span = tracing.enabled && !UNTRACED.has(req.url ?? '') ? startRequestSpan(tracing, req.method ?? 'GET', path, req.url ?? '', req.headers) : NO_REQUEST_SPAN;
   lifecycle.begin();
   if (lifecycle.draining) res.setHeader('Connection', 'close');
   let done = false;
@@ -99,10 +107,16 @@ export function observeRequest({ metrics, lifecycle }: Pick<AppDeps, 'metrics' |
     const r = route();
     metrics.httpRequests.inc({ route: r, method: methodLabel(req.method ?? ''), status });
     metrics.httpDuration.observe({ route: r }, Number(process.hrtime.bigint() - start) / 1e9);
+    // After the accounting that follows the answer's end (a forwarded answer's usage is read at its close).
+    if (span.recording) setImmediate(() => span.end(status === '499' ? 499 : res.statusCode, path === undefined ? r : undefined));
   };
   res.once('finish', finish);
   res.once('close', finish);
+  return span;
 }
+
+/** Probes and scrapes: a span every few seconds per pod would bury the traces people look for. */
+const UNTRACED = new Set(['/healthz', '/readyz', '/livez', '/metrics']);
 
 const METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']);
 function methodLabel(m: string): string {

@@ -10,12 +10,14 @@ import type { PolicySet } from '../policy/types.js';
 import { runCountTokens } from '../stages/count-tokens.js';
 import type { PipelineDeps } from '../stages/types.js';
 import { RequestAbort } from '../upstream/abort.js';
+import { genAiProviderName } from '../telemetry/genai-names.js';
+import { NO_REQUEST_SPAN, type RequestSpan } from '../telemetry/request-span.js';
 import type { Caller } from './auth.js';
 
 /** `exact` (the Anthropic upstream counted) or `estimate` (the router's o200k count). */
 export const TOKEN_COUNT_HEADER = 'x-tokenrouter-token-count';
 
-export async function serveCountTokens(deps: PipelineDeps, body: unknown, policy: PolicySet, caller: Caller, res: ServerResponse, workDone: () => void = () => {}): Promise<void> {
+export async function serveCountTokens(deps: PipelineDeps, body: unknown, policy: PolicySet, caller: Caller, res: ServerResponse, workDone: () => void = () => {}, span: RequestSpan = NO_REQUEST_SPAN): Promise<void> {
   if (body === undefined || body === null || typeof body !== 'object' || Array.isArray(body)) throw new RouterError('invalid_body', 'A JSON request body is required.');
   const requestId = wireId('req_');
   res.setHeader('x-request-id', requestId);
@@ -34,5 +36,17 @@ export async function serveCountTokens(deps: PipelineDeps, body: unknown, policy
     'x-tokenrouter-model': count.routedTo.model.name,
   };
   if (count.rules.length) headers['x-tokenrouter-rules'] = count.rules.join(',');
+  if (span.recording) {
+    span.set({
+      'gen_ai.operation.name': 'count_tokens',
+      'gen_ai.provider.name': genAiProviderName(count.routedTo.provider),
+      'gen_ai.request.model': String((body as { model?: unknown }).model ?? ''),
+      'gen_ai.usage.input_tokens': count.inputTokens,
+      'tokenrouter.request_id': requestId,
+      'tokenrouter.mode': count.mode,
+      'tokenrouter.rules': [...count.rules],
+      'tokenrouter.token_count': count.kind,
+    });
+  }
   sendJson(res, 200, { input_tokens: count.inputTokens }, headers);
 }

@@ -15,7 +15,8 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { dialectOf } from '../api/dialects.js';
 import type { Api } from '../canonical/types.js';
-import type { ErrorEnvelope } from '../errors/registry.js';
+import { RouterError, type ErrorEnvelope } from '../errors/registry.js';
+import { UpstreamHttpError } from '../upstream/errors.js';
 import { admitRequest, answerError, observeRequest, type AppDeps } from './app.js';
 import { authenticate, presentedKey, type Caller } from './auth.js';
 import { readJsonBody } from './body.js';
@@ -23,18 +24,19 @@ import { FORWARDED, serveForward } from './forward-proxy.js';
 import { serveExchange } from './exchange.js';
 import { serveCountTokens } from './count-tokens-route.js';
 import type { PolicySet } from '../policy/types.js';
+import type { RequestSpan } from '../telemetry/request-span.js';
 
 /** How one data-plane route is served, from the body on. */
-type Serve = (deps: AppDeps, body: unknown, policy: PolicySet, caller: Caller, req: IncomingMessage, res: ServerResponse, workDone: () => void) => Promise<void>;
+type Serve = (deps: AppDeps, body: unknown, policy: PolicySet, caller: Caller, req: IncomingMessage, res: ServerResponse, workDone: () => void, span: RequestSpan) => Promise<void>;
 
 const pipeline =
   (api: Api): Serve =>
-  (deps, body, policy, caller, req, res, workDone) =>
-    serveExchange(deps, api, body, policy, caller, res, workDone, req.headers);
+  (deps, body, policy, caller, req, res, workDone, span) =>
+    serveExchange(deps, api, body, policy, caller, res, workDone, req.headers, span);
 const forward =
   (endpoint: string): Serve =>
-  (deps, body, policy, caller, req, res, workDone) =>
-    serveForward(deps, endpoint, body, policy, caller, req, res, workDone);
+  (deps, body, policy, caller, req, res, workDone, span) =>
+    serveForward(deps, endpoint, body, policy, caller, req, res, workDone, span);
 
 /** The front dialect of each pipeline route (api/dialects.ts): its body, answers and error envelope. */
 const DIALECT_ROUTES = new Map<string, Api>([
@@ -46,7 +48,7 @@ const DIALECT_ROUTES = new Map<string, Api>([
 /** Route (its metric label) → how it is served. */
 const ROUTES = new Map<string, Serve>([
   ...[...DIALECT_ROUTES].map(([path, api]): [string, Serve] => [path, pipeline(api)]),
-  ['/v1/messages/count_tokens', (deps, body, policy, caller, _req, res, workDone) => serveCountTokens(deps, body, policy, caller, res, workDone)],
+  ['/v1/messages/count_tokens', (deps, body, policy, caller, _req, res, workDone, span) => serveCountTokens(deps, body, policy, caller, res, workDone, span)],
   ...[...FORWARDED].map(([path, endpoint]): [string, Serve] => [path, forward(endpoint)]),
 ]);
 
@@ -85,19 +87,28 @@ async function enter(deps: AppDeps, path: string, serve: Serve, req: IncomingMes
   // As in Express, a request refused before its route handler runs is labelled 'unmatched'.
   let route = 'unmatched';
   let includeRaw = false;
-  observeRequest(deps, req, res, () => route);
+  const span = observeRequest(deps, req, res, () => route, path);
   try {
     const policy = admitRequest(deps, req);
     includeRaw = policy.settings.errors?.includeRaw === true;
     const caller = authenticate(policy, presentedKey(req.headers), deps.loopbackOnly);
+    if (span.recording) span.set({ 'tokenrouter.caller': caller.name, 'tokenrouter.policy_version': policy.version });
     // A large body waits for its turn before it is read (large-body-gate.ts); the pipeline ends the turn
     // once the prompt is screened, and the response's end ends it in any case.
     const release = await deps.largeBodies.enter(req);
     res.once('close', release);
     const body = await readJsonBody(req, policy.settings.maxBodyBytes);
     route = path;
-    await serve(deps, body?.value, policy, caller, req, res, release);
+    await serve(deps, body?.value, policy, caller, req, res, release, span);
   } catch (err) {
+    if (span.recording) span.set({ 'error.type': errorType(err) });
     answerError(deps, err, res, route, includeRaw, envelopeOf(path));
   }
+}
+
+/** The error.type of a refused or failed request: its OpenAI error code, else its class. */
+function errorType(err: unknown): string {
+  if (err instanceof RouterError) return err.code;
+  if (err instanceof UpstreamHttpError) return err.mapped.code ?? err.mapped.type;
+  return (err as Error)?.name ?? 'error';
 }

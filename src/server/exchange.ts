@@ -10,6 +10,7 @@ import { sendJson } from '../errors/json-response.js';
 import { RouterError } from '../errors/registry.js';
 import { runPipeline, type PipelineDeps } from '../pipeline.js';
 import type { PolicySet } from '../policy/types.js';
+import { NO_REQUEST_SPAN, type RequestSpan } from '../telemetry/request-span.js';
 import { RequestAbort } from '../upstream/abort.js';
 import { UpstreamHttpError } from '../upstream/errors.js';
 import type { Caller } from './auth.js';
@@ -51,6 +52,7 @@ export async function serveExchange(
   workDone: () => void = () => {},
   /** The request's headers: the stream-format switch and the client's Anthropic headers are read from them. */
   headers: IncomingHttpHeaders = {},
+  span: RequestSpan = NO_REQUEST_SPAN,
 ): Promise<void> {
   if (body === undefined) throw new RouterError('invalid_body', 'A JSON request body is required.');
   const requestId = wireId('req_');
@@ -78,6 +80,7 @@ export async function serveExchange(
       },
       onDrainTimeout: (hook) => deps.lifecycle.onDrainTimeout(hook),
       workDone,
+      span,
       abortUpstream: () => abort.abort(),
       setHeaders(headers) {
         if (res.headersSent) return;

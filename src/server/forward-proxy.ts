@@ -24,6 +24,7 @@ import { RouterError } from '../errors/registry.js';
 import type { PolicySet } from '../policy/types.js';
 import { runForwardPipeline, type ForwardOutcome, type ForwardTarget } from '../stages/forward.js';
 import type { PipelineDeps } from '../stages/types.js';
+import type { RequestSpan } from '../telemetry/request-span.js';
 import type { SecretScrubber } from '../telemetry/secrets.js';
 import { secretsFor } from '../upstream/secrets.js';
 import type { Caller } from './auth.js';
@@ -64,6 +65,7 @@ export async function serveForward(
   req: IncomingMessage,
   res: ServerResponse,
   workDone: () => void,
+  span: RequestSpan,
 ): Promise<void> {
   if (body === undefined) throw new RouterError('invalid_body', 'A JSON request body is required.');
   const requestId = wireId('req_');
@@ -76,6 +78,7 @@ export async function serveForward(
     caller: caller.name,
     requestId,
     workDone,
+    span,
     send: async (target) => {
       const flight: InFlight = { target, secrets: secretsFor(policy), tail: Buffer.alloc(0) };
       inFlight.set(req, flight);

@@ -10,6 +10,8 @@ import { PolicyWatcher } from '../policy/watch.js';
 import type { PolicyProblem, PolicySet } from '../policy/types.js';
 import { createLogger, setLogSecrets, type Logger } from '../telemetry/log.js';
 import { createMetrics, type Metrics } from '../telemetry/metrics.js';
+import { startTracing } from '../telemetry/tracing.js';
+import { ROUTER_VERSION } from '../telemetry/version.js';
 import { createApp } from './app.js';
 import { LargeBodyGate } from './large-body-gate.js';
 import { withDataPlanePath } from './data-plane-path.js';
@@ -127,6 +129,8 @@ export async function startRouter(opts: StartOptions): Promise<RunningRouter> {
     await watcher.close();
     throw err;
   }
+  // Off unless the OTEL_* environment asks for an exporter (the SDK reads the rest of it itself).
+  const tracing = await startTracing(process.env, logger, ROUTER_VERSION);
   const conversations = state.conversations;
   // Price sources follow Settings.priceSources of every live set, from the first one on.
   const liveInputs = new LiveInputs({ metrics, logger, limits: state.limits });
@@ -136,7 +140,7 @@ export async function startRouter(opts: StartOptions): Promise<RunningRouter> {
     metrics.circuitState.set({ provider: provider!, model: model.join('/') }, state === 'open' ? 2 : state === 'half_open' ? 1 : 0);
     logger.warn({ target: key, state }, `circuit ${state}`);
   });
-  const deps = { store, metrics, logger, lifecycle, loopbackOnly, client, conversations, resilience, liveInputs, state, largeBodies: new LargeBodyGate() };
+  const deps = { store, metrics, logger, lifecycle, loopbackOnly, client, conversations, resilience, liveInputs, state, tracing, largeBodies: new LargeBodyGate() };
   const app = createApp(deps);
   let server: Server;
   let probes: Server | undefined;
@@ -148,6 +152,7 @@ export async function startRouter(opts: StartOptions): Promise<RunningRouter> {
     await watcher.close();
     await liveInputs.stop();
     await state.close();
+    await tracing.shutdown();
     throw err;
   }
   const port = boundPort(server);
@@ -180,6 +185,7 @@ export async function startRouter(opts: StartOptions): Promise<RunningRouter> {
         await liveInputs.stop();
         await state.close();
         await client.close();
+        await tracing.shutdown(); // the last spans (this shutdown's requests included) are flushed
         return result;
       })();
       return stopping;

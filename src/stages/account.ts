@@ -1,7 +1,9 @@
 // The account stage: always runs, success or not — metrics, usage, the key's
 // limits settled, latency samples, and one decision log line per request.
 import { RouterError } from '../errors/registry.js';
+import { genAiProviderName } from '../telemetry/genai-names.js';
 import { modelLabel, providerLabel } from '../telemetry/labels.js';
+import { inputMessages, outputMessages, usageAttributes } from '../telemetry/trace-attributes.js';
 import { ClientGoneError } from '../upstream/dispatch.js';
 import { UpstreamHttpError } from '../upstream/errors.js';
 import type { PolicySet } from '../policy/types.js';
@@ -69,12 +71,14 @@ export function account(deps: PipelineDeps, ex: Exchange, t: Trace, outcome: str
     costUsd: spent,
     error: outcome !== 'success',
   });
+  if (ex.span.recording) annotateSpans(ex, t, outcome, cost ?? (spent > 0 ? spent : undefined));
   // The line's object is only built when it will be written (the benchmark's `warn` level skips it).
   if (!deps.logger.isLevelEnabled('info')) return;
   const hits = t.hits;
   deps.logger.info(
     {
       request_id: ex.requestId,
+      trace_id: ex.span.traceId,
       api: ex.api,
       caller: ex.caller,
       policy_version: set.version,
@@ -97,6 +101,38 @@ export function account(deps: PipelineDeps, ex: Exchange, t: Trace, outcome: str
 }
 
 // ---- helpers ----------------------------------------------------------------
+
+/** The server span's and the served attempt's attributes (telemetry/trace-attributes.ts); text only with Settings.tracing.recordContent. */
+function annotateSpans(ex: Exchange, t: Trace, outcome: string, cost: number | undefined): void {
+  const served = t.served;
+  const answered = t.answered;
+  const request = t.screened?.request;
+  const answer = usageAttributes(answered?.usage, answered?.result, served ? (served.model.upstreamModel ?? served.model.name) : undefined);
+  ex.span.served(answer);
+  const decision = t.routed?.decision;
+  const content = ex.policy.settings.tracing?.recordContent === true;
+  ex.span.set({
+    'gen_ai.operation.name': ex.span.operation,
+    'gen_ai.request.model': String(ex.body.model ?? ''),
+    ...(served ? { 'gen_ai.provider.name': genAiProviderName(served.provider), 'tokenrouter.provider': served.provider.name, 'tokenrouter.model': served.model.name } : {}),
+    ...answer,
+    'tokenrouter.api': ex.api,
+    'tokenrouter.request_id': ex.requestId,
+    'tokenrouter.policy_version': ex.policy.version,
+    'tokenrouter.outcome': outcome,
+    'tokenrouter.stream': request?.stream === true,
+    ...(decision ? { 'tokenrouter.mode': decision.mode, 'tokenrouter.rules': [...decision.rules] } : {}),
+    ...(cost !== undefined ? { 'tokenrouter.cost_usd': cost } : {}),
+    ...(t.cache ? { 'tokenrouter.cache': t.cache } : {}),
+    'tokenrouter.firewall.actions': t.hits.map((h) => `${h.rule}:${h.action}:${h.scope}`),
+    'tokenrouter.attempts': t.dispatch?.attempts.length ?? 0,
+    ...(t.failoverReason ? { 'tokenrouter.failover_reason': t.failoverReason } : {}),
+    ...((answered?.error ?? t.error)?.code ? { 'error.type': (answered?.error ?? t.error)!.code! } : {}),
+    // After the masks: the request as the provider saw it, the answer as the response firewall left it.
+    ...(content && request ? { 'gen_ai.input.messages': inputMessages(request) } : {}),
+    ...(content && answered?.result ? { 'gen_ai.output.messages': outputMessages(answered.result) } : {}),
+  });
+}
 
 const RULE_NAMES = new WeakMap<PolicySet, ReadonlySet<string>>();
 /** The snapshot's routing rule names, as a set (the matches metric checks each matched name; built before the set goes live). */

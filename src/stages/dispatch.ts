@@ -27,6 +27,7 @@ export function dispatchContext(deps: PipelineDeps, ex: Exchange, admitted: Admi
     secrets: () => secretsFor(set),
     balancing: set.settings.balancing ?? 'weighted',
     ttftMs: (c) => deps.liveInputs.latency.latency(c)?.ttftMs,
+    span: ex.span,
     hooks: {
       retry: (c, reason) => m.retries.inc({ provider: providerLabel(set, c.provider.name), model: modelLabel(set, c.provider.name, c.model.name), reason }),
       failover: (reason) => {

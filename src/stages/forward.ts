@@ -24,6 +24,7 @@ import { estimateTokens } from '../routing/tokens.js';
 import type { KeyTicket } from '../state/key-admission.js';
 import { modelLabel, providerLabel } from '../telemetry/labels.js';
 import { providerKey } from '../upstream/credentials.js';
+import type { RequestSpan } from '../telemetry/request-span.js';
 import type { PipelineDeps } from './types.js';
 
 export interface ForwardTarget {
@@ -56,6 +57,8 @@ export interface ForwardExchange {
   send(target: ForwardTarget): Promise<ForwardOutcome>;
   /** The work that grows with the body is over (large-body turn). */
   workDone(): void;
+  /** The request's server span: the upstream call is its CLIENT child, its context sent to the provider. */
+  span: RequestSpan;
 }
 
 interface Record_ {
@@ -100,7 +103,16 @@ export async function runForwardPipeline(deps: PipelineDeps, fx: ForwardExchange
     }
     await deps.state.keys.reserve(r.ticket, priceUsd(r.spec, r.estimatedTokens));
     fx.workDone();
-    r.outcome = await fx.send(target(provider, key, fx.endpoint, forwardBody(req, r.spec?.upstreamModel ?? model, texts)));
+    const upstreamModel = r.spec?.upstreamModel ?? model;
+    const to = { provider, model: { name: model, upstreamModel } };
+    fx.span.operation = 'embeddings';
+    const sent = Date.now();
+    const propagated = fx.span.attemptStarted(to);
+    const built = target(provider, key, fx.endpoint, forwardBody(req, upstreamModel, texts));
+    if (propagated) Object.assign(built.headers, propagated);
+    r.outcome = await fx.send(built);
+    const ok = r.outcome.status < 400;
+    fx.span.attemptEnded(to, { provider: provider.name, model, outcome: ok ? 'success' : 'error', status: r.outcome.status, ms: Date.now() - sent });
     breaker(deps, provider.name, model, r.outcome.status);
     outcome = r.outcome.status < 400 ? 'success' : 'error';
   } catch (err) {
@@ -211,6 +223,20 @@ function account(deps: PipelineDeps, fx: ForwardExchange, r: Record_, outcome: s
     if (cost > 0) m.costUsd.inc({ provider, model }, cost);
   }
   deps.state.keys.settle(r.ticket, { tokens, costUsd: cost });
+  if (fx.span.recording) {
+    if (served) fx.span.served({ 'gen_ai.usage.input_tokens': tokens });
+    fx.span.set({
+      'gen_ai.operation.name': 'embeddings',
+      'gen_ai.request.model': String(fx.body.model ?? ''),
+      ...(served ? { 'gen_ai.usage.input_tokens': tokens, 'tokenrouter.provider': r.provider!, 'tokenrouter.model': r.model! } : {}),
+      'tokenrouter.api': fx.api,
+      'tokenrouter.request_id': fx.requestId,
+      'tokenrouter.policy_version': set.version,
+      'tokenrouter.outcome': outcome,
+      ...(cost > 0 ? { 'tokenrouter.cost_usd': cost } : {}),
+      'tokenrouter.firewall.actions': r.firewallHits.map((h) => `${h.rule}:${h.action}:prompt`),
+    });
+  }
   // The ledger keeps one row per model for USAGE_RETENTION_DAYS: a model name the catalog does not
   // declare (forwarded as the caller sent it) is recorded as "other", so odd names cannot grow it.
   deps.state.recordUsage({
@@ -229,6 +255,7 @@ function account(deps: PipelineDeps, fx: ForwardExchange, r: Record_, outcome: s
   deps.logger.info(
     {
       request_id: fx.requestId,
+      trace_id: fx.span.traceId,
       api: fx.api,
       caller: fx.caller,
       policy_version: set.version,

@@ -7,9 +7,9 @@ import { RequestFirewall } from '../firewall/request.js';
 import { firewallReporter } from '../firewall/telemetry.js';
 import type { Exchange, FirewallHit, PipelineDeps, Routed, Screened } from './types.js';
 
-export async function screenPrompt(deps: PipelineDeps, ex: Pick<Exchange, 'policy' | 'requestId'>, routed: Routed, slicer: Slicer): Promise<Screened> {
+/** `hits`: where the rules that act are recorded — the caller's array, so a block's rule is known though this throws. */
+export async function screenPrompt(deps: PipelineDeps, ex: Pick<Exchange, 'policy' | 'requestId'>, routed: Routed, slicer: Slicer, hits: FirewallHit[] = []): Promise<Screened> {
   const report = firewallReporter(deps.metrics, deps.logger, ex.policy, ex.requestId);
-  const hits: FirewallHit[] = [];
   const firewall = await RequestFirewall.create(ex.policy, routed.decision.facts, (scope, found) => {
     for (const h of found) hits.push({ rule: h.rule, action: h.action, scope });
     report(scope, found);

@@ -54,7 +54,6 @@ export class Trace {
     return [...before, ...lost, ...after];
   }
 
-  get hits(): readonly FirewallHit[] {
-    return this.screened?.hits ?? [];
-  }
+  /** The firewall rules that acted, prompt then response (the prompt screen records into it, a block included). */
+  readonly hits: FirewallHit[] = [];
 }

@@ -19,6 +19,7 @@ import type { KeyTicket } from '../state/key-admission.js';
 import type { LiveInputs } from '../state/live-inputs.js';
 import type { Logger } from '../telemetry/log.js';
 import type { Metrics } from '../telemetry/metrics.js';
+import type { RequestSpan } from '../telemetry/request-span.js';
 import type { AbortLike } from '../upstream/abort.js';
 import type { UpstreamClient } from '../upstream/client.js';
 import { type ResilienceState } from '../upstream/resilience.js';
@@ -62,6 +63,8 @@ export interface Exchange {
   setHeaders(headers: Record<string, string>): void;
   /** The work that grows with the body (count, scan) is over: a large body's turn may pass on. */
   workDone(): void;
+  /** The request's server span (NO_REQUEST_SPAN when tracing is off): stages and attempts hang below it. */
+  span: RequestSpan;
 }
 
 /** A firewall rule that acted, for the decision log line. */

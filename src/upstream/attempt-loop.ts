@@ -17,6 +17,7 @@ import { providerKeys, type PoolKey } from './credentials.js';
 import { forgetGoogleToken, refreshGoogleToken } from './google-token.js';
 import { UpstreamHttpError } from './errors.js';
 import type { ResilienceSettings, ResilienceState } from './resilience.js';
+import type { RequestSpan } from '../telemetry/request-span.js';
 import { maskSecrets, SHAPES_ONLY, type SecretScrubber } from '../telemetry/secrets.js';
 
 export interface Attempt {
@@ -70,6 +71,8 @@ export interface DispatchContext {
   balancing?: BalancingStrategy;
   /** Live TTFT of a deployment (latency balancing); undefined while unmeasured. */
   ttftMs?: (c: Candidate) => number | undefined;
+  /** The request's spans (telemetry/request-span.ts): one CLIENT span per attempt, its context sent upstream. */
+  span?: RequestSpan;
 }
 
 export class ClientGoneError extends Error {
@@ -315,6 +318,9 @@ export async function send(ctx: DispatchContext, candidate: Candidate, adapter: 
   if (ctx.signal.aborted) throw new ClientGoneError();
   // Signed per attempt (a retry gets a fresh date and, near expiry, fresh credentials).
   if (adapter.authorize) upstream = await authorized(candidate, adapter, upstream);
+  // The attempt's trace context travels as traceparent/tracestate (after signing: SigV4 leaves unsigned headers alone).
+  const propagated = ctx.span?.attemptStarted(candidate);
+  if (propagated) upstream = { ...upstream, headers: { ...upstream.headers, ...propagated } };
   const remaining = Math.max(1, ctx.deadline - Date.now());
   const res = await ctx.client.send(upstream, {
     signal: ctx.signal,
@@ -379,5 +385,7 @@ export function explain(err: unknown, candidate: Candidate): { mapped: MappedErr
 }
 
 export function record(ctx: DispatchContext, c: Candidate, started: number, a: Omit<Attempt, 'provider' | 'model' | 'ms'>): void {
-  ctx.attempts.push({ provider: c.provider.name, model: c.model.name, ms: Date.now() - started, ...a });
+  const attempt: Attempt = { provider: c.provider.name, model: c.model.name, ms: Date.now() - started, ...a };
+  ctx.attempts.push(attempt);
+  ctx.span?.attemptEnded(c, attempt);
 }
