@@ -19,6 +19,12 @@ export interface AnswerContext {
   warnings: readonly string[];
   /** Settings.firewall.blockStatus: the status a response block reports in-band. */
   blockStatus: 403 | 422;
+  /**
+   * Router keys this answer adds to the dialect's metadata (a response-cache hit: `cache: "hit"`),
+   * wherever the dialect has metadata: the whole body, every stream event that carries the response,
+   * and what is stored for replay. Dialects without metadata (Chat, Messages) ignore them.
+   */
+  extraMetadata?: Readonly<Record<string, string>>;
 }
 
 /**

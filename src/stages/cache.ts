@@ -104,6 +104,13 @@ export function cachePut(deps: PipelineDeps, ex: Exchange, plan: CachePlan, resu
 }
 
 /**
+ * What a hit adds to the dialect's metadata (Responses: the body, the stream's response objects,
+ * the hosted stream's `metadata` event and the stored answer); Chat and Messages have none, and the
+ * x-tokenrouter-cache header says it for every dialect.
+ */
+const HIT_METADATA: Readonly<Record<string, string>> = Object.freeze({ cache: 'hit' });
+
+/**
  * Answers a hit in the exchange's dialect: a whole answer (stored like a live one, under a new id)
  * or the result replayed as a stream through the dialect's renderer.
  */
@@ -111,15 +118,11 @@ export async function answerHit(deps: PipelineDeps, ex: Exchange, screened: Scre
   const decision = screened.routed.decision;
   const served = decision.candidates[0]!;
   if (!screened.request.stream) {
-    const body = await renderOnce(deps, ex, screened.request, decision, served, result, screened.warnings);
-    // The Responses body carries router metadata: it says the answer came from the cache.
-    const meta = (body as { metadata?: unknown } | null)?.metadata;
-    if (meta && typeof meta === 'object' && !Array.isArray(meta)) (meta as Record<string, string>).cache = 'hit';
-    ex.json(body, headers);
+    ex.json(await renderOnce(deps, ex, screened.request, decision, served, result, screened.warnings, HIT_METADATA), headers);
     return;
   }
   ex.sse.open(headers);
-  const render = streamRenderer(ex, screened.request, decision, served, screened.warnings);
+  const render = streamRenderer(ex, screened.request, decision, served, screened.warnings, HIT_METADATA);
   for (const e of eventsOf(result)) render.push(e);
   if (render.responseId !== undefined) await store(deps, ex, screened.request, render.responseId, result, undefined, served, render.metadata());
   else await storeMarker(deps, ex);

@@ -13,7 +13,14 @@ import type { Exchange, PipelineDeps } from './types.js';
 
 export type { StreamRenderer } from '../api/dialect.js';
 
-function answerContext(ex: Exchange, req: CanonicalRequest, c: Candidate, decision: RouteDecision, warnings: readonly string[]): AnswerContext {
+function answerContext(
+  ex: Exchange,
+  req: CanonicalRequest,
+  c: Candidate,
+  decision: RouteDecision,
+  warnings: readonly string[],
+  extraMetadata: Readonly<Record<string, string>> | undefined,
+): AnswerContext {
   return {
     request: req,
     requestId: ex.requestId,
@@ -23,10 +30,14 @@ function answerContext(ex: Exchange, req: CanonicalRequest, c: Candidate, decisi
     confidence: decision.confidence,
     warnings,
     blockStatus: ex.policy.settings.firewall?.blockStatus ?? FIREWALL_DEFAULTS.blockStatus,
+    ...(extraMetadata ? { extraMetadata } : {}),
   };
 }
 
-/** A whole answer as the caller's wire body (stored first, or a marker left). */
+/**
+ * A whole answer as the caller's wire body (stored first, or a marker left). `extraMetadata`: router
+ * keys for the dialect's metadata (AnswerContext.extraMetadata), in the body and what is stored.
+ */
 export async function renderOnce(
   deps: PipelineDeps,
   ex: Exchange,
@@ -35,14 +46,22 @@ export async function renderOnce(
   c: Candidate,
   result: CanonicalResult,
   warnings: readonly string[],
+  extraMetadata?: Readonly<Record<string, string>>,
 ): Promise<unknown> {
-  const answer = dialectOf(ex.api).whole(answerContext(ex, req, c, decision, warnings), result);
+  const answer = dialectOf(ex.api).whole(answerContext(ex, req, c, decision, warnings, extraMetadata), result);
   if (answer.stored === 'marker') await storeMarker(deps, ex);
   else await store(deps, ex, req, answer.stored.id, result, answer.stored.response, c, answer.stored.metadata);
   return answer.body;
 }
 
-/** The stream renderer of the exchange's dialect, writing onto its SSE writer. */
-export function streamRenderer(ex: Exchange, req: CanonicalRequest, decision: RouteDecision, c: Candidate, warnings: readonly string[]): StreamRenderer {
-  return dialectOf(ex.api).stream(answerContext(ex, req, c, decision, warnings), ex.sse);
+/** The stream renderer of the exchange's dialect, writing onto its SSE writer (`extraMetadata`: as renderOnce's). */
+export function streamRenderer(
+  ex: Exchange,
+  req: CanonicalRequest,
+  decision: RouteDecision,
+  c: Candidate,
+  warnings: readonly string[],
+  extraMetadata?: Readonly<Record<string, string>>,
+): StreamRenderer {
+  return dialectOf(ex.api).stream(answerContext(ex, req, c, decision, warnings, extraMetadata), ex.sse);
 }

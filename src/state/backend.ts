@@ -111,7 +111,7 @@ export function createSharedState(cfg: StateConfig, opts: SharedStateOptions = {
       maxBytes: () => opts.settings?.()?.maxConversationBytes ?? DEFAULT_MAX_CONVERSATION_BYTES,
     }),
     usage: new RedisUsageLedger(redis, clock),
-    responseCache: new RedisResponseCache(redis),
+    responseCache: new RedisResponseCache(redis, { ...clock, ...(metrics ? { metrics } : {}) }),
     close: async () => {
       await limits.stop();
       await redis.close();

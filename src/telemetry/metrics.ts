@@ -270,12 +270,12 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
     }),
     cacheEvictions: new Counter({
       name: 'tokenrouter_cache_evictions_total',
-      help: 'Response cache entries removed before their TTL to stay within Settings.cache.maxBytes (least recently used first).',
+      help: 'Response cache entries removed before their TTL to stay within Settings.cache.maxBytes (memory: least recently used first; Redis: oldest first, counted by the router whose write evicted them).',
       registers: [registry],
     }),
     cacheBytes: new Gauge({
       name: 'tokenrouter_cache_bytes',
-      help: 'Bytes the in-memory response cache holds (bounded by Settings.cache.maxBytes).',
+      help: 'Bytes the response cache holds (bounded by Settings.cache.maxBytes): memory, this process; Redis, the shared total as of this router\'s last write.',
       registers: [registry],
     }),
   };

@@ -2,15 +2,21 @@
 // policy version) and one Redis share entries — a request answered by router A is a hit on
 // router B, with no upstream call. Skipped visibly without a Redis server.
 import { expect } from 'chai';
+import { Redis } from 'ioredis';
 import OpenAI from 'openai';
 import type { DemoStack } from '../../src/cli/demo-stack.js';
 import { startRouter, type RunningRouter } from '../../src/server/start.js';
 import { silentLogger } from '../../src/telemetry/log.js';
 import { createMetrics } from '../../src/telemetry/metrics.js';
+import { parsePromText } from '../helpers/prom-text.js';
 import { deletePrefix, requireRedis, TEST_REDIS_URL, testPrefix } from '../unit/state/backends.js';
 import { METERED_BODY, startStack, waitFor, type KeyDef } from './shared-state-stack.js';
 
 const K: KeyDef = { name: 'cache-redis', key: 'sk-cacheredis-a' };
+
+function metric(text: string, family: string): number {
+  return parsePromText(text).get(family)?.samples.reduce((x, s) => x + s.value, 0) ?? 0;
+}
 
 describe('response cache: Redis shared across two routers', function () {
   this.timeout(60_000);
@@ -56,5 +62,20 @@ describe('response cache: Redis shared across two routers', function () {
     expect(streamed).to.equal(text);
     expect(stack!.sim.calls.length, 'the stream hit made no call').to.equal(afterHit);
     expect(afterHit - upstream, 'at most the misses while the write was in flight').to.be.lessThan(2);
+
+    // The byte total lives in Redis beside the entries, and router A's gauge is what its write saw.
+    const total = Number(await redisTotal());
+    expect(total).to.be.greaterThan(0);
+    const gauge = metric(await (await fetch(`${stack!.router.url}/metrics`)).text(), 'tokenrouter_cache_bytes');
+    expect(gauge, 'router A’s tokenrouter_cache_bytes').to.be.greaterThan(0).and.at.most(total);
   });
+
+  async function redisTotal(): Promise<string | null> {
+    const c = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
+    try {
+      return await c.get(`${prefix}{cache}:bytes`);
+    } finally {
+      c.disconnect();
+    }
+  }
 });

@@ -165,6 +165,64 @@ describe('response cache (exact match)', function () {
     expect(names.some((x) => x!.startsWith('response.')), 'the hosted dialect, not OpenAI events').to.equal(false);
   });
 
+  it('a streamed Responses hit says metadata.cache "hit" on every response object and in what is stored; the miss does not', async () => {
+    const input = fresh();
+    const body = { model: 'openai/metered', input, max_output_tokens: 4, stream: true as const };
+    const responses = async () => {
+      const seen: { type: string; metadata: Record<string, string> | null | undefined; id: string }[] = [];
+      for await (const e of await client(A).responses.create(body)) if ('response' in e) seen.push({ type: e.type, metadata: e.response.metadata as any, id: e.response.id });
+      return seen;
+    };
+    const miss = await responses();
+    const upstream = calls();
+    const hit = await responses();
+    expect(calls(), 'the second stream was a hit').to.equal(upstream);
+    expect(miss.map((r) => r.type)).to.deep.equal(hit.map((r) => r.type));
+    expect(hit.map((r) => r.type)).to.include.members(['response.created', 'response.in_progress']);
+    for (const r of miss) expect(r.metadata?.cache, `miss ${r.type}`).to.equal(undefined);
+    for (const r of hit) expect(r.metadata?.cache, `hit ${r.type}`).to.equal('hit');
+    // The routing keys are still there beside it.
+    expect(hit.at(-1)!.metadata?.provider).to.equal(miss.at(-1)!.metadata?.provider).and.be.a('string');
+    // The stored answer of the hit (replayed as JSON, and as a stream in the hosted dialect) says it too.
+    const stored = await call(url, A.key, `/v1/responses/${hit.at(-1)!.id}`, null);
+    expect(stored.body.metadata?.cache).to.equal('hit');
+    const storedMiss = await call(url, A.key, `/v1/responses/${miss.at(-1)!.id}`, null);
+    expect(storedMiss.body.metadata?.cache).to.equal(undefined);
+  });
+
+  it('a streamed hit in the hosted TokenRouter dialect says cache "hit" in its metadata event; the miss does not', async () => {
+    const input = fresh();
+    const hosted = async () => {
+      const res = await fetch(`${url}/v1/responses`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${A.key}`, 'x-tokenrouter-stream-format': 'tokenrouter' },
+        body: JSON.stringify({ model: 'openai/metered', input, max_output_tokens: 4, stream: true }),
+      });
+      const sse = await res.text();
+      const m = /^event: metadata\ndata: (.+)$/m.exec(sse);
+      expect(m, sse).to.not.equal(null);
+      return { header: res.headers.get('x-tokenrouter-cache'), metadata: JSON.parse(m![1]!) as Record<string, unknown> };
+    };
+    const miss = await hosted();
+    expect(miss.header).to.equal('miss');
+    expect(miss.metadata).to.not.have.property('cache');
+    const upstream = calls();
+    const hit = await hosted();
+    expect(calls()).to.equal(upstream);
+    expect(hit.header).to.equal('hit');
+    expect(hit.metadata.cache).to.equal('hit');
+    expect(hit.metadata.response_id).to.be.a('string').and.not.equal(miss.metadata.response_id);
+    expect(hit.metadata.provider).to.equal(miss.metadata.provider);
+    // The hit's stored answer replays in the hosted dialect still saying so.
+    const replay = await fetch(`${url}/v1/responses/${hit.metadata.response_id as string}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${A.key}`, 'x-tokenrouter-stream-format': 'tokenrouter' },
+      body: JSON.stringify({ stream: true }),
+    });
+    const replayed = JSON.parse(/^event: metadata\ndata: (.+)$/m.exec(await replay.text())![1]!);
+    expect(replayed).to.include({ replay: true, cache: 'hit' });
+  });
+
   it('Cache-Control: no-store neither reads nor writes; no-cache skips the read but stores', async () => {
     const body = chatBody(fresh());
     const s1 = await client(A, { 'cache-control': 'no-store' }).chat.completions.create(body as any).withResponse();

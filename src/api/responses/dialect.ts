@@ -28,7 +28,7 @@ export const RESPONSES_DIALECT: FrontDialect = {
     if (a.request.streamFormat === 'tokenrouter') {
       // Same id (stored under it, replayable) and metadata as OpenAI's events; warnings go on message.end.
       const r = new TokenRouterStreamRenderer(
-        { provider: a.provider.name, model: a.model, routing_mode: a.mode, request_id: a.requestId, response_id: ctx.id },
+        { ...a.extraMetadata, provider: a.provider.name, model: a.model, routing_mode: a.mode, request_id: a.requestId, response_id: ctx.id },
         { provider: a.provider.name, blockStatus: a.blockStatus },
         (name, data) => sink.event(name, data),
       );

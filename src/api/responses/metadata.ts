@@ -13,7 +13,9 @@ export function responseContext(a: AnswerContext): ResponseContext {
     model: a.model,
     request: a.request,
     providerType: a.provider.type,
+    // The answer's extra keys (a cache hit) first: the routing keys are never overwritten.
     routerMetadata: {
+      ...a.extraMetadata,
       provider: a.provider.name,
       routing_mode: a.mode,
       request_id: a.requestId,

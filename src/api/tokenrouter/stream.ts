@@ -26,6 +26,8 @@ export interface TokenRouterStreamMetadata {
   response_id: string;
   /** Set on a replayed stream. */
   replay?: true;
+  /** "hit" on an answer from the response cache (AnswerContext.extraMetadata). */
+  cache?: string;
 }
 
 interface OpenCall {

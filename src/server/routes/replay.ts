@@ -38,10 +38,10 @@ export function accumulateReplay(entry: StoredResponse, stream: boolean, res: Re
   sse.end();
 }
 
-/** The hosted dialect's replay: the original's routing metadata (stored with streamed answers too). */
+/** The hosted dialect's replay: the original's routing metadata (stored with streamed answers too; a cache hit's says so). */
 function tokenRouterReplay(entry: StoredResponse, meta: Record<string, string>, write: (name: string, data: unknown) => void): TokenRouterStreamRenderer {
   return new TokenRouterStreamRenderer(
-    { provider: meta.provider ?? entry.provider ?? '', model: entry.model ?? '', routing_mode: meta.routing_mode ?? '', request_id: meta.request_id ?? '', response_id: entry.id, replay: true },
+    { provider: meta.provider ?? entry.provider ?? '', model: entry.model ?? '', routing_mode: meta.routing_mode ?? '', request_id: meta.request_id ?? '', response_id: entry.id, replay: true, ...(meta.cache ? { cache: meta.cache } : {}) },
     // A stored failure replays as it was sent; a stored answer was never blocked (a block stores nothing to replay).
     { provider: entry.provider ?? '', blockStatus: FIREWALL_DEFAULTS.blockStatus },
     write,
