@@ -11,6 +11,8 @@
 // Loads: closed loop (autocannon, fixed connections), open loop at fixed rates
 // (200/1,000/2,000 req/s), TTFT of streams, 1,000 concurrent streams, body
 // size growth (1 KB → 1 MB). Logging at `warn`, and once at `info` for its cost.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -67,6 +69,11 @@ export interface ServerReport {
     /** Router b again, run with the image's NODE_OPTIONS (DEPLOY_NODE_OPTIONS). */
     imageFlagsUs: number[];
     imageFlagsMedianUs: number;
+    /** Router b with OpenTelemetry on (OTLP/HTTP to a local sink, every request sampled). */
+    tracingUs: number[];
+    tracingMedianUs: number;
+    /** Its CPU per request over router b's (tracing off). */
+    tracingRatio: number;
     /** Peer gateways (peers.ts): capacityRatio = peer CPU/req ÷ router b's (requests per core-second, router over peer); rpsRatio = router b req/s ÷ peer's. */
     peers: { name: string; us: number[]; rps: number[]; medianUs: number; medianRps: number; capacityRatio: number; rpsRatio: number }[];
   };
@@ -107,11 +114,13 @@ export async function runServerBenchmark(opts: { quick?: boolean; log?: (line: s
   const serverCore = String(SERVER_CORE);
   const sims = { zero: await start('sim-zero', 'sim', ['zero'], { core: others }), llm: await start('sim-llm', 'sim', ['llm'], { core: others }) };
   const dirs: string[] = [];
-  const router = async (variant: Variant, sim: Served, level = 'warn', flags: readonly string[] = []): Promise<Served> => {
+  // An OTLP/HTTP collector that accepts and drops: what tracing costs the router, not what a collector costs.
+  const collector = await startSinkCollector();
+  const router = async (variant: Variant, sim: Served, level = 'warn', flags: readonly string[] = [], env: Record<string, string> = {}): Promise<Served> => {
     const dir = await policyDir(sim.url, variant);
     dirs.push(dir);
     const execArgv = process.env.BENCH_CPU_PROF === variant ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR ?? 'bench/results'}`] : [];
-    return start(`router-${variant}`, 'router', [dir], { env: { ...KEY_ENV, TOKENROUTER_LOG_LEVEL: level }, core: serverCore, execArgv: [...flags, ...execArgv] });
+    return start(`router-${variant}`, 'router', [dir], { env: { ...KEY_ENV, TOKENROUTER_LOG_LEVEL: level, ...env }, core: serverCore, execArgv: [...flags, ...execArgv] });
   };
   const chat = (s: Served): string => (s.name.startsWith('sim') ? `${s.url}/openai/v1/chat/completions` : `${s.url}/v1/chat/completions`);
 
@@ -177,6 +186,7 @@ export async function runServerBenchmark(opts: { quick?: boolean; log?: (line: s
         { name: 'router b', served: await router('b', sims.zero) },
         // As shipped: the image and the manifest run Node with DEPLOY_NODE_OPTIONS (a smaller young generation).
         { name: 'router b, image flags', served: await router('b', sims.zero, 'warn', DEPLOY_NODE_OPTIONS.split(' ')) },
+        { name: 'router b, tracing on', served: await router('b', sims.zero, 'warn', [], { OTEL_EXPORTER_OTLP_ENDPOINT: collector.url, OTEL_TRACES_SAMPLER: 'always_on' }) },
       ];
       // BENCH_COMPARE="label=/path/to/other/checkout,…": router b built from other checkouts (each with its
       // own dist/ and its own policy generator) in the same windows, for a same-run before/after ratio.
@@ -223,6 +233,9 @@ export async function runServerBenchmark(opts: { quick?: boolean; log?: (line: s
           routerMedianRps: routerRps,
           imageFlagsUs: us['router b, image flags']!,
           imageFlagsMedianUs: median(us['router b, image flags']!),
+          tracingUs: us['router b, tracing on']!,
+          tracingMedianUs: median(us['router b, tracing on']!),
+          tracingRatio: ratio(median(us['router b, tracing on']!), routerUs),
           peers: peers.map((p) => ({
             name: p.name,
             us: us[p.name]!,
@@ -239,6 +252,7 @@ export async function runServerBenchmark(opts: { quick?: boolean; log?: (line: s
           const m = median(us[name]!);
           log(`  side by side: ${name} ${m} µs/req [${us[name]!.join(', ')}] = ${ratio(m, median(us['raw proxy']!))}× the raw proxy; this checkout's router b is ${ratio(routerUs, m)}× its CPU per request`);
         }
+        log(`  side by side: router b with tracing on (100% sampled, OTLP/HTTP) ${report.sideBySide.tracingMedianUs} µs/req = ${report.sideBySide.tracingRatio}× router b's CPU per request (+${report.sideBySide.tracingMedianUs - routerUs} µs)`);
         for (const p of report.sideBySide.peers) log(`  side by side: ${p.name} ${p.medianUs} µs/req, ${p.medianRps} req/s (router b: ${p.capacityRatio}× its capacity per core)`);
       } finally {
         for (const e of entrants) await e.served.stop();
@@ -293,6 +307,7 @@ export async function runServerBenchmark(opts: { quick?: boolean; log?: (line: s
     }
   } finally {
     await closeAgent();
+    await collector.close();
     await sims.zero.stop();
     await sims.llm.stop();
     for (const d of dirs) await rm(d, { recursive: true, force: true });
@@ -309,4 +324,22 @@ function compareCheckouts(): { label: string; repo: string }[] {
       const eq = entry.indexOf('=');
       return { label: entry.slice(0, eq), repo: entry.slice(eq + 1) };
     });
+}
+
+/** A collector that answers every OTLP export with 200 and keeps nothing. */
+async function startSinkCollector(): Promise<{ url: string; close(): Promise<void> }> {
+  const server = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
 }

@@ -42,6 +42,7 @@ export function printServerReport(r: ServerReport): void {
         `vs raw proxy ${sbs.rawMedianUs} µs [${sbs.rawUs.join(', ')}]: ${sbs.ratio}× (target ≤ 3×)` +
         `\n  router b with the image's flags (${DEPLOY_NODE_OPTIONS}): ${sbs.imageFlagsMedianUs} µs CPU/req [${sbs.imageFlagsUs.join(', ')}]: ` +
         `${(sbs.imageFlagsMedianUs / sbs.rawMedianUs).toFixed(2)}× the raw proxy` +
+        `\n  router b with OpenTelemetry on (100% sampled, OTLP/HTTP to a local sink): ${sbs.tracingMedianUs} µs CPU/req [${sbs.tracingUs.join(', ')}]: ${sbs.tracingRatio}× router b (target ≤ 1.15×)` +
         sbs.peers.map((p) => `, ${(p.medianUs / sbs.imageFlagsMedianUs).toFixed(2)}× ${p.name}'s capacity per core`).join('') +
         sbs.peers.map((p) => `\n  ${p.name}: ${p.medianUs} µs CPU/req [${p.us.join(', ')}], ${p.medianRps} req/s vs router b ${sbs.routerMedianRps}: router b serves ${p.capacityRatio}× its requests per core-second (target ≥ 5×)`).join('') +
         (r.peersMissing?.length ? `\n  not measured (npm run bench:peers installs them): ${r.peersMissing.join(', ')}` : '') +
