@@ -107,8 +107,13 @@ async function whole(deps: PipelineDeps, ex: Exchange, admitted: Admitted, ctx: 
   const { result, warnings } = screenResponse(ex, admitted, raw); // throws firewall_blocked
   t.answered = { ...t.answered, warnings, result };
   const render = ex.span.stage('tokenrouter.render');
-  const body = await renderOnce(deps, ex, screened.request, screened.routed.decision, served, result, t.warnings);
-  ex.json(body, decisionHeaders(ex, t, t.answered.costUsd));
+  try {
+    const body = await renderOnce(deps, ex, screened.request, screened.routed.decision, served, result, t.warnings);
+    ex.json(body, decisionHeaders(ex, t, t.answered.costUsd));
+  } catch (err) {
+    render.end(err);
+    throw err;
+  }
   render.end();
 }
 
