@@ -1,8 +1,7 @@
 // A stacked bar chart as inline SVG (no chart library): one bar per x label, one colour per
 // series. Colours come from the stylesheet (.series-N), so the chart follows the theme.
-import { html } from '/console/assets/ui.js';
+import { html, useState, useEffect, useRef } from '/console/assets/ui.js';
 
-const W = 640;
 const H = 240;
 const PAD = { top: 12, right: 8, bottom: 28, left: 56 };
 
@@ -19,6 +18,14 @@ function niceMax(v) {
  * `format`: how an axis value reads.
  */
 export function StackedBars({ title, xs, series, format }) {
+  // Drawn at the box's real width (not scaled by a viewBox), so labels keep their size on a phone.
+  const box = useRef(null);
+  const [W, setW] = useState(640);
+  useEffect(() => {
+    const ro = new ResizeObserver(([e]) => setW(Math.max(240, Math.floor(e.contentRect.width))));
+    ro.observe(box.current);
+    return () => ro.disconnect();
+  }, []);
   const totals = xs.map((_, i) => series.reduce((s, ser) => s + (ser.values[i] ?? 0), 0));
   const max = niceMax(Math.max(0, ...totals));
   const plotW = W - PAD.left - PAD.right;
@@ -26,11 +33,11 @@ export function StackedBars({ title, xs, series, format }) {
   const slot = xs.length ? plotW / xs.length : plotW;
   const barW = Math.max(2, Math.min(48, slot * 0.7));
   const y = (v) => PAD.top + plotH - (v / max) * plotH;
-  const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => f * max);
-  const every = Math.ceil(xs.length / 8); // at most ~8 x labels so they never overlap
+  const ticks = [0, 0.2, 0.4, 0.6, 0.8, 1].map((f) => f * max); // clean steps for a 1/2/5 maximum
+  const every = Math.ceil(xs.length / Math.max(1, Math.floor(plotW / 90))); // at most ~8 x labels so they never overlap
   const summary = xs.map((x, i) => `${x}: ${format(totals[i])}`).join('; ');
-  return html`<figure class="chart">
-    <svg viewBox=${`0 0 ${W} ${H}`} role="img" aria-label=${`${title}. ${summary}`} data-chart=${title}>
+  return html`<figure class="chart" ref=${box}>
+    <svg class="plot" width=${W} height=${H} viewBox=${`0 0 ${W} ${H}`} role="img" aria-label=${`${title}. ${summary}`} data-chart=${title}>
       ${ticks.map(
         (t) => html`<g class="tick">
           <line x1=${PAD.left} x2=${W - PAD.right} y1=${y(t)} y2=${y(t)} class="grid" />

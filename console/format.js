@@ -2,7 +2,7 @@
 // answers "—", because most live values are missing until traffic arrives.
 const DASH = '—';
 
-export const usd = (v) => (v == null ? DASH : v === 0 ? '$0' : v < 0.01 ? `$${v.toFixed(6)}` : `$${v.toFixed(4)}`);
+export const usd = (v) => (v == null ? DASH : v === 0 ? '$0' : v < 0.01 ? `$${Number(v.toPrecision(3))}` : `$${v.toFixed(4)}`);
 export const ms = (v) => (v == null ? DASH : v >= 10_000 ? `${(v / 1000).toFixed(1)} s` : `${Math.round(v)} ms`);
 export const pct = (v) => (v == null ? DASH : `${(v * 100).toFixed(v > 0 && v < 0.01 ? 2 : 1)}%`);
 export const num = (v, digits = 0) => (v == null ? DASH : Number(v).toLocaleString('en-US', { maximumFractionDigits: digits }));

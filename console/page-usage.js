@@ -8,7 +8,7 @@ import { usd, num } from '/console/assets/format.js';
 
 const GROUPS = ['key', 'provider', 'model', 'day'];
 const METRICS = {
-  cost: { label: 'Spend (USD)', of: (r) => r.costUsd ?? 0, format: (v) => (v >= 1 ? `$${v.toFixed(2)}` : `$${v.toPrecision(2)}`.replace(/\.?0+$/, '')) },
+  cost: { label: 'Spend (USD)', of: (r) => r.costUsd ?? 0, format: (v) => `$${Number(v.toPrecision(3))}` },
   tokens: { label: 'Tokens (in + out)', of: (r) => (r.inputTokens ?? 0) + (r.outputTokens ?? 0), format: (v) => num(v) },
   requests: { label: 'Requests', of: (r) => r.requests ?? 0, format: (v) => num(v) },
 };
