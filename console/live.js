@@ -16,6 +16,7 @@ function setConnected(v) {
 }
 
 export function startLive() {
+  wanted = true;
   if (source) return;
   source = new EventSource('/console/api/live');
   source.addEventListener('open', () => setConnected(true));
@@ -31,7 +32,20 @@ export function startLive() {
   });
 }
 
+// Leaving the page closes the stream at once: browsers allow six connections per host, and a
+// page kept in the back/forward cache would otherwise hold one open. Coming back reopens it.
+let wanted = false;
+addEventListener('pagehide', () => {
+  source?.close();
+  source = null;
+  setConnected(false);
+});
+addEventListener('pageshow', (e) => {
+  if (e.persisted && wanted) startLive();
+});
+
 export function stopLive() {
+  wanted = false;
   source?.close();
   source = null;
   stats = null;
@@ -41,13 +55,14 @@ export function stopLive() {
 /** The latest LiveStats (null until the first `stats` event). */
 export function useLiveStats() {
   const [value, set] = useState(stats);
-  useEffect(() => (statsListeners.add(set), () => statsListeners.delete(set)), []);
+  // Effects run after paint: catch up with an event that came between render and subscription.
+  useEffect(() => (statsListeners.add(set), set(stats), () => statsListeners.delete(set)), []);
   return value;
 }
 
 export function useLiveConnected() {
   const [value, set] = useState(connected);
-  useEffect(() => (stateListeners.add(set), () => stateListeners.delete(set)), []);
+  useEffect(() => (stateListeners.add(set), set(connected), () => stateListeners.delete(set)), []);
   return value;
 }
 

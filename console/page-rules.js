@@ -33,11 +33,11 @@ export function Rules() {
           ${d.routing.map(
             (r, i) => html`<tr class=${r.enabled ? '' : 'disabled'} data-rule=${r.name}>
               <td>${i + 1}</td>
-              <td><strong>${r.name}</strong>${r.enabled ? null : html` <${Badge} value="off" label="disabled" />`}</td>
+              <td class="name"><strong>${r.name}</strong>${r.enabled ? null : html` <${Badge} value="off" label="disabled" />`}</td>
               <td>${r.priority}</td>
-              <td><code>${compact(r.match)}</code></td>
-              <td><code>${compact(r.when)}</code></td>
-              <td><code>${compact(r.action)}</code></td>
+              <td class="cond"><code>${compact(r.match)}</code></td>
+              <td class="cond"><code>${compact(r.when)}</code></td>
+              <td class="cond"><code>${compact(r.action)}</code></td>
               <td class="num" data-field="hits">${num(r.hits)}</td>
               <td><${Warnings} list=${r.warnings} /></td>
               <td><${Where} rule=${r} /></td>
@@ -54,11 +54,11 @@ export function Rules() {
           ${d.firewall.map(
             (r, i) => html`<tr data-rule=${r.name}>
               <td>${i + 1}</td>
-              <td><strong>${r.name}</strong></td>
+              <td class="name"><strong>${r.name}</strong></td>
               <td>${r.priority}</td>
               <td>${r.scope}</td>
               <td>${r.type}</td>
-              <td><code>${r.pattern ?? '—'}</code></td>
+              <td class="cond"><code>${r.pattern ?? '—'}</code></td>
               <td><${Badge} value=${r.action === 'block' ? 'blocked' : 'info'} label=${r.action} /></td>
               <td class="num" data-field="hits">${num(r.hits)}</td>
               <td><${Warnings} list=${r.warnings} /></td>

@@ -1,6 +1,6 @@
 // Light and dark: by default the page follows prefers-color-scheme (pure CSS); the toggle pins a
 // choice by setting data-theme on <html>. The choice is kept in localStorage — it is not a secret.
-import { html, useState } from '/console/assets/ui.js';
+import { html, useState, useEffect } from '/console/assets/ui.js';
 
 const STORE = 'tokenrouter.console.theme';
 
@@ -13,7 +13,10 @@ function stored() {
   }
 }
 
-const system = () => (matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light');
+const DARK = matchMedia('(prefers-color-scheme: dark)');
+const system = () => (DARK.matches ? 'dark' : 'light');
+/** What the page shows now: the pinned theme, else the system's. */
+const shown = () => document.documentElement.dataset.theme ?? system();
 
 export function applyStoredTheme() {
   const t = stored();
@@ -21,7 +24,13 @@ export function applyStoredTheme() {
 }
 
 export function ThemeToggle() {
-  const [theme, setTheme] = useState(stored() ?? system());
+  const [theme, setTheme] = useState(shown());
+  // Until a theme is pinned, the button follows the system's changes.
+  useEffect(() => {
+    const on = () => setTheme(shown());
+    DARK.addEventListener('change', on);
+    return () => DARK.removeEventListener('change', on);
+  }, []);
   const next = theme === 'dark' ? 'light' : 'dark';
   const flip = () => {
     document.documentElement.dataset.theme = next;
