@@ -9,10 +9,9 @@ import type { IncomingMessage } from 'node:http';
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import { RouterError } from '../errors/registry.js';
 import type { PolicySet } from '../policy/types.js';
-import { authenticate, type Caller } from '../server/auth.js';
-import { readJsonBody } from '../server/body.js';
+import type { Caller } from '../server/auth.js';
 import type { AppDeps } from '../server/app.js';
-import { explainBody } from '../server/routes/explain.js';
+import type { ConsoleServerParts } from './server-parts.js';
 import { groupUsage } from '../state/usage-ledger.js';
 import { DecisionRing, DEFAULT_DECISIONS } from './decision-ring.js';
 import { detail, listDecisions, parseFilter } from './decision-views.js';
@@ -28,6 +27,8 @@ import { assetPath, consoleDir, contentType, loadVendorFiles } from './static-fi
 
 export type ConsoleDeps = Pick<AppDeps, 'store' | 'metrics' | 'lifecycle' | 'loopbackOnly' | 'resilience' | 'liveInputs' | 'state' | 'conversations'> & {
   decisions: DecisionRing;
+  /** The server's own key check, body reader and explain (app.ts passes them: the console sits above no server code). */
+  server: ConsoleServerParts;
   /** Where the UI's files are (default: console/ at the repository root). */
   consoleDir?: string;
 };
@@ -56,6 +57,7 @@ function secure(req: IncomingMessage): boolean {
 
 export function consoleRoutes(deps: ConsoleDeps): Router {
   const r = Router();
+  const { authenticate, readJsonBody, explainBody } = deps.server;
   const ring = deps.decisions;
   const sessions = new ConsoleSessions();
   const logins = new LoginLimit();
