@@ -43,7 +43,7 @@ declare module 'express-serve-static-core' {
 }
 
 function consoleError(res: Response, status: number, type: string, code: string, message: string): void {
-  res.status(status).json({ error: { message, type, param: null, code } });
+  res.status(status).json({ error: { message, type, param: null, code, provider: null, http_status: status } });
 }
 
 /** Anonymous loopback: the data plane's own condition (auth.ts) for serving callers without a key, loopback only. */
