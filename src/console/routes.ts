@@ -66,7 +66,7 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
   // The console's own open requests (its SSE streams above all) are not the router's traffic.
   let ownInFlight = 0;
   const stats = () => liveStats(ring, deps.state, deps.lifecycle.inFlight - ownInFlight);
-  const live = new LiveStreams(ring, stats);
+  const live = new LiveStreams(ring, stats, undefined, () => deps.lifecycle.draining);
   // The ring follows Settings.console.decisions of the live set.
   const resize = (): void => ring.resize(deps.store.current()?.settings.console?.decisions ?? DEFAULT_DECISIONS);
   resize();

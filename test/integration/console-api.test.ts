@@ -463,8 +463,19 @@ describe('console API: anonymous loopback (no ApiKeys)', function () {
     const res = await fetch(stack.router.url + '/console/api/session', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"key":"anything"}' });
     expect(res.status).to.equal(401);
   });
-});
 
+  it('an open live stream does not hold a shutdown to its drain timeout', async () => {
+    const res = await fetch(stack.router.url + '/console/api/live');
+    expect(res.status).to.equal(200);
+    const reader = res.body!.getReader();
+    await reader.read();
+    const started = Date.now();
+    const { clean } = await stack.router.stop();
+    expect(clean).to.equal(true);
+    expect(Date.now() - started).to.be.lessThan(5000);
+    await reader.cancel().catch(() => {});
+  });
+});
 
 describe('console API: a router that is not ready', function () {
   this.timeout(30_000);

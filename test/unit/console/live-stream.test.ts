@@ -67,4 +67,21 @@ describe('console: live stream', () => {
     expect(res.destroyed).to.equal(true);
     expect(live.open).to.equal(0);
   });
+
+  it('ends its streams at the next tick once the router drains', async () => {
+    let draining = false;
+    const live = new LiveStreams(new DecisionRing(10), async () => STATS, { tickMs: 20, heartbeatMs: 10_000 }, () => draining);
+    const res = new FakeResponse() as FakeResponse & { ended?: boolean; end?: () => void };
+    res.end = () => {
+      res.ended = true;
+      res.emit('close');
+    };
+    live.start(res as unknown as ServerResponse);
+    await tick();
+    expect(res.ended).to.equal(undefined);
+    draining = true;
+    await tick();
+    expect(res.ended).to.equal(true);
+    expect(live.open).to.equal(0);
+  });
 });
