@@ -2,7 +2,8 @@
 // event and the decisions written since the last tick (at most 50 per tick,
 // the newest kept); a comment line every 15 s keeps proxies from closing an
 // idle stream. A client that does not drain its socket is dropped, never
-// buffered without bound; at most MAX_LIVE connections at once.
+// buffered without bound; at most MAX_LIVE connections at once. A drain (shutdown)
+// ends every stream at its next tick (EventSource reconnects to another replica).
 import type { ServerResponse } from 'node:http';
 import type { DecisionRecord, DecisionRing } from './decision-ring.js';
 import { summary } from './decision-views.js';
@@ -22,6 +23,8 @@ export class LiveStreams {
     private readonly ring: DecisionRing,
     private readonly stats: () => Promise<LiveStats>,
     private readonly timing = { tickMs: TICK_MS, heartbeatMs: HEARTBEAT_MS },
+    /** The router is shutting down: a stream would hold the drain open to its timeout, so it ends at the next tick. */
+    private readonly draining: () => boolean = () => false,
   ) {}
 
   get open(): number {
@@ -47,6 +50,10 @@ export class LiveStreams {
       if (res.writableLength > MAX_BUFFERED_BYTES) res.destroy();
     };
     const tick = async (): Promise<void> => {
+      if (this.draining()) {
+        res.end();
+        return;
+      }
       const batch = pending.slice(-MAX_DECISIONS_PER_TICK);
       pending = [];
       for (const r of batch) write(`event: decision\ndata: ${JSON.stringify(summary(r))}\n\n`);

@@ -9,10 +9,9 @@ import type { IncomingMessage } from 'node:http';
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import { RouterError } from '../errors/registry.js';
 import type { PolicySet } from '../policy/types.js';
-import { authenticate, type Caller } from '../server/auth.js';
-import { readJsonBody } from '../server/body.js';
+import type { Caller } from '../server/auth.js';
 import type { AppDeps } from '../server/app.js';
-import { explainBody } from '../server/routes/explain.js';
+import type { ConsoleServerParts } from './server-parts.js';
 import { groupUsage } from '../state/usage-ledger.js';
 import { DecisionRing, DEFAULT_DECISIONS } from './decision-ring.js';
 import { detail, listDecisions, parseFilter } from './decision-views.js';
@@ -28,6 +27,8 @@ import { assetPath, consoleDir, contentType, loadVendorFiles } from './static-fi
 
 export type ConsoleDeps = Pick<AppDeps, 'store' | 'metrics' | 'lifecycle' | 'loopbackOnly' | 'resilience' | 'liveInputs' | 'state' | 'conversations'> & {
   decisions: DecisionRing;
+  /** The server's own key check, body reader and explain (app.ts passes them: the console sits above no server code). */
+  server: ConsoleServerParts;
   /** Where the UI's files are (default: console/ at the repository root). */
   consoleDir?: string;
 };
@@ -42,7 +43,7 @@ declare module 'express-serve-static-core' {
 }
 
 function consoleError(res: Response, status: number, type: string, code: string, message: string): void {
-  res.status(status).json({ error: { message, type, param: null, code } });
+  res.status(status).json({ error: { message, type, param: null, code, provider: null, http_status: status } });
 }
 
 /** Anonymous loopback: the data plane's own condition (auth.ts) for serving callers without a key, loopback only. */
@@ -56,6 +57,7 @@ function secure(req: IncomingMessage): boolean {
 
 export function consoleRoutes(deps: ConsoleDeps): Router {
   const r = Router();
+  const { authenticate, readJsonBody, explainBody } = deps.server;
   const ring = deps.decisions;
   const sessions = new ConsoleSessions();
   const logins = new LoginLimit();
@@ -64,7 +66,7 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
   // The console's own open requests (its SSE streams above all) are not the router's traffic.
   let ownInFlight = 0;
   const stats = () => liveStats(ring, deps.state, deps.lifecycle.inFlight - ownInFlight);
-  const live = new LiveStreams(ring, stats);
+  const live = new LiveStreams(ring, stats, undefined, () => deps.lifecycle.draining);
   // The ring follows Settings.console.decisions of the live set.
   const resize = (): void => ring.resize(deps.store.current()?.settings.console?.decisions ?? DEFAULT_DECISIONS);
   resize();

@@ -57,6 +57,8 @@ export interface RunningRouter {
   lifecycle: Lifecycle;
   resilience: ResilienceState;
   liveInputs: LiveInputs;
+  /** The console's ring of recent decisions (src/console/decision-ring.ts). */
+  decisions: DecisionRing;
   /** The probe/metrics listener's port, when one was asked for. */
   probePort?: number;
   /** Counters, budgets, usage and stored responses: memory or Redis (src/state/backend.ts). */
@@ -175,6 +177,7 @@ export async function startRouter(opts: StartOptions): Promise<RunningRouter> {
     lifecycle,
     resilience,
     liveInputs,
+    decisions,
     state,
     ...(probes ? { probePort: boundPort(probes) } : {}),
     stop() {
