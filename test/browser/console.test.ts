@@ -200,7 +200,7 @@ describe('console in a browser', function () {
     expect(stack.sim.calls.length).to.equal(calls);
   });
 
-  it('live counters move after more traffic, without a reload', async () => {
+  it('live counters and new decisions arrive after more traffic, without a reload', async () => {
     await go('overview', '[data-stat=requestsToday]');
     await page.evaluate(() => ((window as any).__sameDocument = true));
     const before = Number((await text('[data-stat=requestsToday] .stat-value')).replace(/\D/g, ''));
@@ -211,6 +211,14 @@ describe('console in a browser', function () {
       { timeout: 10_000 },
       before,
     );
+    expect(await page.evaluate(() => (window as any).__sameDocument), 'the page was not reloaded').to.equal(true);
+
+    // Decisions: a new request's row arrives by the stream.
+    await go('decisions', 'tr[data-request-id]');
+    await page.evaluate(() => ((window as any).__sameDocument = true));
+    const rows = (await page.$$('tr[data-request-id]')).length;
+    await metered('a live row');
+    await page.waitForFunction((n: number) => document.querySelectorAll('tr[data-request-id]').length === n + 1, { timeout: 10_000 }, rows);
     expect(await page.evaluate(() => (window as any).__sameDocument), 'the page was not reloaded').to.equal(true);
   });
 
