@@ -93,6 +93,7 @@ export function compilePolicySet({ assembled: a, version, directory, files }: Co
     ...(s.streamFormat ? { streamFormat: s.streamFormat } : {}),
     ...(s.cache ? { cache: deepFreeze(s.cache) } : {}),
     ...(s.tracing ? { tracing: deepFreeze(s.tracing) } : {}),
+    ...(s.console ? { console: deepFreeze(s.console) } : {}),
     ...(s.anthropicBetas ? { anthropicBetas: Object.freeze([...s.anthropicBetas]) as string[] } : {}),
   });
 

@@ -77,7 +77,7 @@ export class Reloader {
     const result = built.ok && refused.length > 0 ? { ok: false as const, problems: refused } : built;
     if (result.ok) {
       this.#rejectedHash = undefined;
-      store.swap(result.set);
+      store.swap(result.set, result.warnings);
     } else {
       this.#rejectedHash = snapshot.hash;
       store.reject(result.problems);

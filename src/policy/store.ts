@@ -20,6 +20,7 @@ export class PolicyStore {
   #current: PolicySet | undefined;
   #last: ReloadRecord | undefined;
   #lastSuccessAt: Date | undefined;
+  #warnings: readonly PolicyProblem[] = [];
   readonly #listeners: ReloadListener[] = [];
 
   /** The live snapshot, or undefined before the first valid load. Read once per request. */
@@ -43,7 +44,13 @@ export class PolicyStore {
     this.#listeners.push(listener);
   }
 
-  swap(next: PolicySet): void {
+  /** The live set's static warnings (policy/checks/static.ts: shadowed rules, capability gaps), as its load found them. */
+  warnings(): readonly PolicyProblem[] {
+    return this.#warnings;
+  }
+
+  swap(next: PolicySet, warnings: readonly PolicyProblem[] = []): void {
+    this.#warnings = warnings;
     const unchanged = this.#current?.version === next.version;
     this.#current = next;
     this.#lastSuccessAt = new Date();

@@ -200,6 +200,13 @@ export interface ResilienceSpec {
 
 export type BalancingStrategy = 'weighted' | 'least_busy' | 'latency';
 
+export interface ConsoleSettingsSpec {
+  enabled?: boolean;
+  decisions?: number;
+  recordPrompts?: boolean;
+  sourceUrl?: string;
+}
+
 export interface SettingsSpec {
   defaultMode?: RoutingMode;
   /** How a request picks among the deployments of one model (src/upstream/balancer.ts). Default weighted. */
@@ -215,6 +222,8 @@ export interface SettingsSpec {
   errors?: { includeRaw?: boolean };
   /** What spans may carry (src/telemetry/tracing.ts): prompt and completion text only with recordContent, after masks. */
   tracing?: { recordContent?: boolean };
+  /** The read-only web console (src/console/): on by default; the decision ring's size; prompts kept only when asked. */
+  console?: ConsoleSettingsSpec;
   /** Where shared state lives (src/state/backend.ts); read once at start, except onUnavailable. */
   state?: StateSettingsSpec;
   /** The /v1/responses stream dialect when neither the request nor its key names one. Default openai. */
@@ -385,7 +394,7 @@ export interface PolicySet {
   readonly apiKeys: readonly CompiledApiKey[];
   /** Routing scope per API key name, for keys with allowedProviders / allowedModels. */
   readonly scopes: ReadonlyMap<string, KeyScope>;
-  readonly settings: Readonly<Required<Pick<SettingsSpec, 'defaultMode' | 'allowAnonymous' | 'maxBodyBytes'>> & Pick<SettingsSpec, 'balancing' | 'modeWeights' | 'priceSources' | 'resilience' | 'firewall' | 'errors' | 'state' | 'streamFormat' | 'anthropicBetas' | 'cache' | 'tracing'>>;
+  readonly settings: Readonly<Required<Pick<SettingsSpec, 'defaultMode' | 'allowAnonymous' | 'maxBodyBytes'>> & Pick<SettingsSpec, 'balancing' | 'modeWeights' | 'priceSources' | 'resilience' | 'firewall' | 'errors' | 'state' | 'streamFormat' | 'anthropicBetas' | 'cache' | 'tracing' | 'console'>>;
 }
 
 export const DEFAULT_SETTINGS = Object.freeze({

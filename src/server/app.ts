@@ -1,5 +1,5 @@
 // The Express application. Order matters and is the same for every route:
-//   probes & metrics (public) → readiness gate (takes the request's policy
+//   probes & metrics (public) → the console (own session auth) → readiness gate (takes the request's policy
 //   snapshot) → authentication → bounded JSON body → API routes → 404 →
 //   error handler (OpenAI error shape).
 // Routes added below the gate cannot skip authentication or the body limits.
@@ -13,8 +13,8 @@ import { maskSecrets, type Logger } from '../telemetry/log.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { NO_REQUEST_SPAN, startRequestSpan, type RequestSpan } from '../telemetry/request-span.js';
 import type { Tracing } from '../telemetry/tracing.js';
-import { authMiddleware } from './auth.js';
-import { jsonBody } from './body.js';
+import { authenticate, authMiddleware } from './auth.js';
+import { jsonBody, readJsonBody } from './body.js';
 import type { LargeBodyGate } from './large-body-gate.js';
 import { RouterError, sendError, sendUpstreamError, type ErrorEnvelope } from '../errors/registry.js';
 import type { Lifecycle } from './lifecycle.js';
@@ -24,8 +24,10 @@ import { ruleRoutes } from './routes/rules.js';
 import { dataPlaneRoutes } from './routes/data-plane.js';
 import { modelRoutes } from './routes/models.js';
 import { providerRoutes } from './routes/providers.js';
-import { explainRoutes } from './routes/explain.js';
+import { explainBody, explainRoutes } from './routes/explain.js';
 import { usageRoutes } from './routes/usage.js';
+import { consoleRoutes } from '../console/routes.js';
+import { DecisionRing } from '../console/decision-ring.js';
 import type { ConversationStore } from '../state/conversations.js';
 import type { LiveInputs } from '../state/live-inputs.js';
 import type { SharedState } from '../state/backend.js';
@@ -52,6 +54,8 @@ export interface AppDeps {
   largeBodies: LargeBodyGate;
   /** OpenTelemetry (telemetry/tracing.ts): NO_TRACING unless the OTEL_* environment asks for it. */
   tracing: Tracing;
+  /** The console's ring of recent decisions, written by the account stages (src/console/decision-ring.ts). */
+  decisions?: DecisionRing;
   /** Largest number of request headers accepted (Node silently drops past its own cap). */
   maxHeaders?: number;
 }
@@ -66,6 +70,8 @@ export function createApp(deps: AppDeps): express.Express {
 
   app.use(observe(deps));
   app.use(healthRoutes(deps));
+  // The console (src/console/) has its own session auth and shows even when the router is not ready.
+  app.use(consoleRoutes({ ...deps, decisions: deps.decisions ?? new DecisionRing(), server: { authenticate, readJsonBody, explainBody } }));
   app.use(gate(deps));
   app.use(authMiddleware(deps.loopbackOnly));
   app.use(jsonBody(deps.largeBodies, () => deps.store.current()?.settings.maxBodyBytes ?? 20 * 1024 * 1024));

@@ -1,6 +1,7 @@
 // Composition root: policy store + reloader + watcher, metrics, logger, the
 // Express app and the HTTP server, wired together. Used by `tokenrouter serve`
 // and by the tests, so both run exactly the same router.
+import { DecisionRing } from '../console/decision-ring.js';
 import type { RequestListener, Server } from 'node:http';
 import path from 'node:path';
 import { formatProblem } from '../policy/load.js';
@@ -56,6 +57,8 @@ export interface RunningRouter {
   lifecycle: Lifecycle;
   resilience: ResilienceState;
   liveInputs: LiveInputs;
+  /** The console's ring of recent decisions (src/console/decision-ring.ts). */
+  decisions: DecisionRing;
   /** The probe/metrics listener's port, when one was asked for. */
   probePort?: number;
   /** Counters, budgets, usage and stored responses: memory or Redis (src/state/backend.ts). */
@@ -140,7 +143,9 @@ export async function startRouter(opts: StartOptions): Promise<RunningRouter> {
     metrics.circuitState.set({ provider: provider!, model: model.join('/') }, state === 'open' ? 2 : state === 'half_open' ? 1 : 0);
     logger.warn({ target: key, state }, `circuit ${state}`);
   });
-  const deps = { store, metrics, logger, lifecycle, loopbackOnly, client, conversations, resilience, liveInputs, state, tracing, largeBodies: new LargeBodyGate() };
+  // The console's decision ring: the account stages write it, /console/api reads it (sized by Settings.console.decisions).
+  const decisions = new DecisionRing(first?.settings.console?.decisions);
+  const deps = { store, metrics, logger, lifecycle, loopbackOnly, client, conversations, resilience, liveInputs, state, tracing, decisions, largeBodies: new LargeBodyGate() };
   const app = createApp(deps);
   let server: Server;
   let probes: Server | undefined;
@@ -172,6 +177,7 @@ export async function startRouter(opts: StartOptions): Promise<RunningRouter> {
     lifecycle,
     resilience,
     liveInputs,
+    decisions,
     state,
     ...(probes ? { probePort: boundPort(probes) } : {}),
     stop() {

@@ -7,6 +7,7 @@ import { inputMessages, outputMessages, usageAttributes } from '../telemetry/tra
 import { ClientGoneError } from '../upstream/dispatch.js';
 import { UpstreamHttpError } from '../upstream/errors.js';
 import type { PolicySet } from '../policy/types.js';
+import { recordPipelineDecision } from '../console/decision-record.js';
 import { costUsd } from './cost.js';
 import type { Trace } from './trace.js';
 import type { Exchange, PipelineDeps } from './types.js';
@@ -72,6 +73,8 @@ export function account(deps: PipelineDeps, ex: Exchange, t: Trace, outcome: str
     error: outcome !== 'success',
   });
   if (ex.span.recording) annotateSpans(ex, t, outcome, cost ?? (spent > 0 ? spent : undefined));
+  const latencyMs = Math.round(Number(process.hrtime.bigint() - t.started) / 1e5) / 10;
+  if (deps.decisions) recordPipelineDecision(deps.decisions, { requestId: ex.requestId, traceId: ex.span.traceId, api: ex.api, caller: ex.caller, policy: set }, t, outcome, cost ?? (spent > 0 ? spent : undefined), latencyMs);
   // The line's object is only built when it will be written (the benchmark's `warn` level skips it).
   if (!deps.logger.isLevelEnabled('info')) return;
   const hits = t.hits;
@@ -94,7 +97,7 @@ export function account(deps: PipelineDeps, ex: Exchange, t: Trace, outcome: str
       status: outcome === 'client_gone' ? 499 : t.status,
       usage: usage ? { input: usage.inputTokens, output: usage.outputTokens, cached: usage.cachedTokens, cache_write: usage.cacheWriteTokens, reasoning: usage.reasoningTokens } : undefined,
       cost_usd: cost ?? (spent > 0 ? spent : undefined),
-      latency_ms: Math.round(Number(process.hrtime.bigint() - t.started) / 1e5) / 10,
+      latency_ms: latencyMs,
     },
     'decision',
   );

@@ -26,6 +26,7 @@ import { modelLabel, providerLabel } from '../telemetry/labels.js';
 import { providerKey } from '../upstream/credentials.js';
 import type { RequestSpan } from '../telemetry/request-span.js';
 import type { PipelineDeps } from './types.js';
+import { recordForwardDecision } from '../console/decision-record.js';
 
 export interface ForwardTarget {
   provider: Readonly<ProviderSpec>;
@@ -70,6 +71,8 @@ interface Record_ {
   estimatedTokens: number;
   outcome?: ForwardOutcome;
   firewallHits: { rule: string; action: string }[];
+  /** The masked input text, kept only when Settings.console.recordPrompts asks (the console's decision ring). */
+  prompt?: string;
 }
 
 export async function runForwardPipeline(deps: PipelineDeps, fx: ForwardExchange): Promise<void> {
@@ -97,6 +100,7 @@ export async function runForwardPipeline(deps: PipelineDeps, fx: ForwardExchange
     if (texts) {
       const screened = await firewall.prompt(asCanonical(req, texts), slicer); // throws firewall_blocked
       texts = promptTexts(screened.request);
+      if (fx.policy.settings.console?.recordPrompts === true) r.prompt = texts.join('\n');
       r.estimatedTokens = estimateTokens(texts.join('\n'));
     } else if (firewall.rules.prompt.length > 0) {
       throw new RouterError('unsupported_parameter', 'input given as token ids cannot be screened by the prompt firewall; send the text.', 'input');
@@ -251,6 +255,11 @@ function account(deps: PipelineDeps, fx: ForwardExchange, r: Record_, outcome: s
     costUsd: cost,
     error: outcome !== 'success',
   });
+  if (deps.decisions) {
+    const ctx = { requestId: fx.requestId, traceId: fx.span.traceId, api: fx.api, caller: fx.caller, policy: set };
+    const rec = { firewallHits: r.firewallHits, inputTokens: tokens, ...(r.provider !== undefined ? { provider: r.provider } : {}), ...(r.model !== undefined ? { model: r.model } : {}), ...(r.outcome ? { status: r.outcome.status } : {}), ...(r.prompt !== undefined ? { prompt: r.prompt } : {}) };
+    recordForwardDecision(deps.decisions, ctx, rec, outcome, cost, Date.now() - Math.round(seconds * 1000), Math.round(seconds * 1e4) / 10);
+  }
   if (!deps.logger.isLevelEnabled('info')) return;
   deps.logger.info(
     {

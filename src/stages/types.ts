@@ -7,6 +7,7 @@
 // The Trace (trace.ts) is what the pipeline itself records of those values for
 // the decision headers, the metrics and the decision log line; no stage writes
 // into it.
+import type { DecisionRing } from '../console/decision-ring.js';
 import type { Api, CanonicalRequest, CanonicalResult, Usage } from '../canonical/types.js';
 import type { RequestFirewall } from '../firewall/request.js';
 import type { PolicySet } from '../policy/types.js';
@@ -34,6 +35,8 @@ export interface PipelineDeps {
   state: SharedState;
   metrics: Metrics;
   logger: Logger;
+  /** The console's ring of recent decisions (src/console/decision-ring.ts): one write per request. */
+  decisions?: DecisionRing;
 }
 
 export interface Exchange {

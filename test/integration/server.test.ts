@@ -148,6 +148,8 @@ const KEYS: TestKey[] = [
 ];
 const BEARER = { authorization: `Bearer ${KEY}` };
 const PROBES = ['/healthz', '/livez', '/readyz', '/metrics'];
+/** The console API's public routes: login takes a key, logout ends only the cookie's session, /me says whether a login is needed. */
+const CONSOLE_PUBLIC_API = ['POST /console/api/session', 'DELETE /console/api/session', 'GET /console/api/me'];
 
 /** The Express app (createApp's output) a running router serves. */
 function appOf(t: TestRouter): { router: { stack: unknown[] } } {
@@ -459,6 +461,9 @@ describe('server (integration)', function () {
         'PUT /v1/routing-rules/:id',
         'PATCH /v1/firewall-rules',
         'DELETE /v1/firewall-rules/:id',
+        'GET /console',
+        'GET /console/api/overview',
+        'GET /console/api/decisions/:id',
       ]) {
         expect(ids, 'enumerated routes').to.include(known);
       }
@@ -474,6 +479,15 @@ describe('server (integration)', function () {
             const id = `${verb} ${template}`;
             if (probe && (verb === 'GET' || verb === 'HEAD')) {
               expect(r.status, id).to.equal(200);
+            } else if (template.startsWith('/console')) {
+              // The console (issue 21) has its own session auth: its static files (no data) and its
+              // login, logout and who-am-I are public; every other /console/api route needs a session.
+              const open = !template.startsWith('/console/api') || CONSOLE_PUBLIC_API.includes(`${verb === 'HEAD' ? 'GET' : verb} ${template}`);
+              // (Login without a key answers 401 invalid_api_key: a wrong key, not a missing session.)
+              if (open && template === '/console/api/session' && verb === 'POST') expectError(r, 401, 'invalid_api_key');
+              else if (open) expect(r.status, `${id} is public`).to.not.equal(401);
+              else expect(r.status, `${id} must require a console session`).to.equal(401);
+              if (!open && verb !== 'HEAD') expectError(r, 401, 'console_session_required');
             } else if (verb === 'HEAD') {
               expect(r.status, `${id} must require a key`).to.equal(401);
             } else {

@@ -7,6 +7,10 @@ import { expect } from 'chai';
 import type { DemoStack } from '../../src/cli/demo-stack.js';
 import { startDemoStack } from '../../src/cli/demo-stack.js';
 import { keysYaml, type KeyDef } from '../integration/shared-state-stack.js';
+import { consoleRoutes } from '../../src/console/routes.js';
+import { authenticate } from '../../src/server/auth.js';
+import { readJsonBody } from '../../src/server/body.js';
+import { explainBody } from '../../src/server/routes/explain.js';
 
 interface RouteCase {
   name: string;
@@ -78,4 +82,48 @@ describe('security: every data-plane route authenticates and admits before it wo
       else expect(body.error.code).to.equal('rate_limit_exceeded');
     });
   }
+});
+
+// Issue 21: the console's API has its own session auth in front of the data plane's. Every route
+// its router declares under /console/api — walked from the Express router itself, so a route added
+// later is covered without being listed — answers 401 without a session, even to a valid data-plane
+// key; only login (POST /console/api/session, which takes a key), logout (it ends only the cookie's
+// own session) and /me (who am I: loginRequired) are public.
+describe('security: every console API route needs a console session', function () {
+  this.timeout(30_000);
+  let stack: DemoStack;
+  before(async () => {
+    stack = await startDemoStack({ extraFiles: { 'keys.yaml': keysYaml([OWNER]) } });
+  });
+  after(async () => stack?.stop());
+
+  const PUBLIC = new Set(['POST /console/api/session', 'DELETE /console/api/session', 'GET /console/api/me']);
+
+  it('walks the console router: each /console/api route refuses a request without a session', async () => {
+    const { router } = stack;
+    const parts = { authenticate, readJsonBody, explainBody };
+    const express = consoleRoutes({ ...router, conversations: undefined as never, loopbackOnly: true, server: parts }) as unknown as {
+      stack: { route?: { path: string | string[]; methods: Record<string, boolean> } }[];
+    };
+    const routes: string[] = [];
+    for (const layer of express.stack) {
+      if (!layer.route) continue;
+      for (const p of ([] as string[]).concat(layer.route.path)) {
+        if (!p.startsWith('/console/api')) continue;
+        for (const [m, on] of Object.entries(layer.route.methods)) if (on && m !== '_all') routes.push(`${m.toUpperCase()} ${p}`);
+      }
+    }
+    expect(routes.length, routes.join(', ')).to.be.at.least(10);
+    for (const r of routes) {
+      if (PUBLIC.has(r)) continue;
+      const [method, p] = r.split(' ') as [string, string];
+      const res = await fetch(router.url + p.replace(/:[a-z]+/gi, 'x'), {
+        method,
+        headers: { authorization: `Bearer ${OWNER.key}`, 'content-type': 'application/json' },
+        ...(method === 'GET' || method === 'HEAD' ? {} : { body: '{}' }),
+      });
+      expect(res.status, r).to.equal(401);
+      expect(((await res.json()) as { error: { code: string } }).error.code, r).to.equal('console_session_required');
+    }
+  });
 });
