@@ -4,7 +4,7 @@
 // every page, a broken policy file's file:line:col on Overview, the block and the failover with
 // their reasons in Decisions, Explain, a live counter moving without a reload, a non-admin key
 // refused, the session cookie out of JavaScript's reach, no CSP violation, no sideways scroll on a
-// phone. It writes docs/console/<page>-<theme>.png (desktop width) for the README.
+// phone. It writes <page>-<theme>.png (desktop width) for each page: see SHOTS below.
 import { expect } from 'chai';
 import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
@@ -55,7 +55,9 @@ spec:
 `;
 
 const CHROMIUM = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => p && existsSync(p));
-const SHOTS = path.join(REPO_ROOT, 'docs', 'console');
+// Every run writes them to test-results/console/ (git-ignored); UPDATE_SCREENSHOTS=1 writes the README's
+// copies in docs/console/ instead, so a plain test run leaves the working tree clean.
+const SHOTS = process.env.UPDATE_SCREENSHOTS === '1' ? path.join(REPO_ROOT, 'docs', 'console') : path.join(REPO_ROOT, 'test-results', 'console');
 const PAGES = ['overview', 'rules', 'providers', 'decisions', 'explain', 'usage'] as const;
 
 describe('console in a browser', function () {
