@@ -117,8 +117,13 @@ async function whole(deps: PipelineDeps, ex: Exchange, admitted: Admitted, ctx: 
   render.end();
 }
 
-/** The response firewall on a whole answer, in its own span (the hits it adds are the response's). */
+/**
+ * The response firewall on a whole answer, in its own span (the hits it adds are the response's); no
+ * span when no response rule applies to the request (nothing is screened).
+ */
 function screenResponse(ex: Exchange, admitted: Admitted, raw: CanonicalResult): ReturnType<RequestFirewall['response']> {
+  const firewall = admitted.screened.firewall;
+  if (firewall.rules.response.length === 0) return firewall.response(raw);
   const hits = admitted.screened.hits;
   const before = hits.length;
   const s = ex.span.stage('tokenrouter.firewall');

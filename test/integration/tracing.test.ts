@@ -30,6 +30,7 @@ spec:
   rules:
     - { name: no-launch-codes, priority: 90, scope: prompt, type: substring, pattern: "launch codes", action: block }
     - { name: mask-zebra, priority: 80, scope: prompt, type: substring, pattern: "zebra", action: mask, replacement: "[ANIMAL]" }
+    - { name: mask-plugh, priority: 70, scope: response, type: substring, pattern: "plugh", action: mask, replacement: "[WORD]" }
 `;
 
 const SETTINGS = (recordContent: boolean) =>
