@@ -155,8 +155,11 @@ export function connectRedis(opts: RedisOptions): RedisHandle {
       try {
         await client.quit();
       } catch {
-        client.disconnect();
+        // already down: disconnect below
       }
+      // Also after a clean QUIT: only disconnect() stops the sentinel subscriptions of
+      // failoverDetector, which would otherwise keep reconnecting in the background.
+      client.disconnect();
     },
   };
 }
