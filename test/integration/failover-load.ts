@@ -3,7 +3,7 @@
 // the slowest request, and which requests failed and when. Used by the
 // Sentinel and Cluster tests; the kill itself is the caller's.
 import type { DemoStack } from '../../src/cli/demo-stack.js';
-import { call } from './shared-state-stack.js';
+import { call, waitFor, type KeyDef } from './shared-state-stack.js';
 
 export interface Sent {
   /** ms since the load began. */
@@ -97,4 +97,29 @@ export function describeFigures(what: string, f: FailoverFigures): string {
     ` (backend_up 0 after ${f.downAt === undefined ? '?' : f.downAt - f.killedAt} ms); max latency ${f.maxLatencyMs} ms` +
     ` (before the kill ${f.baselineMaxLatencyMs} ms); failures ${f.failures.length}${f.failures.length ? ` ${JSON.stringify(byCode)}` : ''}`
   );
+}
+
+/**
+ * Tries fresh rpm-3 keys (4 requests each, one at a time) until one gets
+ * exactly 3 × 200 then 429 — the shared window works again; resolves with how
+ * long that took.
+ */
+export async function timeUntilEnforced(stack: DemoStack, keys: readonly KeyDef[], within = 10_000): Promise<number> {
+  const t0 = Date.now();
+  for (const k of keys) {
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) statuses.push((await call(stack.router.url, k.key)).status);
+    if (statuses.join() === '200,200,200,429') return Date.now() - t0;
+    if (Date.now() - t0 > within) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`the rpm limit was not enforced again within ${within} ms`);
+}
+
+/** After `killAfterMs`: waits for the router to lose and regain its backend, then times timeUntilEnforced from that moment. */
+export async function enforcedAfterPromotion(stack: DemoStack, keys: readonly KeyDef[], killAfterMs: number): Promise<number> {
+  await new Promise((r) => setTimeout(r, killAfterMs));
+  await waitFor('the backend to go down', () => !stack.router.state.up(), 5_000);
+  await waitFor('the backend to come back', () => stack.router.state.up(), 20_000);
+  return timeUntilEnforced(stack, keys);
 }

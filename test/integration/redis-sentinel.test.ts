@@ -8,7 +8,7 @@ import { expect } from 'chai';
 import type { DemoStack } from '../../src/cli/demo-stack.js';
 import { DEFAULT_COMMAND_TIMEOUT_MS } from '../../src/state/redis.js';
 import { requireRedisBinaries, startRedisSentinel, type RedisSentinelSet } from '../helpers/redis-procs.js';
-import { describeFigures, gauge, loadThroughFailover } from './failover-load.js';
+import { describeFigures, enforcedAfterPromotion, gauge, loadThroughFailover } from './failover-load.js';
 import { call, startStack, statusCounts, waitFor, type KeyDef } from './shared-state-stack.js';
 
 const PROBES = 12;
@@ -20,23 +20,6 @@ const KEYS = {
 
 /** Slack for the event loop and the 25 ms gauge sampling, on a shared 2-core machine. */
 const SLACK_MS = 400;
-
-/**
- * From now, tries fresh rpm-3 keys (4 requests each, one at a time) until one
- * gets exactly 3 × 200 then 429 — the shared window works again; resolves with
- * how long that took.
- */
-export async function timeUntilEnforced(stack: DemoStack, keys: readonly KeyDef[], within = 10_000): Promise<number> {
-  const t0 = Date.now();
-  for (const k of keys) {
-    const statuses: number[] = [];
-    for (let i = 0; i < 4; i++) statuses.push((await call(stack.router.url, k.key)).status);
-    if (statuses.join() === '200,200,200,429') return Date.now() - t0;
-    if (Date.now() - t0 > within) break;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`the rpm limit was not enforced again within ${within} ms`);
-}
 
 describe('Redis Sentinel: a router through the sentinels, and a primary failover under load', function () {
   this.timeout(120_000);
@@ -69,9 +52,12 @@ describe('Redis Sentinel: a router through the sentinels, and a primary failover
   it('the primary dies under 20 req/s: fail_open loses no request, fail_closed answers 503 state_unavailable only in the gap, nothing waits past the command timeout, limits return after promotion', async () => {
     const oldPrimary = await set!.currentPrimaryPort();
     const load = { rps: 20, durationMs: 8000, killAfterMs: 1000 };
-    const [o, c] = await Promise.all([
+    const probes = Object.values(KEYS).filter((k) => k.name.startsWith('probe'));
+    const [o, c, openEnforced, closedEnforced] = await Promise.all([
       loadThroughFailover(open!, KEYS.steady!.key, { ...load, kill: () => set!.killPrimary() }),
       loadThroughFailover(closed!, KEYS.steady!.key, { ...load, kill: () => {} }),
+      enforcedAfterPromotion(open!, probes.slice(0, PROBES / 2), load.killAfterMs),
+      enforcedAfterPromotion(closed!, probes.slice(PROBES / 2), load.killAfterMs),
     ]);
     console.log(describeFigures('sentinel, fail_open', o));
     console.log(describeFigures('sentinel, fail_closed', c));
@@ -91,10 +77,9 @@ describe('Redis Sentinel: a router through the sentinels, and a primary failover
     }
     expect(c.sent.filter((s) => s.start > c.upAt! + SLACK_MS).every((s) => s.status === 200), 'fail_closed serves again after the gap').to.equal(true);
 
-    const probes = Object.values(KEYS).filter((k) => k.name.startsWith('probe'));
-    const openMs = await timeUntilEnforced(open!, probes.slice(0, PROBES / 2));
-    const closedMs = await timeUntilEnforced(closed!, probes.slice(PROBES / 2));
-    console.log(`      [figures] sentinel: rpm enforced again ${openMs} ms (fail_open router) / ${closedMs} ms (fail_closed router) after the load ended`);
+    console.log(`      [figures] sentinel: rpm enforced again ${openEnforced} ms (fail_open router) / ${closedEnforced} ms (fail_closed router) after backend_up returned to 1`);
+    expect(openEnforced, 'limits are enforced again within seconds of promotion').to.be.lessThan(3000);
+    expect(closedEnforced, 'limits are enforced again within seconds of promotion').to.be.lessThan(3000);
     expect(await gauge(open!, 'tokenrouter_state_backend_up')).to.equal(1);
     expect(await gauge(closed!, 'tokenrouter_state_backend_up')).to.equal(1);
   });
