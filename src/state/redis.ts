@@ -76,7 +76,8 @@ const CLUSTER_PROBE_MS = 200;
  *               (down from the moment the old primary's connection closes until
  *               ioredis has asked the sentinels and reached the promoted one);
  *   cluster     the cluster is ready and every primary in the slot map answers
- *               PING: a node error (a primary died) marks it down at once, and a
+ *               PING: a primary's node error marks it down at once (a replica's
+ *               does not: every command goes to a primary), and a
  *               probe every 200 ms refreshes the slot map and marks it up again
  *               when the promoted replica serves those slots.
  */
@@ -115,9 +116,11 @@ export function connectRedis(opts: RedisOptions): RedisHandle {
     const cluster = client as Cluster;
     // A primary's connection failed: the slots it served cannot run commands
     // until a replica is promoted and the slot map says so.
-    cluster.on('node error', (err: Error) => {
+    cluster.on('node error', (err: Error, node?: string) => {
       logError(err);
       if (closing || cluster.status !== 'ready') return;
+      // A replica's failure does not stop any command (reads go to primaries: scaleReads master).
+      if (node && !cluster.nodes('master').some((n) => `${n.options.host}:${n.options.port}` === node)) return;
       setUp(false, 'a cluster node failed');
       probe ??= setInterval(() => void probeCluster(), CLUSTER_PROBE_MS);
     });

@@ -3,7 +3,7 @@
 // enforces a key's rpm; then the primary that holds that key's slot is killed
 // under load (10 req/s for 6 s, a fail_open and a fail_closed router at once),
 // its replica is promoted, and the same checks as the Sentinel test apply,
-// lighter. Which keys are cluster-safe is wt/redis-keys' work: this file needs
+// lighter. Then a replica dies: nothing stops, backend_up stays 1. Which keys are cluster-safe is wt/redis-keys' work: this file needs
 // only the client-key window, whose keys share the {k:<name>} hash tag.
 import { expect } from 'chai';
 import { Cluster } from 'ioredis';
@@ -42,6 +42,7 @@ describe('Redis Cluster: a router through the seed nodes, and a primary failover
   let set: RedisClusterSet | undefined;
   let open: DemoStack | undefined;
   let closed: DemoStack | undefined;
+  const killed: number[] = [];
 
   before(async function () {
     requireRedisBinaries(this, 'Redis Cluster tests');
@@ -69,7 +70,7 @@ describe('Redis Cluster: a router through the seed nodes, and a primary failover
     const load = { rps: 10, durationMs: 6000, killAfterMs: 1000 };
     const probes = Object.values(KEYS).filter((k) => k.name.startsWith('probe'));
     const [o, c, openEnforced, closedEnforced] = await Promise.all([
-      loadThroughFailover(open!, KEYS.steady!.key, { ...load, kill: () => set!.kill(victim) }),
+      loadThroughFailover(open!, KEYS.steady!.key, { ...load, kill: () => (killed.push(victim), set!.kill(victim)) }),
       loadThroughFailover(closed!, KEYS.steady!.key, { ...load, kill: () => {} }),
       enforcedAfterPromotion(open!, probes.slice(0, PROBES / 2), load.killAfterMs),
       enforcedAfterPromotion(closed!, probes.slice(PROBES / 2), load.killAfterMs),
@@ -92,5 +93,22 @@ describe('Redis Cluster: a router through the seed nodes, and a primary failover
     expect(openEnforced, 'limits are enforced again within seconds of promotion').to.be.lessThan(3000);
     expect(closedEnforced, 'limits are enforced again within seconds of promotion').to.be.lessThan(3000);
     expect(await gauge(closed!, 'tokenrouter_state_backend_up')).to.equal(1);
+  });
+
+  it('a replica dying does not stop any command: backend_up stays 1 and requests are served', async () => {
+    // After the failover above: the promoted replica is a primary now, the dead primary stays dead.
+    const primaries = await set!.primaryPorts();
+    const replica = set!.nodes.map((n) => Number(n.split(':')[1])).find((p) => !primaries.includes(p) && !killed.includes(p))!;
+    expect(replica, 'a live replica is left').to.be.a('number');
+    killed.push(replica);
+    set!.kill(replica);
+    const until = Date.now() + 2000;
+    const seen = new Set<number>();
+    while (Date.now() < until) {
+      seen.add(await gauge(open!, 'tokenrouter_state_backend_up'));
+      expect((await call(closed!.router.url, KEYS.steady!.key)).status, 'fail_closed serves: no command failed').to.equal(200);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect([...seen]).to.deep.equal([1]);
   });
 });
