@@ -236,7 +236,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
     }),
     stateUp: new Gauge({
       name: 'tokenrouter_state_backend_up',
-      help: '1 while the state backend is usable (memory: always), 0 while Redis is unreachable.',
+      help: '1 while commands can run on the state backend (memory: always; standalone and Sentinel: connected to the primary; Cluster: every primary in the slot map answers), 0 in the gap of an outage or a failover.',
       registers: [registry],
     }),
     keyLimitRejections: new Counter({
