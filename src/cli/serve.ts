@@ -20,6 +20,12 @@ export async function serveCommand(flags: { port?: string | undefined; host?: st
       logger,
       ...(process.env.TOKENROUTER_DRAIN_MS ? { drainMs: Number(process.env.TOKENROUTER_DRAIN_MS) } : {}),
       ...(process.env.REDIS_URL ? { redisUrl: process.env.REDIS_URL } : {}),
+      redisEnv: {
+        REDIS_USERNAME: process.env.REDIS_USERNAME,
+        REDIS_PASSWORD: process.env.REDIS_PASSWORD,
+        REDIS_PASSWORD_FILE: process.env.REDIS_PASSWORD_FILE,
+        REDIS_SENTINEL_PASSWORD: process.env.REDIS_SENTINEL_PASSWORD,
+      },
     });
   } catch (err) {
     if (err instanceof StartupError) {

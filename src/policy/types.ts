@@ -251,6 +251,8 @@ export interface StateSettingsSpec {
   redisUrl?: string;
   /** Prefix of every Redis key, so several router fleets can share one Redis. Default "tokenrouter:". */
   keyPrefix?: string;
+  /** A Sentinel set or a Cluster (or one Redis by host:port); REDIS_URL, when set, is the standalone case and wins. */
+  redis?: RedisSettingsSpec;
   /** Redis unreachable: serve without shared limits (fail_open, the default) or refuse with 503 (fail_closed). */
   onUnavailable?: 'fail_open' | 'fail_closed';
   /** How long a stored response stays continuable (both backends). Default 30 days. */
@@ -259,6 +261,19 @@ export interface StateSettingsSpec {
   maxConversationBytes?: number;
   /** The memory backend's bound on stored responses, in (estimated) bytes; least recently used go first. Default 64 MiB. */
   memoryMaxBytes?: number;
+}
+
+/** Where the shared Redis is, never how to log in: passwords come from REDIS_PASSWORD(_FILE) / REDIS_SENTINEL_PASSWORD. */
+export interface RedisSettingsSpec {
+  /** Default standalone. */
+  mode?: 'standalone' | 'sentinel' | 'cluster';
+  /** host:port entries: the Redis (standalone), the sentinels, or the cluster's seed nodes. */
+  nodes?: string[];
+  /** The name the sentinels monitor the primary under (sentinel mode). */
+  sentinelName?: string;
+  tls?: boolean;
+  /** Database number (standalone only). */
+  db?: number;
 }
 
 export interface PriceSourceSpec {

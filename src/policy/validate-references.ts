@@ -8,6 +8,7 @@ import { checkBaseUrl } from './checks/base-url.js';
 import { checkHeader } from './checks/headers.js';
 import { providerFieldProblems } from './checks/provider-fields.js';
 import { compilePattern } from './checks/regex.js';
+import { redisTopologyProblems } from './checks/redis-topology.js';
 import { modelsMatching } from './compile.js';
 import { idCollisions } from './rule-ids.js';
 import { type ApiKeySpec, type ConditionSpec, type ModelSpec, type PolicyProblem, type RoutingActionSpec } from './types.js';
@@ -117,6 +118,8 @@ export function validateReferences(a: Assembled): PolicyProblem[] {
     if (typeof redisUrl === 'string' && /^rediss?:\/\/[^/]*@/.test(redisUrl)) {
       report(s, '/state/redisUrl', 'redisUrl must not contain credentials: set the REDIS_URL environment variable (from a secret) instead');
     }
+    const redis = isObject(s.item.state) && isObject(s.item.state.redis) ? s.item.state.redis : undefined;
+    if (redis) for (const p of redisTopologyProblems(redis as Record<string, unknown>)) report(s, p.sub, p.message);
     const seen = new Set<string>();
     (Array.isArray(s.item.priceSources) ? s.item.priceSources : []).forEach((src, i) => {
       if (!isObject(src) || typeof src.url !== 'string') return; // the schema reports the shape

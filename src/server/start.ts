@@ -20,7 +20,7 @@ import { Lifecycle } from './lifecycle.js';
 import { boundPort, isLoopbackHost, listen, shutdown } from './listen.js';
 import { listenProbes } from './probe-listener.js';
 import { mountWarnings } from '../policy/mount-check.js';
-import { createSharedState, resolveStateConfig, StateConfigError, type SharedState, type StateConfig } from '../state/backend.js';
+import { createSharedState, resolveStateConfig, StateConfigError, type RedisEnv, type SharedState, type StateConfig } from '../state/backend.js';
 import { LiveInputs } from '../state/live-inputs.js';
 import { UpstreamClient } from '../upstream/client.js';
 import { ResilienceState } from '../upstream/resilience.js';
@@ -41,6 +41,8 @@ export interface StartOptions {
   drainMs?: number;
   /** A Redis URL from the environment (REDIS_URL; it may carry a password): wins over Settings.state.redisUrl. */
   redisUrl?: string;
+  /** REDIS_USERNAME, REDIS_PASSWORD(_FILE), REDIS_SENTINEL_PASSWORD for Settings.state.redis (sentinel, cluster); `serve` passes process.env. */
+  redisEnv?: RedisEnv;
   /** Also serve /healthz, /readyz and /metrics (only) on this port, e.g. for a sidecar whose API stays on 127.0.0.1. */
   probePort?: number;
   probeHost?: string;
@@ -127,7 +129,7 @@ export async function startRouter(opts: StartOptions): Promise<RunningRouter> {
   const client = new UpstreamClient();
   let state: SharedState;
   try {
-    state = startState(store, opts.redisUrl, metrics, logger);
+    state = startState(store, opts.redisUrl, opts.redisEnv ?? {}, metrics, logger);
   } catch (err) {
     await watcher.close();
     throw err;
@@ -200,26 +202,28 @@ export async function startRouter(opts: StartOptions): Promise<RunningRouter> {
 }
 
 /** The state backend, chosen once from the first policy set; a reload that would choose another is logged, not applied. */
-function startState(store: PolicyStore, envRedisUrl: string | undefined, metrics: Metrics, logger: Logger): SharedState {
+function startState(store: PolicyStore, envRedisUrl: string | undefined, env: RedisEnv, metrics: Metrics, logger: Logger): SharedState {
   let config: StateConfig;
   try {
-    config = resolveStateConfig(store.current()?.settings.state, envRedisUrl);
+    config = resolveStateConfig(store.current()?.settings.state, envRedisUrl, env);
   } catch (err) {
     if (err instanceof StateConfigError) throw new StartupError(err.message);
     throw err;
   }
+  // Masked from every log line and error from here on, like the URL's password.
+  for (const secret of [config.redis?.password, config.redis?.sentinelPassword]) registerProcessSecret(secret);
   const state = createSharedState(config, { metrics, logger, settings: () => store.current()?.settings.state });
   logger.info({ state: state.kind, target: state.target }, `state backend: ${state.kind}`);
   store.onReload((record, s) => {
     if (record.result !== 'success') return;
     let next: StateConfig | undefined;
     try {
-      next = resolveStateConfig(s.current()?.settings.state, envRedisUrl);
+      next = resolveStateConfig(s.current()?.settings.state, envRedisUrl, env);
     } catch {
       next = undefined;
     }
-    if (!next || next.backend !== config.backend || next.redisUrl !== config.redisUrl || next.keyPrefix !== config.keyPrefix) {
-      logger.warn({ state: state.kind }, 'Settings.state changed the backend, Redis URL or key prefix: that takes a restart; the running backend stays');
+    if (!next || next.backend !== config.backend || next.redisUrl !== config.redisUrl || JSON.stringify(next.redis) !== JSON.stringify(config.redis) || next.keyPrefix !== config.keyPrefix) {
+      logger.warn({ state: state.kind }, 'Settings.state changed the backend, Redis URL or topology, or key prefix: that takes a restart; the running backend stays');
     }
   });
   return state;

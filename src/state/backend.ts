@@ -8,7 +8,9 @@
 //   conversations  stored responses                          conversations(-redis).ts
 // Backend choice: Settings.state.backend, else redis when a URL is known
 // (the REDIS_URL environment variable, which `tokenrouter serve` passes in,
-// or Settings.state.redisUrl), else memory.
+// or Settings.state.redisUrl) or Settings.state.redis names nodes (a Sentinel
+// set or a Cluster, passwords from REDIS_PASSWORD*), else memory.
+import { readFileSync } from 'node:fs';
 import { RedisResponseCache, type ResponseCacheStore } from './response-cache.js';
 import type { StateSettingsSpec } from '../policy/types.js';
 import type { Logger } from '../telemetry/log.js';
@@ -24,7 +26,7 @@ import { MemoryKeyWindows } from './key-windows.js';
 import { RedisKeyWindows } from './key-windows-redis.js';
 import { MemoryLimits, type LimitsBackend } from './limits.js';
 import { RedisLimits } from './limits-redis.js';
-import { connectRedis, redactedTarget, type RedisHandle } from './redis.js';
+import { connectRedis, describeTopology, redactedTarget, type RedisHandle, type RedisTopology } from './redis.js';
 import { MemoryUsageLedger, type UsageLedger, type UsageQuery, type UsageRecord, type UsageRow } from './usage-ledger.js';
 import { RedisUsageLedger } from './usage-ledger-redis.js';
 
@@ -32,18 +34,80 @@ export const DEFAULT_KEY_PREFIX = 'tokenrouter:';
 
 export interface StateConfig {
   backend: 'memory' | 'redis';
+  /** A standalone Redis by URL (REDIS_URL, or Settings.state.redisUrl). */
   redisUrl?: string;
+  /** Settings.state.redis (when no URL is set), with the credentials from the environment. */
+  redis?: RedisTopology;
   keyPrefix: string;
 }
 
 export class StateConfigError extends Error {}
 
-/** Which backend, from the policy's Settings.state and a URL from the environment (which wins over redisUrl). */
-export function resolveStateConfig(settings: Readonly<StateSettingsSpec> | undefined, envRedisUrl?: string): StateConfig {
-  const url = envRedisUrl || settings?.redisUrl;
-  const backend = settings?.backend ?? (url ? 'redis' : 'memory');
-  if (backend === 'redis' && !url) throw new StateConfigError('Settings.state.backend is redis, but no Redis URL is set: set REDIS_URL or Settings.state.redisUrl');
-  return { backend, ...(backend === 'redis' ? { redisUrl: url! } : {}), keyPrefix: settings?.keyPrefix ?? DEFAULT_KEY_PREFIX };
+/** The environment variables a Redis connection reads its credentials from (passwords never live in policy files). */
+export interface RedisEnv {
+  REDIS_USERNAME?: string | undefined;
+  REDIS_PASSWORD?: string | undefined;
+  /** A mounted secret file holding the password (read once, at start); REDIS_PASSWORD wins. */
+  REDIS_PASSWORD_FILE?: string | undefined;
+  REDIS_SENTINEL_PASSWORD?: string | undefined;
+}
+
+/**
+ * Which backend, from the policy's Settings.state, a URL from the environment
+ * (which wins over redisUrl and Settings.state.redis in standalone mode) and the
+ * credential variables. A sentinel or cluster topology beside REDIS_URL is a
+ * contradiction, refused rather than guessed.
+ */
+export function resolveStateConfig(settings: Readonly<StateSettingsSpec> | undefined, envRedisUrl?: string, env: RedisEnv = {}): StateConfig {
+  const topo = settings?.redis;
+  const mode = topo?.mode ?? 'standalone';
+  if (envRedisUrl && mode !== 'standalone') {
+    throw new StateConfigError(`REDIS_URL names one standalone Redis, but Settings.state.redis.mode is ${mode}: unset REDIS_URL (passwords go in REDIS_PASSWORD) or use mode standalone`);
+  }
+  const url = envRedisUrl || (mode === 'standalone' ? settings?.redisUrl : undefined);
+  const hasTopology = !url && topo !== undefined && (mode !== 'standalone' || (topo.nodes?.length ?? 0) > 0);
+  const backend = settings?.backend ?? (url || hasTopology ? 'redis' : 'memory');
+  const keyPrefix = settings?.keyPrefix ?? DEFAULT_KEY_PREFIX;
+  if (backend === 'memory') return { backend, keyPrefix };
+  if (url) return { backend, redisUrl: url, keyPrefix };
+  if (!hasTopology) throw new StateConfigError('Settings.state.backend is redis, but no Redis is named: set REDIS_URL, Settings.state.redisUrl or Settings.state.redis.nodes');
+  if (mode === 'sentinel' && !topo!.sentinelName) throw new StateConfigError('Settings.state.redis.mode is sentinel but sentinelName is missing');
+  return {
+    backend,
+    redis: {
+      mode,
+      nodes: [...topo!.nodes!],
+      ...(topo!.sentinelName ? { sentinelName: topo!.sentinelName } : {}),
+      ...(topo!.tls ? { tls: true } : {}),
+      ...(topo!.db ? { db: topo!.db } : {}),
+      ...redisCredentials(env, mode === 'sentinel'),
+    },
+    keyPrefix,
+  };
+}
+
+/** REDIS_USERNAME, REDIS_PASSWORD (else the file REDIS_PASSWORD_FILE names) and, for sentinels, REDIS_SENTINEL_PASSWORD. */
+export function redisCredentials(env: RedisEnv, sentinel: boolean): Pick<RedisTopology, 'username' | 'password' | 'sentinelPassword'> {
+  let password = env.REDIS_PASSWORD || undefined;
+  if (!password && env.REDIS_PASSWORD_FILE) {
+    try {
+      // A trailing newline is how most secret files end: it is not part of the password.
+      password = readFileSync(env.REDIS_PASSWORD_FILE, 'utf8').replace(/\r?\n$/, '') || undefined;
+    } catch (err) {
+      throw new StateConfigError(`REDIS_PASSWORD_FILE ${env.REDIS_PASSWORD_FILE} cannot be read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+  }
+  return {
+    ...(env.REDIS_USERNAME ? { username: env.REDIS_USERNAME } : {}),
+    ...(password ? { password } : {}),
+    ...(sentinel && env.REDIS_SENTINEL_PASSWORD ? { sentinelPassword: env.REDIS_SENTINEL_PASSWORD } : {}),
+  };
+}
+
+/** Host:port and mode, never credentials: for logs and status. */
+export function stateTarget(cfg: StateConfig): string {
+  if (cfg.backend === 'memory') return 'memory';
+  return cfg.redisUrl ? redactedTarget(cfg.redisUrl) : describeTopology(cfg.redis!);
 }
 
 export interface SharedStateOptions {
@@ -97,13 +161,13 @@ export function createSharedState(cfg: StateConfig, opts: SharedStateOptions = {
   }
   metrics?.stateUp.set(0);
   const redis: RedisHandle = connectRedis({
-    url: cfg.redisUrl!,
+    ...(cfg.redisUrl ? { url: cfg.redisUrl } : { topology: cfg.redis! }),
     prefix: cfg.keyPrefix,
     ...(opts.logger ? { logger: opts.logger } : {}),
     onStatus: (up) => metrics?.stateUp.set(up ? 1 : 0),
   });
   const limits = new RedisLimits(redis, { ...clock, guard });
-  return assemble('redis', redactedTarget(cfg.redisUrl!), guard, () => redis.up, {
+  return assemble('redis', stateTarget(cfg), guard, () => redis.up, {
     limits,
     keys: new KeyAdmission({ windows: new RedisKeyWindows(redis, clock), budgets: new RedisBudgets(redis, clock), guard, up: () => redis.up, ...(metrics ? { metrics } : {}) }),
     conversations: new RedisConversationStore(redis, {
