@@ -5,8 +5,7 @@
 // sends in one script or one pipeline shares one slot.
 import { expect } from 'chai';
 import { createRequire } from 'node:module';
-import type { Redis } from 'ioredis';
-import { connectRedis, type RedisHandle } from '../../../src/state/redis.js';
+import { connectRedis, type RedisClient, type RedisHandle } from '../../../src/state/redis.js';
 import { hashTag, RedisKeys } from '../../../src/state/redis-keys.js';
 import { crc16, execPerSlot, hashSlot, hashTagOf } from '../../../src/state/redis-slot.js';
 import { exerciseStateBackends, KEY_NAMES, PROVIDERS } from '../../helpers/redis-state-exercise.js';
@@ -149,7 +148,7 @@ interface Call {
 }
 
 /** The real client, calling itself a Cluster, recording the keys of every script call and pipeline. */
-function recording(real: Redis, calls: Call[]): Redis {
+function recording(real: RedisClient, calls: Call[]): RedisClient {
   return new Proxy(real, {
     get(target, prop, receiver) {
       if (prop === 'isCluster') return true;
@@ -206,7 +205,7 @@ describe('every script call and pipeline of the state backends stays in one slot
 
   it('key windows, budgets, provider limits, usage ledger, stored responses, response cache', async () => {
     const calls: Call[] = [];
-    const handle: RedisHandle = { client: recording(real!.client, calls), prefix, up: true, close: async () => {} };
+    const handle: RedisHandle = { client: recording(real!.client, calls), prefix, mode: 'cluster', up: true, close: async () => {} };
     const ran = await exerciseStateBackends(handle);
     expect(ran).to.have.length(6);
     const scripts = calls.filter((c) => c.kind === 'script');
