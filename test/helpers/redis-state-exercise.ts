@@ -92,10 +92,19 @@ export async function exerciseStateBackends(redis: RedisHandle): Promise<string[
     for (let i = 0; i < 100 && !(await redis.client.hget(`${redis.prefix}{p:${last}}:cool`, 'm1')); i++) await new Promise((r) => setTimeout(r, 20));
     now += 6000; // past RENEW_EVERY_MS: this refresh renews the six held leases
     await limits.refresh();
-    for (const p of PROVIDERS) {
-      const u = limits.usage(p);
-      expect(u, p).to.include({ requestsLastMinute: 1, tokensLastMinute: 40, inFlight: 1, spentTodayUsd: 0.5 });
-      expect(limits.cooldown(p, 'm1'), p).to.deep.equal({ until: T0 + 30_000, model: 'm1' });
+    // Another replica knows only what its refresh() read from Redis: the counters and cool-downs went there.
+    const reader = new RedisLimits(redis, { ...clock, pollMs: 60_000 });
+    try {
+      reader.track(PROVIDERS, PROVIDERS);
+      await reader.refresh();
+      for (const l of [limits, reader]) {
+        for (const p of PROVIDERS) {
+          expect(l.usage(p), p).to.include({ requestsLastMinute: 1, tokensLastMinute: 40, inFlight: 1, spentTodayUsd: 0.5 });
+          expect(l.cooldown(p, 'm1'), p).to.deep.equal({ until: T0 + 30_000, model: 'm1' });
+        }
+      }
+    } finally {
+      await reader.stop();
     }
     const fl = await redis.client.zscore(`${redis.prefix}{p:${PROVIDERS[0]}}:fl`, (await redis.client.zrange(`${redis.prefix}{p:${PROVIDERS[0]}}:fl`, 0, 0))[0]!);
     expect(Number(fl), 'the lease was renewed to now + 30 s').to.equal(now + 30_000);
