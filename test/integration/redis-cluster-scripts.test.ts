@@ -5,7 +5,9 @@
 // must also have spread over every primary — otherwise the run proves nothing
 // about slots. Skips with a message where redis-server is missing.
 import { expect } from 'chai';
-import type { Cluster } from 'ioredis';
+import { Redis, type Cluster } from 'ioredis';
+import { RedisBudgets } from '../../src/state/budgets-redis.js';
+import { RedisKeyWindows } from '../../src/state/key-windows-redis.js';
 import { connectRedis, type RedisHandle } from '../../src/state/redis.js';
 import { hashSlot } from '../../src/state/redis-slot.js';
 import { requireRedisBinaries, startRedisCluster, type RedisClusterSet } from '../helpers/redis-procs.js';
@@ -74,7 +76,6 @@ describe('state backends on a real Redis Cluster (3 primaries): every script and
     const prefix = 'tr-cluster-replicas:';
     const first = await open(prefix);
     const second = await open(prefix);
-    const { RedisKeyWindows } = await import('../../src/state/key-windows-redis.js');
     const a = new RedisKeyWindows(first);
     const b = new RedisKeyWindows(second);
     const names = ['r1', 'r2', 'r3', 'r4', 'r5', 'r6'];
@@ -85,4 +86,79 @@ describe('state backends on a real Redis Cluster (3 primaries): every script and
       expect(await b.admit(k, { rpm: 2 })).to.include({ ok: false, used: 2 });
     }
   });
+  it('a slot that moves to another primary under a running router: its scripts follow the MOVED, the counts carry on', async () => {
+    const prefix = 'tr-cluster-moved:';
+    const h = await open(prefix);
+    const windows = new RedisKeyWindows(h);
+    const budgets = new RedisBudgets(h);
+    const spec = { amountUsd: 0.01, period: 'day' as const };
+    expect(await windows.admit('mover', { rpm: 3 })).to.deep.equal({ ok: true });
+    expect(await windows.admit('mover', { rpm: 3 })).to.deep.equal({ ok: true });
+    expect((await budgets.reserve('mover', spec, 0.004)).ok).to.equal(true);
+
+    // Move the key's slot by hand, as redis-cli --cluster reshard does: IMPORTING, MIGRATING, MIGRATE, SETSLOT NODE.
+    const slot = hashSlot(`${prefix}{k:mover}:rq`);
+    const masters = await clusterMasters(cluster!.nodes[0]!);
+    const from = masters.find((m) => m.slots.some(([a, b]) => slot >= a && slot <= b))!;
+    const to = masters.find((m) => m !== from)!;
+    const src = new Redis(from.port, '127.0.0.1');
+    const dst = new Redis(to.port, '127.0.0.1');
+    try {
+      await dst.cluster('SETSLOT', slot, 'IMPORTING', from.id);
+      await src.cluster('SETSLOT', slot, 'MIGRATING', to.id);
+      const keys = (await src.cluster('GETKEYSINSLOT', slot, 100)) as string[];
+      expect(keys.length, 'the key window and budget hash are in the slot').to.be.at.least(2);
+      await src.migrate('127.0.0.1', to.port, '', 0, 5000, 'KEYS', ...keys);
+      // The two ends first (the importing side, then the migrating one), then every other primary.
+      await dst.cluster('SETSLOT', slot, 'NODE', to.id);
+      await src.cluster('SETSLOT', slot, 'NODE', to.id);
+      for (const m of masters.filter((x) => x !== from && x !== to)) {
+        const other = new Redis(m.port, '127.0.0.1');
+        await other.cluster('SETSLOT', slot, 'NODE', to.id).finally(() => other.disconnect());
+      }
+    } finally {
+      src.disconnect();
+      dst.disconnect();
+    }
+    // The handle's slot map still names the old primary: the next commands get MOVED, which ioredis follows.
+    const cached = (h.client as Cluster).slots[slot]!;
+    expect(cached[0], 'the running handle still routes the slot to its old primary').to.equal(`127.0.0.1:${from.port}`);
+    expect(await windows.admit('mover', { rpm: 3 })).to.deep.equal({ ok: true });
+    expect(await windows.admit('mover', { rpm: 3 }), 'the count moved with the slot').to.include({ ok: false, used: 3 });
+    const second = await budgets.reserve('mover', spec, 0.004);
+    expect(second.ok).to.equal(true);
+    expect((await budgets.reserve('mover', spec, 0.004)).ok, 'the reservations moved with the slot').to.equal(false);
+    expect((h.client as Cluster).slots[slot]![0], 'and learnt the new one from the MOVED').to.equal(`127.0.0.1:${to.port}`);
+    const owner = await clusterMasters(cluster!.nodes[0]!);
+    expect(owner.find((m) => m.slots.some(([a, b]) => slot >= a && slot <= b))!.id).to.equal(to.id);
+    console.log(`      slot ${slot} moved from :${from.port} to :${to.port}; the running handle's scripts followed it`);
+  });
 });
+
+interface Master {
+  id: string;
+  port: number;
+  slots: [number, number][];
+}
+
+/** The cluster's primaries and their slot ranges, from CLUSTER NODES. */
+async function clusterMasters(node: string): Promise<Master[]> {
+  const [host, port] = node.split(':');
+  const c = new Redis(Number(port), host!);
+  try {
+    const text = (await c.cluster('NODES')) as string;
+    return text
+      .split('\n')
+      .filter((l) => /\bmaster\b/.test(l) && !/\bfail\b/.test(l))
+      .map((l) => {
+        const f = l.trim().split(' ');
+        const slots = f.slice(8).filter((r) => !r.startsWith('[')).map((r): [number, number] => {
+          const [a, b] = r.split('-').map(Number);
+          return [a!, b ?? a!];
+        });
+        return { id: f[0]!, port: Number(f[1]!.split('@')[0]!.split(':')[1]), slots };
+      });
+  } finally {
+    c.disconnect();
+  }
+}
