@@ -1,6 +1,6 @@
 // Budgets in Redis: reserve and settle are Lua scripts, atomic across every
 // replica (semantics in budgets.ts). One hash per key and period,
-// <prefix>{k:<name>}:b:<period>, holding
+// <prefix>{k:<name>}:b:<period> (redis-keys.ts), holding
 //   spent     nano-dollars settled
 //   reserved  the sum of open reservations
 //   next      the earliest lease expiry among them (0: none)
@@ -11,6 +11,7 @@
 // double as 1e+15, which HINCRBY rejects.
 import type { RedisHandle } from './redis.js';
 import { Script } from './redis.js';
+import { RedisKeys } from './redis-keys.js';
 import { fromNano, newTicketId, periodEnd, periodId, RESERVATION_LEASE_MS, toNano, type BudgetSpec, type Budgets, type BudgetTicket, type Reservation } from './budgets.js';
 
 const SWEEP_LUA = `
@@ -81,6 +82,7 @@ return {v[1] or '0', v[2] or '0'}
 export class RedisBudgets implements Budgets {
   readonly #now: () => number;
   readonly #leaseMs: number;
+  readonly #keys: RedisKeys;
 
   constructor(
     readonly redis: RedisHandle,
@@ -88,6 +90,7 @@ export class RedisBudgets implements Budgets {
   ) {
     this.#now = opts.now ?? Date.now;
     this.#leaseMs = opts.leaseMs ?? RESERVATION_LEASE_MS;
+    this.#keys = new RedisKeys(redis.prefix);
   }
 
   async reserve(key: string, budget: BudgetSpec, estimateUsd: number): Promise<Reservation> {
@@ -95,7 +98,7 @@ export class RedisBudgets implements Budgets {
     const period = periodId(budget.period, now);
     const nano = toNano(estimateUsd);
     const id = newTicketId();
-    const r = (await RESERVE.run(this.redis.client, [this.#key(key, period)], [toNano(budget.amountUsd), nano, id, now, this.#leaseMs, ttlSeconds(budget.period, now)])) as [number, string, string];
+    const r = (await RESERVE.run(this.redis.client, [this.#keys.budget(key, period)], [toNano(budget.amountUsd), nano, id, now, this.#leaseMs, ttlSeconds(budget.period, now)])) as [number, string, string];
     const spentUsd = fromNano(Number(r[1]));
     const reservedUsd = fromNano(Number(r[2]));
     if (r[0] !== 1) return { ok: false, spentUsd, reservedUsd, resetsAt: periodEnd(budget.period, now) };
@@ -104,13 +107,13 @@ export class RedisBudgets implements Budgets {
 
   async settle(key: string, ticket: BudgetTicket, actualUsd: number): Promise<{ spentUsd: number }> {
     const kind = ticket.period.startsWith('d') ? 'day' : 'month';
-    const spent = await SETTLE.run(this.redis.client, [this.#key(key, ticket.period)], [ticket.id, toNano(actualUsd), ttlSeconds(kind, this.#now())]);
+    const spent = await SETTLE.run(this.redis.client, [this.#keys.budget(key, ticket.period)], [ticket.id, toNano(actualUsd), ttlSeconds(kind, this.#now())]);
     return { spentUsd: fromNano(Number(spent)) };
   }
 
   async status(key: string, budget: BudgetSpec): Promise<{ spentUsd: number; reservedUsd: number }> {
     const now = this.#now();
-    const [spent, reserved] = (await STATUS.run(this.redis.client, [this.#key(key, periodId(budget.period, now))], [now])) as [string, string];
+    const [spent, reserved] = (await STATUS.run(this.redis.client, [this.#keys.budget(key, periodId(budget.period, now))], [now])) as [string, string];
     return { spentUsd: fromNano(Number(spent)), reservedUsd: fromNano(Number(reserved)) };
   }
 

@@ -1,10 +1,11 @@
 // KeyWindows in Redis: the rpm/tpm check-and-take is one Lua script, atomic
 // across every replica sharing the Redis (see key-windows.ts for semantics).
-// Keys: <prefix>{k:<name>}:rq and :tk (hash tags keep a key's two windows in
-// one Redis Cluster slot); each expires 61 s after its last write.
+// Keys (redis-keys.ts): <prefix>{k:<name>}:rq and :tk, one Redis Cluster slot
+// for the script's two windows; each expires 61 s after its last write.
 import type { RedisHandle } from './redis.js';
 import { execAll, Script } from './redis.js';
 import { freeInMs, WINDOW_LUA } from './redis-window.js';
+import { RedisKeys } from './redis-keys.js';
 import type { KeyRates, KeyWindows, RateDecision } from './key-windows.js';
 
 const ADMIT = new Script(`${WINDOW_LUA}
@@ -27,17 +28,20 @@ return {1}
 
 export class RedisKeyWindows implements KeyWindows {
   readonly #now: () => number;
+  readonly #keys: RedisKeys;
 
   constructor(
     readonly redis: RedisHandle,
     opts: { now?: () => number } = {},
   ) {
     this.#now = opts.now ?? Date.now;
+    this.#keys = new RedisKeys(redis.prefix);
   }
 
   async admit(key: string, rates: KeyRates): Promise<RateDecision> {
     const now = this.#now();
-    const r = (await ADMIT.run(this.redis.client, this.#keys(key), [now, rates.rpm ?? -1, rates.tpm ?? -1])) as [number, string?, number?, number?];
+    const { rq, tk } = this.#keys.keyWindows(key);
+    const r = (await ADMIT.run(this.redis.client, [rq, tk], [now, rates.rpm ?? -1, rates.tpm ?? -1])) as [number, string?, number?, number?];
     if (r[0] === 1) return { ok: true };
     const limit = r[1] as 'rpm' | 'tpm';
     return { ok: false, limit, used: r[2]!, max: limit === 'rpm' ? rates.rpm! : rates.tpm!, retryAfterMs: freeInMs(r[3]!, now) };
@@ -45,12 +49,7 @@ export class RedisKeyWindows implements KeyWindows {
 
   async addTokens(key: string, tokens: number): Promise<void> {
     if (!(tokens > 0)) return;
-    const tk = this.#keys(key)[1];
+    const { tk } = this.#keys.keyWindows(key);
     await execAll(this.redis.client.pipeline().hincrby(tk, String(Math.floor(this.#now() / 1000)), Math.round(tokens)).expire(tk, 61));
-  }
-
-  #keys(key: string): [string, string] {
-    const base = `${this.redis.prefix}{k:${key}}`;
-    return [`${base}:rq`, `${base}:tk`];
   }
 }

@@ -1,6 +1,7 @@
 // Provider account limits (limits.ts) shared through Redis, so replicas
 // together respect a provider's rpm, tpm, maxConcurrency and daily budget.
-// Per provider, with hash tag {p:<name>}:
+// Per provider, with hash tag {p:<name>} (redis-keys.ts), so the admit script's
+// four keys share one Redis Cluster slot:
 //   :rq     requests, sliding 60 s window (hash of 1 s buckets)
 //   :tk     tokens, same
 //   :fl     calls in flight: a sorted set of leases (member = lease id, score
@@ -16,11 +17,14 @@
 // Providers without limits cost no Redis round trip: their calls are admitted
 // locally and their tokens and spend are not sent (nothing reads them).
 import { randomUUID } from 'node:crypto';
+import type { ChainableCommander } from 'ioredis';
 import type { ProviderLimits } from '../policy/types.js';
 import type { StateGuard } from './guard.js';
 import { utcDay } from './utc-day.js';
 import { overLimit, type Admission, type Cooldown, type LimitsBackend, type ProviderUsage } from './limits.js';
 import { execAll, Script, type RedisHandle } from './redis.js';
+import { RedisKeys } from './redis-keys.js';
+import { execPerSlot } from './redis-slot.js';
 import { freeInMs, WINDOW_LUA } from './redis-window.js';
 import { fromNano, toNano } from './budgets.js';
 
@@ -81,6 +85,7 @@ export class RedisLimits implements LimitsBackend {
   readonly #now: () => number;
   readonly #guard: StateGuard | undefined;
   readonly #pollMs: number;
+  readonly #keys: RedisKeys;
   #providers: readonly string[] = [];
   #limited = new Set<string>();
   #timer: NodeJS.Timeout | undefined;
@@ -95,6 +100,7 @@ export class RedisLimits implements LimitsBackend {
     this.#now = opts.now ?? Date.now;
     this.#guard = opts.guard;
     this.#pollMs = opts.pollMs ?? 250;
+    this.#keys = new RedisKeys(redis.prefix);
   }
 
   /** The providers of the live policy (cool-downs polled for all) and those with limits (counters polled too). */
@@ -136,19 +142,24 @@ export class RedisLimits implements LimitsBackend {
     try {
       const providers = this.#providers;
       const limited = providers.filter((p) => this.#limited.has(p));
-      const p = this.redis.client.pipeline();
-      for (const name of providers) p.hgetall(this.#coolKey(name));
+      // Each provider's cool-downs are in its own slot: on a Cluster, one pipeline per slot.
+      const coolReads = providers.map((name) => {
+        const key = this.#keys.providerCool(name);
+        return { key, add: (p: ChainableCommander) => void p.hgetall(key) };
+      });
       const [results, cools] = await Promise.all([
-        Promise.all(limited.map((name) => ADMIT.run(this.redis.client, this.#keys(name, now), [now, -1, -1, -1, -1, '', 0, '1']))),
-        execAll(p) as Promise<Record<string, string>[]>,
+        Promise.all(limited.map((name) => ADMIT.run(this.redis.client, this.#admitKeys(name, now), [now, -1, -1, -1, -1, '', 0, '1']))),
+        execPerSlot(this.redis.client, coolReads) as Promise<Record<string, string>[]>,
       ]);
       limited.forEach((name, i) => this.#view.set(name, snapshot(results[i] as unknown[], now)));
       providers.forEach((name, i) => this.#cool.set(name, new Map(Object.entries(cools[i]!).map(([m, until]) => [m, Number(until)]))));
       if (now - this.#lastRenew >= RENEW_EVERY_MS && this.#held.size) {
         this.#lastRenew = now;
-        const r = this.redis.client.pipeline();
-        for (const [id, provider] of this.#held) r.zadd(this.#keys(provider, now)[2], 'XX', now + LEASE_MS, id);
-        await execAll(r);
+        const renewals = [...this.#held].map(([id, provider]) => {
+          const key = this.#keys.provider(provider, utcDay(now)).fl;
+          return { key, add: (p: ChainableCommander) => void p.zadd(key, 'XX', now + LEASE_MS, id) };
+        });
+        await execPerSlot(this.redis.client, renewals);
       }
     } catch (err) {
       this.#guard?.failed('provider_limits', 'dropped', err);
@@ -187,7 +198,7 @@ export class RedisLimits implements LimitsBackend {
     const run = async (): Promise<Admission> => {
       const now = this.#now();
       const id = randomUUID();
-      const r = (await ADMIT.run(this.redis.client, this.#keys(provider, now), [
+      const r = (await ADMIT.run(this.redis.client, this.#admitKeys(provider, now), [
         now,
         limits?.rpm ?? -1,
         limits?.tpm ?? -1,
@@ -215,7 +226,7 @@ export class RedisLimits implements LimitsBackend {
           this.#held.delete(id);
           const v = this.#view.get(provider);
           if (v) v.inFlight = Math.max(0, v.inFlight - 1);
-          this.#write(() => this.redis.client.zrem(this.#keys(provider, this.#now())[2], id));
+          this.#write(() => this.redis.client.zrem(this.#keys.provider(provider, utcDay(this.#now())).fl, id));
         },
       };
     };
@@ -226,7 +237,7 @@ export class RedisLimits implements LimitsBackend {
   recordTokens(provider: string, tokens: number): void {
     if (!(tokens > 0) || !this.#limited.has(provider)) return;
     const now = this.#now();
-    const tk = this.#keys(provider, now)[1];
+    const { tk } = this.#keys.provider(provider, utcDay(now));
     const v = this.#view.get(provider);
     if (v) v.tokens += tokens;
     this.#write(() => execAll(this.redis.client.pipeline().hincrby(tk, String(Math.floor(now / 1000)), Math.round(tokens)).expire(tk, 61)));
@@ -236,7 +247,7 @@ export class RedisLimits implements LimitsBackend {
     const nano = toNano(usd);
     if (nano <= 0 || !this.#limited.has(provider)) return;
     const now = this.#now();
-    const sp = this.#keys(provider, now)[3];
+    const { sp } = this.#keys.provider(provider, utcDay(now));
     const v = this.#view.get(provider);
     if (v && v.day === utcDay(now)) v.spentNano += nano;
     this.#write(() => execAll(this.redis.client.pipeline().incrby(sp, nano).expire(sp, 2 * 86_400)));
@@ -248,7 +259,7 @@ export class RedisLimits implements LimitsBackend {
     if (!c) this.#cool.set(provider, (c = new Map()));
     c.set(field, Math.max(until, c.get(field) ?? 0));
     const ttl = Math.max(1000, until - this.#now() + 60_000);
-    this.#write(() => COOL_DOWN.run(this.redis.client, [this.#coolKey(provider)], [field, until, ttl]));
+    this.#write(() => COOL_DOWN.run(this.redis.client, [this.#keys.providerCool(provider)], [field, until, ttl]));
   }
 
   #write(fn: () => Promise<unknown>): void {
@@ -256,13 +267,10 @@ export class RedisLimits implements LimitsBackend {
     else void fn().catch(() => {});
   }
 
-  #keys(provider: string, now: number): [string, string, string, string] {
-    const base = `${this.redis.prefix}{p:${provider}}`;
-    return [`${base}:rq`, `${base}:tk`, `${base}:fl`, `${base}:sp:${utcDay(now)}`];
-  }
-
-  #coolKey(provider: string): string {
-    return `${this.redis.prefix}{p:${provider}}:cool`;
+  /** The admit script's KEYS, in its order: rq, tk, fl, sp. */
+  #admitKeys(provider: string, now: number): [string, string, string, string] {
+    const k = this.#keys.provider(provider, utcDay(now));
+    return [k.rq, k.tk, k.fl, k.sp];
   }
 }
 

@@ -8,6 +8,7 @@
 import type { CanonicalResult } from '../canonical/types.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { Script, type RedisHandle } from './redis.js';
+import { RedisKeys } from './redis-keys.js';
 
 /** Where response cache entries live: this process's memory, or Redis shared by every replica. */
 export interface ResponseCacheStore {
@@ -94,7 +95,6 @@ export class MemoryResponseCache implements ResponseCacheStore {
 //   <prefix>{cache}:sizes    hash: entry key → its bytes (what leaves the total when it goes)
 //   <prefix>{cache}:bytes    the running total of the indexed entries' bytes
 // The three index keys expire with their latest entry, so an idle cache leaves nothing behind.
-const ENTRY = 'e:';
 // KEYS: entry, index, sizes, bytes; ARGV: entry key prefix, member, json, ttl ms, maxBytes, now ms
 //   → {evicted, total}. Lua's # is the byte length, as Buffer.byteLength is on this side.
 const PUT = new Script(`
@@ -148,6 +148,7 @@ return {evicted, held}
 export class RedisResponseCache implements ResponseCacheStore {
   readonly #now: () => number;
   readonly #metrics: Pick<Metrics, 'cacheEvictions' | 'cacheBytes'> | undefined;
+  readonly #keys: RedisKeys;
 
   constructor(
     readonly redis: RedisHandle,
@@ -155,24 +156,22 @@ export class RedisResponseCache implements ResponseCacheStore {
   ) {
     this.#now = opts.now ?? Date.now;
     this.#metrics = opts.metrics;
+    this.#keys = new RedisKeys(redis.prefix);
   }
 
   async get(key: string): Promise<CanonicalResult | undefined> {
-    const text = await this.redis.client.get(this.#key(ENTRY + key));
+    const text = await this.redis.client.get(this.#keys.cacheEntry(key));
     return text === null ? undefined : (JSON.parse(text) as CanonicalResult);
   }
 
   async put(key: string, result: CanonicalResult, ttlMs: number, maxBytes: number): Promise<boolean> {
     const text = JSON.stringify(result);
     if (Buffer.byteLength(text) > maxBytes / 4) return false;
-    const keys = [this.#key(ENTRY + key), this.#key('index'), this.#key('sizes'), this.#key('bytes')];
-    const [evicted, total] = (await PUT.run(this.redis.client, keys, [this.#key(ENTRY), key, text, Math.max(1, Math.ceil(ttlMs)), maxBytes, this.#now()])) as [number, number];
+    const c = this.#keys.cache();
+    const keys = [this.#keys.cacheEntry(key), c.index, c.sizes, c.bytes];
+    const [evicted, total] = (await PUT.run(this.redis.client, keys, [c.entryPrefix, key, text, Math.max(1, Math.ceil(ttlMs)), maxBytes, this.#now()])) as [number, number];
     if (evicted > 0) this.#metrics?.cacheEvictions.inc(evicted);
     this.#metrics?.cacheBytes.set(total);
     return true;
-  }
-
-  #key(rest: string): string {
-    return `${this.redis.prefix}{cache}:${rest}`;
   }
 }

@@ -125,8 +125,18 @@ describeBackends('conversation store', (b) => {
       await make().put(entry(id));
       const other = new RedisConversationStore(await b.replica());
       expect(await other.get(id)).to.deep.equal(entry(id));
-      const ttl = await b.redis().client.ttl(`${b.redis().prefix}resp:${id}`);
+      const ttl = await b.redis().client.ttl(`${b.redis().prefix}{r:${id}}`);
       expect(ttl).to.be.within(30 * 86_400 - 5, 30 * 86_400);
+    });
+
+    it('a response stored before the {r:<id>} hash tag (at <prefix>resp:<id>) is still found, and deleted there', async () => {
+      const legacyKey = `${b.redis().prefix}resp:${id}`;
+      await b.redis().client.set(legacyKey, JSON.stringify(entry(id)), 'EX', 600);
+      const store = make();
+      expect(await store.get(id)).to.deep.equal(entry(id));
+      expect(await store.delete(id)).to.equal(true);
+      expect(await b.redis().client.exists(legacyKey)).to.equal(0);
+      expect(await store.get(id)).to.equal(undefined);
     });
 
     it('an entry over the size cap is kept only as a marker: continuing it is a 409 that says why', async () => {
