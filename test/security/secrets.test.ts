@@ -4,12 +4,12 @@
 // a provider that echoes the key in its 401 (as OpenAI does), a 429, a
 // firewall block, an unknown model, wrong and missing caller keys, the
 // caller's key pasted into a body field, embeddings pass-through, replay and
-// the management endpoints — runs with sentinel keys (sentinel-stack.ts)
+// the management endpoints — runs with canary keys (canary-stack.ts)
 // while everything the router says is captured, including every log line at
 // level trace and every error the official SDK throws.
 import { expect } from 'chai';
 import OpenAI from 'openai';
-import { CALLER_NAME, SECRETS, startSentinelStack, WRONG_KEY_PROVIDER, type SentinelStack } from './sentinel-stack.js';
+import { CALLER_NAME, SECRETS, startCanaryStack, WRONG_KEY_PROVIDER, type CanaryStack } from './canary-stack.js';
 
 interface Captured {
   where: string;
@@ -26,17 +26,17 @@ function findLeaks(captured: readonly Captured[], secrets: readonly string[]): s
   const forms = secrets.flatMap(leakForms);
   const leaks: string[] = [];
   for (const c of captured) {
-    // Any "SENTINEL" is a leak: the word exists only inside the keys (also catches masked keys such as sk-SENTI…1f2e).
-    const at = c.text.search(/sentinel/i);
+    // Any "CANARY" is a leak: the word exists only inside the keys (also catches masked keys such as sk-SENTI…1f2e).
+    const at = c.text.search(/canary/i);
     if (at >= 0) leaks.push(`${c.where}: …${c.text.slice(Math.max(0, at - 60), at + 60)}…`);
     for (const f of forms) if (c.text.includes(f)) leaks.push(`${c.where}: contains ${f.slice(0, 12)}…`);
   }
   return leaks;
 }
 
-describe('secrets never leak (sentinel keys through logs, responses, metrics and errors)', function () {
+describe('secrets never leak (canary keys through logs, responses, metrics and errors)', function () {
   this.timeout(60_000);
-  let stack: SentinelStack;
+  let stack: CanaryStack;
   const captured: Captured[] = [];
   const statuses = new Map<string, number>();
   const thrown: string[] = [];
@@ -76,7 +76,7 @@ describe('secrets never leak (sentinel keys through logs, responses, metrics and
   }
 
   before(async () => {
-    stack = await startSentinelStack();
+    stack = await startCanaryStack();
     expect(stack.router.store.current(), `the demo policies did not load:\n${stack.logs.join('\n')}`).to.not.equal(undefined);
     const sim = stack.sim;
     const client = new OpenAI({ baseURL: `${stack.router.url}/v1`, apiKey: SECRETS.caller, maxRetries: 0 });
@@ -162,7 +162,7 @@ describe('secrets never leak (sentinel keys through logs, responses, metrics and
     expect(stack.logs.filter((l) => l.includes('"msg":"decision"')).length).to.be.greaterThan(15);
   });
 
-  it('the sentinels were live: the simulator received the provider keys', () => {
+  it('the canaries were live: the simulator received the provider keys', () => {
     const sent = stack.sim.calls.map((c) => JSON.stringify(c.headers) + c.path);
     expect(sent.some((s) => s.includes(SECRETS.provider))).to.equal(true);
     expect(sent.some((s) => s.includes(SECRETS.wrongProvider))).to.equal(true);

@@ -1,6 +1,6 @@
-// The demo stack (simulators + router over demo/policies) with sentinel
+// The demo stack (simulators + router over demo/policies) with canary
 // secrets: every provider key and the caller's key is a unique string that
-// contains SENTINEL and appears nowhere else, so any trace of it in a log line,
+// contains CANARY and appears nowhere else, so any trace of it in a log line,
 // a response, a metric or an error message is a leak. Every log line the
 // router writes, at level trace, is kept in memory.
 import { randomBytes } from 'node:crypto';
@@ -19,22 +19,22 @@ const nonce = (): string => randomBytes(12).toString('hex');
 
 export const SECRETS = {
   /** The key every simulator requires and the DEMO_* environment carries. */
-  provider: `sk-SENTINEL-PROVIDER-${nonce()}`,
+  provider: `sk-CANARY-PROVIDER-${nonce()}`,
   /** A wrong provider key (one provider is configured with it and gets 401s). */
-  wrongProvider: `sk-SENTINEL-PROVIDER-WRONG-${nonce()}`,
+  wrongProvider: `sk-CANARY-PROVIDER-WRONG-${nonce()}`,
   /** The caller's key, registered in an ApiKeys document as CALLER_NAME. */
-  caller: `sk-SENTINEL-CALLER-${nonce()}`,
+  caller: `sk-CANARY-CALLER-${nonce()}`,
   /** A key no ApiKeys entry has. */
-  wrongCaller: `sk-SENTINEL-CALLER-WRONG-${nonce()}`,
+  wrongCaller: `sk-CANARY-CALLER-WRONG-${nonce()}`,
 } as const;
 
-/** Not containing the word SENTINEL: the name is what logs may show. */
+/** Not containing the word CANARY: the name is what logs may show. */
 export const CALLER_NAME = 'team-search';
 
 /** The provider whose environment variable holds the wrong key. */
 export const WRONG_KEY_PROVIDER = { name: 'deepseek', env: 'DEMO_DEEPSEEK_KEY', model: 'deepseek-v3' };
 
-export interface SentinelStack {
+export interface CanaryStack {
   sim: Simulator;
   router: RunningRouter;
   /** Every line the router logged, at level trace and up. */
@@ -42,7 +42,7 @@ export interface SentinelStack {
   stop(): Promise<void>;
 }
 
-export async function startSentinelStack(): Promise<SentinelStack> {
+export async function startCanaryStack(): Promise<CanaryStack> {
   const savedEnv = Object.fromEntries(DEMO_KEY_ENVS.map((e) => [e, process.env[e]]));
   const sim = await startSimulator({ port: 0, requireKey: SECRETS.provider });
   for (const env of DEMO_KEY_ENVS) process.env[env] = SECRETS.provider;
