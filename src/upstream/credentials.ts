@@ -8,6 +8,7 @@ import type { ProviderSpec } from '../policy/types.js';
 import { currentGoogleToken, hasGoogleCredentials } from './google-token.js';
 import { readTokenFile } from './token-file.js';
 import { awsCredentialsLikely } from '../providers/bedrock/sign.js';
+import { envGeneration } from './env-generation.js';
 
 const fileCache = new Map<string, { mtimeMs: number; checkedAt: number; value: string | undefined }>();
 const RECHECK_MS = 5_000;
@@ -44,11 +45,25 @@ export function providerKeys(p: Readonly<ProviderSpec>, env: NodeJS.ProcessEnv =
     const v = readKeyFile(p.apiKeyFile);
     if (v) return [{ index: 0, env: undefined, value: v }];
   }
+  // Routing asks for every provider on every request: process.env's keys are kept until it is written (env-generation.ts).
+  const generation = envGeneration();
+  if (env !== process.env) return envKeys(p, env);
+  const cached = envKeyCache.get(p);
+  if (cached && cached.generation === generation) return cached.keys as PoolKey[];
+  const keys = Object.freeze(envKeys(p, env));
+  envKeyCache.set(p, { generation, keys });
+  return keys as PoolKey[];
+}
+
+/** Each provider's keys from process.env, with the generation they were read at (frozen: callers share them). */
+const envKeyCache = new WeakMap<Readonly<ProviderSpec>, { generation: number; keys: readonly PoolKey[] }>();
+
+function envKeys(p: Readonly<ProviderSpec>, env: NodeJS.ProcessEnv): PoolKey[] {
   const names = keyEnvNames(p);
   const out: PoolKey[] = [];
   for (const [index, name] of names.entries()) {
     const v = env[name];
-    if (v && v.trim()) out.push({ index, env: name, value: v.trim() });
+    if (v && v.trim()) out.push(Object.freeze({ index, env: name, value: v.trim() }));
   }
   return out;
 }
@@ -59,7 +74,7 @@ export function keyEnvNames(p: Readonly<ProviderSpec>): readonly string[] {
 
 export function hasCredentials(p: Readonly<ProviderSpec>): boolean {
   // Bedrock signs with the AWS chain, which resolves asynchronously: routing asks whether it is likely to succeed.
-  if (p.type === 'bedrock') return probed(`aws:${AWS_CHAIN_ENV.map((k) => (k === 'AWS_SECRET_ACCESS_KEY' ? String(Boolean(process.env[k])) : (process.env[k] ?? ''))).join('\u001f')}`, () => awsCredentialsLikely());
+  if (p.type === 'bedrock') return probed(awsChainKey(), () => awsCredentialsLikely());
   // A vertex token is obtained at dispatch; routing needs only to know a source is there.
   if (p.type === 'vertex') return probed(`vertex:${googleCredentialsSource(p)}`, () => hasGoogleCredentials(p));
   return providerKey(p) !== undefined;
@@ -73,6 +88,16 @@ export function hasCredentials(p: Readonly<ProviderSpec>): boolean {
 const probes = new Map<string, { at: number; has: boolean }>();
 /** What the AWS chain reads from the environment: a change of any of them is a new probe at once. */
 const AWS_CHAIN_ENV = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_WEB_IDENTITY_TOKEN_FILE', 'AWS_ROLE_ARN', 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI', 'AWS_CONTAINER_CREDENTIALS_FULL_URI', 'AWS_PROFILE', 'AWS_SHARED_CREDENTIALS_FILE', 'AWS_CONFIG_FILE', 'HOME'];
+/** The AWS chain's environment as a probe key, rebuilt only after process.env was written (10 reads otherwise per request). */
+let awsChain: { generation: number; key: string } | undefined;
+function awsChainKey(): string {
+  const generation = envGeneration();
+  if (awsChain?.generation !== generation) {
+    awsChain = { generation, key: `aws:${AWS_CHAIN_ENV.map((k) => (k === 'AWS_SECRET_ACCESS_KEY' ? String(Boolean(process.env[k])) : (process.env[k] ?? ''))).join('\u001f')}` };
+  }
+  return awsChain.key;
+}
+
 function probed(key: string, check: () => boolean): boolean {
   const now = Date.now();
   const last = probes.get(key);
