@@ -143,12 +143,12 @@ class LiveRequestSpan implements RequestSpan {
     // An attempt refused before it was sent (no credentials, every key cooling): a span of its own, zero length.
     const span = this.#attempt ?? this.#tracer.startSpan(`${this.operation} ${c.model.upstreamModel ?? c.model.name}`, { kind: SpanKind.CLIENT, attributes: { 'gen_ai.provider.name': genAiProviderName(c.provider), 'tokenrouter.provider': c.provider.name, 'tokenrouter.model': c.model.name } }, this.#ctx);
     this.#attempt = undefined;
-    span.setAttributes({
-      'tokenrouter.attempt.outcome': a.outcome,
-      ...(a.reason ? { 'tokenrouter.attempt.reason': a.reason } : {}),
-      ...(a.status !== undefined ? { 'http.response.status_code': a.status } : {}),
-      ...(a.ttftMs !== undefined ? { 'tokenrouter.ttft_ms': a.ttftMs } : {}),
-    });
+    // Assigned one by one: object spread is a slow V8 path, and this runs per attempt.
+    const attrs: Attributes = { 'tokenrouter.attempt.outcome': a.outcome };
+    if (a.reason) attrs['tokenrouter.attempt.reason'] = a.reason;
+    if (a.status !== undefined) attrs['http.response.status_code'] = a.status;
+    if (a.ttftMs !== undefined) attrs['tokenrouter.ttft_ms'] = a.ttftMs;
+    span.setAttributes(attrs);
     if (a.outcome === 'success' || a.outcome === 'stream_error') {
       // Ended by served() once usage is known (or by end()), at the attempt's own end time.
       this.#served = { span, end: Date.now() };

@@ -29,20 +29,19 @@ export function firewallAttributes(scope: 'prompt' | 'response', hits: readonly 
 }
 
 export function usageAttributes(usage: Usage | undefined, result: CanonicalResult | undefined, responseModel: string | undefined): Attributes {
-  return {
-    ...(responseModel ? { 'gen_ai.response.model': responseModel } : {}),
-    ...(usage
-      ? {
-          'gen_ai.usage.input_tokens': usage.inputTokens,
-          'gen_ai.usage.output_tokens': usage.outputTokens,
-          ...(usage.cachedTokens ? { 'gen_ai.usage.cache_read.input_tokens': usage.cachedTokens } : {}),
-          ...(usage.cacheWriteTokens ? { 'gen_ai.usage.cache_creation.input_tokens': usage.cacheWriteTokens } : {}),
-          ...(usage.reasoningTokens ? { 'gen_ai.usage.reasoning.output_tokens': usage.reasoningTokens } : {}),
-        }
-      : {}),
-    // The router's finish reasons are OpenAI's words, whichever provider answered.
-    ...(result ? { 'gen_ai.response.finish_reasons': [result.error ? 'error' : result.finish] } : {}),
-  };
+  // Assigned one by one (in the order a spread would give): object spread is a slow V8 path, run per traced request.
+  const attrs: Attributes = {};
+  if (responseModel) attrs['gen_ai.response.model'] = responseModel;
+  if (usage) {
+    attrs['gen_ai.usage.input_tokens'] = usage.inputTokens;
+    attrs['gen_ai.usage.output_tokens'] = usage.outputTokens;
+    if (usage.cachedTokens) attrs['gen_ai.usage.cache_read.input_tokens'] = usage.cachedTokens;
+    if (usage.cacheWriteTokens) attrs['gen_ai.usage.cache_creation.input_tokens'] = usage.cacheWriteTokens;
+    if (usage.reasoningTokens) attrs['gen_ai.usage.reasoning.output_tokens'] = usage.reasoningTokens;
+  }
+  // The router's finish reasons are OpenAI's words, whichever provider answered.
+  if (result) attrs['gen_ai.response.finish_reasons'] = [result.error ? 'error' : result.finish];
+  return attrs;
 }
 
 /** gen_ai.input.messages: the masked request as role + text parts (images and documents named, not inlined). */
