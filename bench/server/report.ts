@@ -1,7 +1,6 @@
 // The server benchmark's tables: every latency in ms, CPU in µs per request,
 // "added" = this target minus direct-to-simulator in the same run.
 import type { ServerReport } from './index.js';
-import { DEPLOY_NODE_OPTIONS } from './procs.js';
 
 function table(head: string[], rows: string[][]): void {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((l) => l[i]!.length)));
@@ -37,16 +36,26 @@ export function printServerReport(r: ServerReport): void {
   console.log('direct: CPU and RSS are the simulator\'s; +p50/+p99 = minus direct. Latencies in ms.');
   const sbs = r.sideBySide;
   if (sbs) {
-    console.log(
-      `\nSide by side (alternating ${sbs.seconds} s windows, ${sbs.rounds} rounds): router b ${sbs.routerMedianUs} µs CPU/req [${sbs.routerUs.join(', ')}] ` +
-        `vs raw proxy ${sbs.rawMedianUs} µs [${sbs.rawUs.join(', ')}]: ${sbs.ratio}× (target ≤ 3×)` +
-        `\n  router b with the image's flags (${DEPLOY_NODE_OPTIONS}): ${sbs.imageFlagsMedianUs} µs CPU/req [${sbs.imageFlagsUs.join(', ')}]: ` +
-        `${(sbs.imageFlagsMedianUs / sbs.rawMedianUs).toFixed(2)}× the raw proxy` +
-        `\n  router b with OpenTelemetry on (100% sampled, OTLP/HTTP to a local sink): ${sbs.tracingMedianUs} µs CPU/req [${sbs.tracingUs.join(', ')}]: ${sbs.tracingRatio}× router b (target ≤ 1.15×)` +
-        sbs.peers.map((p) => `, ${(p.medianUs / sbs.imageFlagsMedianUs).toFixed(2)}× ${p.name}'s capacity per core`).join('') +
-        sbs.peers.map((p) => `\n  ${p.name}: ${p.medianUs} µs CPU/req [${p.us.join(', ')}], ${p.medianRps} req/s vs router b ${sbs.routerMedianRps}: router b serves ${p.capacityRatio}× its requests per core-second (target ≥ 5×)`).join('') +
-        (r.peersMissing?.length ? `\n  not measured (npm run bench:peers installs them): ${r.peersMissing.join(', ')}` : '') +
-        (r.quick ? '\n(--quick warms for 0.5 s: the router and the peers are still settling, so these ratios are rough; the full run is the measurement)' : ''),
+    console.log(`\nSide by side (alternating ${sbs.seconds} s windows, ${sbs.rounds} rounds, ${r.closed[0]?.connections ?? 32} connections; router b = ${r.shippedFlags} unless named): CPU µs per request, median [windows]`);
+    const rows: string[][] = [];
+    for (const [shape, s] of Object.entries(sbs.shapes)) {
+      for (const [name, w] of Object.entries(s.windows)) {
+        rows.push([shape, name, String(w.medianUs), `${(w.medianUs / s.rawMedianUs).toFixed(2)}×`, `${(w.medianUs / s.routerMedianUs).toFixed(2)}×`, String(w.medianRps), w.us.join(', ')]);
+      }
+    }
+    table(['shape', 'entrant', 'CPU µs/req', '÷ raw', '÷ router b', 'req/s', 'windows µs'], rows);
+    for (const [shape, s] of Object.entries(sbs.shapes)) {
+      console.log(`  ${shape}: cache entrant ${s.cacheHitShare}% hits` + s.peers.map((p) => `; router b serves ${p.capacityRatio}× ${p.name}'s requests per core-second (${p.rpsRatio}× by req/s)`).join(''));
+    }
+    if (r.peersMissing?.length) console.log(`  not measured (npm run bench:peers installs them): ${r.peersMissing.join(', ')}`);
+    console.log(`  tracing off: router b's environment ${sbs.tracingOffChecked ? 'asks for no exporter, so the OpenTelemetry SDK is not loaded: router b is the tracing-off figure' : 'ASKS FOR TRACING: the tracing-off figure is not router b'}`);
+    if (r.quick) console.log('  (--quick warms for 1 s and measures 0.5 s windows: the ratios are rough; the full run is the measurement)');
+  }
+  if (r.loneStream) {
+    console.log('\nA lone stream\'s first byte (one at a time, 20–50 ms idle before each, zero-delay simulator; router b vs raw proxy alternating): ms');
+    table(
+      ['shape', 'pairs', 'raw p50', 'router p50', 'router − raw: p50', 'p99', 'mean'],
+      Object.entries(r.loneStream).map(([shape, l]) => [shape, String(l.samples), ms(l.rawP50Ms), ms(l.routerP50Ms), signed(l.addedP50Ms), signed(l.added.p99), signed(l.added.mean)]),
     );
   }
 
@@ -61,11 +70,13 @@ export function printServerReport(r: ServerReport): void {
   );
 
   const d = r.ttft.find((t) => t.target === 'direct');
-  console.log('\nStreams, LLM-like upstream (300 ms to first token, 50 tokens/s): time to first byte, 10 concurrent (starts staggered)');
-  table(
+  if (r.ttft.length) {
+    console.log('\nStreams, LLM-like upstream (300 ms to first token, 50 tokens/s): time to first byte, 10 concurrent (starts staggered)');
+    table(
     ['target', 'n', 'TTFT p50', 'p99', '+p50', '+p99', 'stream p50'],
     r.ttft.map((t) => [t.target, String(t.result.completed), ms(t.result.ttft.p50), ms(t.result.ttft.p99), d ? signed(t.result.ttft.p50 - d.result.ttft.p50) : '-', d ? signed(t.result.ttft.p99 - d.result.ttft.p99) : '-', ms(t.result.total.p50)]),
-  );
+    );
+  }
   if (r.concurrentStreams.length) console.log('');
   for (const s of r.concurrentStreams) {
     console.log(`${s.streams} concurrent streams through ${s.target}: ${s.completed} completed in ${s.seconds} s; router RSS ${s.idleRssMb} MB idle → ${s.peakRssMb} MB peak; TTFT p50 ${ms(s.ttft.p50)} ms, p99 ${ms(s.ttft.p99)} ms`);
