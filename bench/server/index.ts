@@ -142,8 +142,12 @@ export async function runServerBenchmark(opts: { quick?: boolean; log?: (line: s
   // Warm-up matters: the router's CPU per request falls by a third over its first
   // few thousand requests (JIT tiering), and a sidecar lives in the steady state.
   const T = quick
-    ? { warm: 0.5, closed: 1, open: 1, rates: [1000], connections: 32, streams: 1000, bodyN: [20, 10, 4, 2], sbsWarm: 1, sbsRounds: 3, sbsSeconds: 0.5, lone: 40, loneWarm: 20 }
-    : { warm: 3, closed: 3, open: 3, rates: [1000, 2000], connections: 32, streams: 1000, bodyN: [200, 100, 30, 8], sbsWarm: 3, sbsRounds: 5, sbsSeconds: 1, lone: 150, loneWarm: 50 };
+    ? { warm: 0.5, closed: 1, open: 1, rates: [1000], connections: 32, streams: 1000, bodyN: [20, 10, 4, 2], sbsWarm: 0.7, sbsRounds: 3, sbsSeconds: 0.4, lone: 30, loneWarm: 10 }
+    : { warm: 3, closed: 3, open: 3, rates: [1000], connections: 32, streams: 1000, bodyN: [200, 100, 30, 8], sbsWarm: 2, sbsRounds: 5, sbsSeconds: 1, lone: 150, loneWarm: 50 };
+  // BENCH_EXTRA="a,c,info,defaults,ttft" adds rows no target needs (kept out of the 5-minute run):
+  // closed-loop rows for configurations (a), (c) and (b) at info logging, router b with Node's default
+  // flags side by side, and TTFT at 10 concurrent streams over the LLM-like simulator.
+  const extra = new Set((process.env.BENCH_EXTRA ?? '').split(',').filter(Boolean));
   const shipped = DEPLOY_NODE_OPTIONS.split(' ');
   const pinned = pin(process.pid, otherCores());
   const report: ServerReport = { benchmark: 'server', quick, node: process.version, cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, pinned, shippedFlags: DEPLOY_NODE_OPTIONS, closed: [], open: [], ttft: [], concurrentStreams: [], bodySize: [] };
@@ -172,16 +176,15 @@ export async function runServerBenchmark(opts: { quick?: boolean; log?: (line: s
 
   try {
     // ---- zero-delay upstream: closed loop, open loop, body size (the README's latency table) --
-    // BENCH_EXTRA="a,c,info" adds the other configurations' rows (not part of any target).
-    const extra = (process.env.BENCH_EXTRA ?? '').split(',').filter(Boolean);
+    // Not in --quick: no target reads them, and the side-by-side part loads the same two servers.
     const zeroTargets: [string, () => Promise<Served | undefined>][] = [
       ['direct', async () => undefined],
       ['raw proxy', () => start('raw', 'raw-proxy', [sims.zero.url], { core: serverCore })],
       [shippedLabel, () => router('b', sims.zero)],
-      ...(['a', 'c'] as Variant[]).filter((v) => extra.includes(v)).map((v): [string, () => Promise<Served>] => [`router ${v}: ${VARIANTS[v]}, ${DEPLOY_NODE_OPTIONS}`, () => router(v, sims.zero)]),
-      ...(extra.includes('info') ? ([['router b, info logging', () => router('b', sims.zero, 'info')]] as [string, () => Promise<Served>][]) : []),
+      ...(['a', 'c'] as Variant[]).filter((v) => extra.has(v)).map((v): [string, () => Promise<Served>] => [`router ${v}: ${VARIANTS[v]}, ${DEPLOY_NODE_OPTIONS}`, () => router(v, sims.zero)]),
+      ...(extra.has('info') ? ([['router b, info logging', () => router('b', sims.zero, 'info')]] as [string, () => Promise<Served>][]) : []),
     ];
-    for (const [target, launch] of zeroTargets) {
+    for (const [target, launch] of quick ? [] : zeroTargets) {
       const proc = await launch();
       const server = proc ?? sims.zero;
       const url = chat(server);
@@ -229,15 +232,23 @@ export async function runServerBenchmark(opts: { quick?: boolean; log?: (line: s
       for (const m of missing) log(`  side by side: ${m} not installed (npm run bench:peers), skipped`);
       const tracingEnv = { OTEL_EXPORTER_OTLP_ENDPOINT: collector.url, OTEL_TRACES_SAMPLER: 'always_on' };
       type Entrant = { name: string; served: Served; headers?: Record<string, string>; shapes: Shape[] };
-      const entrants: Entrant[] = [
-        { name: 'raw proxy', served: await start('raw', 'raw-proxy', [sims.zero.url], { core: serverCore }), shapes: [...SHAPES] },
+      // Started together (each waits for its own ready message), so the start-ups overlap.
+      const launches: [string, Promise<Served>][] = [
+        ['raw proxy', start('raw', 'raw-proxy', [sims.zero.url], { core: serverCore })],
         // As shipped: `npm start`, the image and the manifest run Node with DEPLOY_NODE_OPTIONS.
-        { name: 'router b', served: await router('b', sims.zero), shapes: [...SHAPES] },
-        { name: 'router b, tracing on', served: await router('b', sims.zero, 'warn', shipped, tracingEnv), shapes: [...SHAPES] },
-        { name: 'router b, cache hits', served: await router('b-cache', sims.zero), shapes: [...SHAPES] },
-        // Node's default flags: the first round's other figure (not a target), full run only.
-        ...(quick ? [] : [{ name: 'router b, node defaults', served: await router('b', sims.zero, 'warn', []), shapes: [...SHAPES] }]),
+        ['router b', router('b', sims.zero)],
+        ['router b, tracing on', router('b', sims.zero, 'warn', shipped, tracingEnv)],
+        ['router b, cache hits', router('b-cache', sims.zero)],
+        // Node's default flags: the first round's other figure, not a target.
+        ...(extra.has('defaults') ? ([['router b, node defaults', router('b', sims.zero, 'warn', [])]] as [string, Promise<Served>][]) : []),
       ];
+      const settled = await Promise.allSettled(launches.map(([, p]) => p));
+      const failed = settled.find((x): x is PromiseRejectedResult => x.status === 'rejected');
+      if (failed) {
+        for (const x of settled) if (x.status === 'fulfilled') await x.value.stop();
+        throw failed.reason;
+      }
+      const entrants: Entrant[] = launches.map(([name], i) => ({ name, served: (settled[i] as PromiseFulfilledResult<Served>).value, shapes: [...SHAPES] }));
       // "Tracing off" is router b itself: its environment asks for no exporter, so the SDK is never imported.
       const tracingOffChecked = !tracingRequested({ ...process.env, ...routerEnv('warn', {}) }) && tracingRequested({ ...process.env, ...routerEnv('warn', tracingEnv) });
       // BENCH_COMPARE="label=/path/to/other/checkout,…": router b built from other checkouts (each with its
@@ -341,9 +352,9 @@ export async function runServerBenchmark(opts: { quick?: boolean; log?: (line: s
       }
     }
 
-    // ---- LLM-like upstream: TTFT at 10 concurrent (full run; the README's streaming table) --
+    // ---- LLM-like upstream: TTFT at 10 concurrent (BENCH_EXTRA=ttft; the lone stream above is the target) --
     const streamBody = body({ stream: true });
-    if (!quick) {
+    if (extra.has('ttft')) {
       const llmTargets: [string, () => Promise<Served | undefined>][] = [
         ['direct', async () => undefined],
         ['raw proxy', () => start('raw', 'raw-proxy', [sims.llm.url], { core: serverCore })],
@@ -364,12 +375,12 @@ export async function runServerBenchmark(opts: { quick?: boolean; log?: (line: s
     }
 
     // Idle RSS and 1,000 concurrent streams through router b: with the flags that ship (the targets), and
-    // (full run) with Node's defaults.
+    // (BENCH_EXTRA=defaults) with Node's defaults.
     const runs: [string, string[]][] = [
       [DEPLOY_NODE_OPTIONS, shipped],
       ['node defaults', []],
     ];
-    for (const [flags, execArgv] of quick ? runs.slice(0, 1) : runs) {
+    for (const [flags, execArgv] of extra.has('defaults') ? runs : runs.slice(0, 1)) {
       const server = await router('b', sims.llm, 'warn', execArgv);
       try {
         await streams(chat(server), streamBody, { count: 30, concurrency: 30 });
