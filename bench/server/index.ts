@@ -101,6 +101,8 @@ export interface ServerReport {
   sideBySide?: {
     rounds: number;
     seconds: number;
+    warmSeconds: number;
+    connections: number;
     /** Router b's environment asks for no tracing, so the OpenTelemetry SDK is never loaded: router b is "tracing off". */
     tracingOffChecked: boolean;
     shapes: Partial<Record<Shape, ShapeSideBySide>>;
@@ -138,7 +140,10 @@ const ratio = (a: number, b: number): number => Math.round((a / b) * 100) / 100;
 
 export async function runServerBenchmark(opts: { quick?: boolean; log?: (line: string) => void } = {}): Promise<ServerReport> {
   const quick = opts.quick === true;
-  const log = opts.log ?? ((l: string) => console.log(l));
+  const t0 = performance.now();
+  // Each progress line says when it happened, so a part that runs long is easy to find.
+  const say = opts.log ?? ((l: string) => console.log(l));
+  const log = (l: string): void => say(`${l} [${((performance.now() - t0) / 1000).toFixed(1)} s]`);
   // Warm-up matters: the router's CPU per request falls by a third over its first
   // few thousand requests (JIT tiering), and a sidecar lives in the steady state.
   const T = quick
@@ -248,6 +253,7 @@ export async function runServerBenchmark(opts: { quick?: boolean; log?: (line: s
         for (const x of settled) if (x.status === 'fulfilled') await x.value.stop();
         throw failed.reason;
       }
+      log(`  side by side: ${launches.length} servers started`);
       const entrants: Entrant[] = launches.map(([name], i) => ({ name, served: (settled[i] as PromiseFulfilledResult<Served>).value, shapes: [...SHAPES] }));
       // "Tracing off" is router b itself: its environment asks for no exporter, so the SDK is never imported.
       const tracingOffChecked = !tracingRequested({ ...process.env, ...routerEnv('warn', {}) }) && tracingRequested({ ...process.env, ...routerEnv('warn', tracingEnv) });
@@ -276,6 +282,7 @@ export async function runServerBenchmark(opts: { quick?: boolean; log?: (line: s
         for (const e of entrants) for (const shape of e.shapes) await probe(e.name, urlOf(e.served, shape), bodyOf(shape), e.headers);
         const load = (e: Entrant, shape: Shape, seconds: number) => closedLoop(urlOf(e.served, shape), bodyOf(shape), { connections: T.connections, seconds, ...(e.headers ? { headers: e.headers } : {}) });
         for (const e of entrants) for (const shape of e.shapes) await load(e, shape, T.sbsWarm);
+        log('  side by side: warmed up');
         const us: Record<string, number[]> = {};
         const rps: Record<string, number[]> = {};
         const hits: Record<Shape, { hits: number; requests: number }> = { Chat: { hits: 0, requests: 0 }, Responses: { hits: 0, requests: 0 } };
@@ -301,7 +308,7 @@ export async function runServerBenchmark(opts: { quick?: boolean; log?: (line: s
           const q = rps[`${name}|${shape}`];
           return u && q ? { us: u, rps: q, medianUs: median(u), medianRps: median(q) } : undefined;
         };
-        report.sideBySide = { rounds: T.sbsRounds, seconds: T.sbsSeconds, tracingOffChecked, shapes: {} };
+        report.sideBySide = { rounds: T.sbsRounds, seconds: T.sbsSeconds, warmSeconds: T.sbsWarm, connections: T.connections, tracingOffChecked, shapes: {} };
         for (const shape of SHAPES) {
           const w: Record<string, Windows> = {};
           for (const e of entrants) {
@@ -348,7 +355,8 @@ export async function runServerBenchmark(opts: { quick?: boolean; log?: (line: s
           log(`  lone stream, ${shape}: first byte router ${l.routerP50Ms} ms vs raw proxy ${l.rawP50Ms} ms p50; paired difference p50 ${l.addedP50Ms} ms (${l.samples} pairs)`);
         }
       } finally {
-        for (const e of entrants) await e.served.stop();
+        await Promise.all(entrants.map((e) => e.served.stop()));
+        log('  side by side: stopped');
       }
     }
 
