@@ -41,7 +41,7 @@ export interface ClosedRow extends LoadResult {
 export interface OpenRow extends LoadResult {
   target: string;
   rate: number;
-  /** Not run: the target already saturated (throughput < 90% of the rate, or p99 > 1 s) at this lower rate. */
+  /** Not run: the target already saturated (throughput < 90% of the rate, or p99 > 1 s) at this or a lower rate, or its closed loop stayed below the rate. */
   saturatedAt?: number;
 }
 export interface TtftRow {
@@ -204,6 +204,8 @@ export async function runServerBenchmark(opts: { quick?: boolean; log?: (line: s
         if (target.includes('info')) continue;
         let saturatedAt: number | undefined;
         for (const rate of T.rates) {
+          // Its closed loop already fell short of this rate: an open loop would only queue (for up to 15 s).
+          if (saturatedAt === undefined && row.rps < rate) saturatedAt = rate;
           if (saturatedAt !== undefined) {
             // Past its capacity a target only queues; a higher rate would take long to say so again.
             report.open.push({ target, rate, saturatedAt, requests: 0, errors: 0, non2xx: 0, seconds: 0, rps: 0, latency: stats([]) });
