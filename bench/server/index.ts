@@ -149,6 +149,9 @@ export async function runServerBenchmark(opts: { quick?: boolean; log?: (line: s
   const T = quick
     ? { warm: 0.5, closed: 1, open: 1, rates: [1000], connections: 32, streams: 1000, bodyN: [20, 10, 4, 2], sbsWarm: 0.7, sbsRounds: 3, sbsSeconds: 0.4, lone: 30, loneWarm: 10 }
     : { warm: 3, closed: 3, open: 3, rates: [1000], connections: 32, streams: 1000, bodyN: [200, 100, 30, 8], sbsWarm: 2, sbsRounds: 5, sbsSeconds: 1, lone: 150, loneWarm: 50 };
+  // BENCH_SBS="warm,rounds,seconds" overrides the side-by-side windows (e.g. "5,5,2", the first round's).
+  const sbs = (process.env.BENCH_SBS ?? '').split(',').map(Number);
+  if (sbs.length === 3 && sbs.every((x) => x > 0)) [T.sbsWarm, T.sbsRounds, T.sbsSeconds] = sbs as [number, number, number];
   // BENCH_EXTRA="a,c,info,defaults,ttft" adds rows no target needs (kept out of the 5-minute run):
   // closed-loop rows for configurations (a), (c) and (b) at info logging, router b with Node's default
   // flags side by side, and TTFT at 10 concurrent streams over the LLM-like simulator.
