@@ -35,10 +35,10 @@ export async function runHostileBenchmark(opts: { quick?: boolean } = {}): Promi
     const texts = hostileTexts(1024 * 1024);
     // A sidecar lives in the steady state: one short unmeasured round per text first, so the first
     // measured row is not the one that pays for compiling the code paths.
-    for (const text of Object.values(texts)) await hostileLoad({ url: router.url, path: '/v1/responses', text, inFlight: 8, durationMs: 500, pollMs: 20, smallInFlight: 2 });
+    for (const text of Object.values(texts)) await hostileLoad({ url: router.url, path: '/v1/responses', text, inFlight: 8, durationMs: opts.quick ? 300 : 500, pollMs: 20, smallInFlight: 2 });
     for (const p of ['/v1/responses', '/v1/route/explain']) {
       for (const [name, text] of Object.entries(texts)) {
-        const result = await hostileLoad({ url: router.url, path: p, text, inFlight: 8, durationMs: opts.quick ? 1500 : 3000, pollMs: 20, smallInFlight: 2 });
+        const result = await hostileLoad({ url: router.url, path: p, text, inFlight: 8, durationMs: opts.quick ? 1000 : 3000, pollMs: 20, smallInFlight: 2 });
         rows.push({ path: p, text: name, result });
       }
     }

@@ -1,16 +1,22 @@
 // Child process: the floor. A bare Node reverse proxy (node:http server, a
-// keep-alive agent upstream) forwarding POST /v1/chat/completions to the
-// simulator's OpenAI Chat endpoint, streaming both bodies through untouched.
+// keep-alive agent upstream) forwarding POST /v1/chat/completions and POST
+// /v1/responses to the simulator's OpenAI Chat and Responses endpoints (both
+// harness shapes), streaming both bodies through untouched.
 // No parsing, no routing: what any proxy in Node pays at least.
 //   node dist/bench/server/raw-proxy.js <simulator url>
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-const target = new URL('/openai/v1/chat/completions', process.argv[2] ?? 'http://127.0.0.1:9');
+const sim = process.argv[2] ?? 'http://127.0.0.1:9';
+const upstream: Record<string, URL> = {
+  '/v1/chat/completions': new URL('/openai/v1/chat/completions', sim),
+  '/v1/responses': new URL('/openai/v1/responses', sim),
+};
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1024 });
 
 const server = http.createServer({ noDelay: true }, (req, res) => {
-  if (req.method !== 'POST' || req.url !== '/v1/chat/completions') {
+  const target = upstream[req.url ?? ''];
+  if (req.method !== 'POST' || !target) {
     res.writeHead(404).end();
     return;
   }
