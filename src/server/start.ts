@@ -28,6 +28,7 @@ import { registerProcessSecret, secretsFor, urlPassword } from '../upstream/secr
 import { prepareSnapshot } from '../snapshot/prepare.js';
 import { o200kCounter } from '../routing/bpe-count.js';
 import { preloadCloudSdks } from '../providers/preload-sdks.js';
+import { settleHeapOnce } from './settle-heap.js';
 
 export interface StartOptions {
   policies: string;
@@ -156,6 +157,8 @@ export async function startRouter(opts: StartOptions): Promise<RunningRouter> {
   const decisions = new DecisionRing(first?.settings.console?.decisions);
   const deps = { store, metrics, logger, lifecycle, loopbackOnly, client, conversations, resilience, liveInputs, state, tracing, decisions, largeBodies: new LargeBodyGate() };
   const app = createApp(deps);
+  // Everything is built: the startup garbage goes now, not with the first major GC under load (settle-heap.ts).
+  settleHeapOnce();
   let server: Server;
   let probes: Server | undefined;
   try {
