@@ -1,7 +1,7 @@
 // The cloud SDKs two provider types need — the AWS credential chain and SigV4
 // signer (bedrock), google-auth-library (vertex) — loaded on demand instead of
 // at startup: most deployments have neither, and together they kept ≈ 4-5 MB
-// resident for nothing (docs/performance-memory.md). preload-sdks.ts loads them
+// resident for nothing (docs/performance-memory.md). upstream/preload-sdks.ts loads them
 // when a policy set that can route to such a provider goes live; each user
 // (bedrock/sign.ts, upstream/google-token.ts) also awaits its loader, so a
 // credential that appears later still works: only that first call then pays

@@ -27,7 +27,7 @@ import { ResilienceState } from '../upstream/resilience.js';
 import { registerProcessSecret, secretsFor, urlPassword } from '../upstream/secrets.js';
 import { prepareSnapshot } from '../snapshot/prepare.js';
 import { o200kCounter } from '../routing/bpe-count.js';
-import { preloadCloudSdks } from '../providers/preload-sdks.js';
+import { preloadCloudSdks } from '../upstream/preload-sdks.js';
 import { settleHeapOnce } from './settle-heap.js';
 
 export interface StartOptions {
@@ -84,7 +84,7 @@ export async function startRouter(opts: StartOptions): Promise<RunningRouter> {
   setLogSecrets(logger, () => secretsFor(store.current()));
   const resilience = new ResilienceState();
   wireReloadTelemetry(store, metrics, logger, resilience);
-  // The cloud SDKs (AWS, Google) load with a set that can route to their providers, not at startup (preload-sdks.ts).
+  // The cloud SDKs (AWS, Google) load with a set that can route to their providers, not at startup (upstream/preload-sdks.ts).
   store.onReload((record, s) => {
     if (record.result === 'success') void preloadCloudSdks(s.current()!);
   });
@@ -117,7 +117,7 @@ export async function startRouter(opts: StartOptions): Promise<RunningRouter> {
   // The token counter's vocabulary (≈ 60 ms to build) is loaded now, not by the first request.
   o200kCounter();
   const first = store.current();
-  // …and the first set's are in before the first request (the reload above started them).
+  // The first set's cloud SDKs are in before the first request (the reload above started loading them).
   if (first) await preloadCloudSdks(first);
   if (first && !loopbackOnly && first.apiKeys.length === 0 && !first.settings.allowAnonymous) {
     await watcher.close();

@@ -1,5 +1,5 @@
 // The AWS and Google SDKs are not loaded with the router's modules, only when
-// a live set can route to a bedrock / vertex provider (preload-sdks.ts). Each
+// a live set can route to a bedrock / vertex provider (upstream/preload-sdks.ts). Each
 // case runs in a fresh Node process: a module, once loaded, stays loaded.
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
@@ -23,7 +23,7 @@ async function run(providers: { name: string; type: string; credentialsFile?: st
   const script = `
     import { createRequire } from 'node:module';
     await import(${JSON.stringify(url('server/start.js'))});
-    const { preloadCloudSdks } = await import(${JSON.stringify(url('providers/preload-sdks.js'))});
+    const { preloadCloudSdks } = await import(${JSON.stringify(url('upstream/preload-sdks.js'))});
     const { cloudSdksLoaded } = await import(${JSON.stringify(url('providers/cloud-sdks.js'))});
     const cache = createRequire(import.meta.url).cache;
     const loaded = () => {

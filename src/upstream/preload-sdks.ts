@@ -1,12 +1,12 @@
-// Loads the cloud SDKs (cloud-sdks.ts) a live policy set can use: bedrock's
+// Loads the cloud SDKs (providers/cloud-sdks.ts) a live policy set can use: bedrock's
 // when it has a bedrock provider, vertex's when it has a vertex provider —
 // each only when routing could choose that provider (hasCredentials, routing's
 // own test: a provider without credentials is never chosen). At start the
 // router waits for them before it listens, so the first request does not load
 // them; a reload starts them as the set goes live.
 import type { PolicySet } from '../policy/types.js';
-import { hasCredentials } from '../upstream/credentials.js';
-import { loadAwsSdk, loadGoogleAuth } from './cloud-sdks.js';
+import { hasCredentials } from './credentials.js';
+import { loadAwsSdk, loadGoogleAuth } from '../providers/cloud-sdks.js';
 
 /**
  * Resolves when the SDKs the set's routable providers use are in. A load
