@@ -27,6 +27,8 @@ import { ResilienceState } from '../upstream/resilience.js';
 import { registerProcessSecret, secretsFor, urlPassword } from '../upstream/secrets.js';
 import { prepareSnapshot } from '../snapshot/prepare.js';
 import { o200kCounter } from '../routing/bpe-count.js';
+import { preloadCloudSdks } from '../upstream/preload-sdks.js';
+import { settleHeapOnce } from './settle-heap.js';
 
 export interface StartOptions {
   policies: string;
@@ -82,6 +84,10 @@ export async function startRouter(opts: StartOptions): Promise<RunningRouter> {
   setLogSecrets(logger, () => secretsFor(store.current()));
   const resilience = new ResilienceState();
   wireReloadTelemetry(store, metrics, logger, resilience);
+  // The cloud SDKs (AWS, Google) load with a set that can route to their providers, not at startup (upstream/preload-sdks.ts).
+  store.onReload((record, s) => {
+    if (record.result === 'success') void preloadCloudSdks(s.current()!);
+  });
 
   let started = false;
   const reloader = new Reloader({
@@ -111,6 +117,8 @@ export async function startRouter(opts: StartOptions): Promise<RunningRouter> {
   // The token counter's vocabulary (≈ 60 ms to build) is loaded now, not by the first request.
   o200kCounter();
   const first = store.current();
+  // The first set's cloud SDKs are in before the first request (the reload above started loading them).
+  if (first) await preloadCloudSdks(first);
   if (first && !loopbackOnly && first.apiKeys.length === 0 && !first.settings.allowAnonymous) {
     await watcher.close();
     throw new StartupError(
@@ -149,6 +157,8 @@ export async function startRouter(opts: StartOptions): Promise<RunningRouter> {
   const decisions = new DecisionRing(first?.settings.console?.decisions);
   const deps = { store, metrics, logger, lifecycle, loopbackOnly, client, conversations, resilience, liveInputs, state, tracing, decisions, largeBodies: new LargeBodyGate() };
   const app = createApp(deps);
+  // Everything is built: the startup garbage goes now, not with the first major GC under load (settle-heap.ts).
+  settleHeapOnce();
   let server: Server;
   let probes: Server | undefined;
   try {

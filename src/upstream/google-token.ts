@@ -11,9 +11,11 @@
 // by default). Dispatch is synchronous in building requests (ProviderAdapter.buildRequest takes the
 // key as a string), so the attempt loop awaits `refreshGoogleToken` before it builds a vertex
 // request, and providerKeys (credentials.ts) reads the current token synchronously.
+// The library loads on demand (../providers/cloud-sdks.ts): normally as the policy set goes live.
 import { readFileSync, statSync } from 'node:fs';
-import { GoogleAuth, JWT, type AuthClient } from 'google-auth-library';
+import type { AuthClient, JWT } from 'google-auth-library';
 import type { ProviderSpec } from '../policy/types.js';
+import { loadGoogleAuth, type GoogleAuthSdk } from '../providers/cloud-sdks.js';
 
 const SCOPE = 'https://www.googleapis.com/auth/cloud-platform';
 const LIBRARY_TOKEN_URL = 'https://oauth2.googleapis.com/token';
@@ -57,7 +59,7 @@ export function currentGoogleToken(p: Readonly<ProviderSpec>): string | undefine
  * Throws when no token can be had (bad key, refused assertion, no workload identity).
  */
 export async function refreshGoogleToken(p: Readonly<ProviderSpec>): Promise<string> {
-  const source = sourceFor(p);
+  const source = sourceFor(p, await loadGoogleAuth());
   try {
     const { token } = await source.client.getAccessToken();
     if (!token) throw new Error('no access token');
@@ -77,7 +79,7 @@ export function forgetGoogleToken(p: Readonly<ProviderSpec>): void {
   s.client.credentials = {};
 }
 
-function sourceFor(p: Readonly<ProviderSpec>): Source {
+function sourceFor(p: Readonly<ProviderSpec>, lib: GoogleAuthSdk): Source {
   const file = googleCredentialsFile(p);
   let stamp = 'adc';
   if (file !== undefined) {
@@ -86,13 +88,13 @@ function sourceFor(p: Readonly<ProviderSpec>): Source {
   }
   const cached = sources.get(p.name);
   if (cached && cached.stamp === stamp) return cached;
-  const client = file !== undefined ? serviceAccountClient(file) : adcClient();
+  const client = file !== undefined ? serviceAccountClient(lib, file) : adcClient(lib);
   const source: Source = { stamp, client, token: undefined };
   sources.set(p.name, source);
   return source;
 }
 
-function adcClient(): AuthClient {
+function adcClient({ GoogleAuth }: GoogleAuthSdk): AuthClient {
   // Application Default Credentials, resolved lazily by GoogleAuth on the first getAccessToken.
   const auth = new GoogleAuth({ scopes: [SCOPE] });
   return { getAccessToken: async () => ({ token: await auth.getAccessToken() }), credentials: {} } as unknown as AuthClient;
@@ -106,7 +108,7 @@ interface ServiceAccountKey {
   token_uri?: string;
 }
 
-function serviceAccountClient(file: string): JWT {
+function serviceAccountClient({ JWT }: GoogleAuthSdk, file: string): JWT {
   const key = JSON.parse(readFileSync(file, 'utf8')) as ServiceAccountKey;
   if (key.type !== 'service_account' || !key.client_email || !key.private_key) {
     throw new Error(`${file}: not a service-account key (type "service_account" with client_email and private_key)`);

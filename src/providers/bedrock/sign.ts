@@ -3,14 +3,13 @@
 // shared config/credentials files, web identity / IRSA, container and instance roles),
 // resolved once and again shortly before they expire. Signing is the only asynchronous
 // step of a Bedrock call; the adapter's buildRequest stays pure and this runs after it.
-import { Sha256 } from '@aws-crypto/sha256-js';
-import { defaultProvider } from '@aws-sdk/credential-provider-node';
-import { SignatureV4 } from '@smithy/signature-v4';
+// The SDK pieces load on demand (../cloud-sdks.ts): normally as the policy set goes live.
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { ProviderSpec } from '../../policy/types.js';
 import type { UpstreamRequest } from '../types.js';
+import { loadAwsSdk } from '../cloud-sdks.js';
 
 export interface AwsCredentials {
   accessKeyId: string;
@@ -33,6 +32,7 @@ export async function awsCredentials(): Promise<AwsCredentials> {
   pending ??= (async () => {
     try {
       // A new chain each time: the SDK's chain memoizes, and an expired or changed credential must be read again.
+      const { defaultProvider } = await loadAwsSdk();
       const chain = defaultProvider() as () => Promise<AwsCredentials>;
       const creds = await chain();
       cached = { creds, envKey };
@@ -66,6 +66,7 @@ export function awsCredentialsLikely(env: NodeJS.ProcessEnv = process.env): bool
 /** The request with its SigV4 headers (authorization, x-amz-date, x-amz-content-sha256, x-amz-security-token). */
 export async function signBedrockRequest(upstream: UpstreamRequest, provider: Readonly<ProviderSpec>): Promise<UpstreamRequest> {
   const creds = await awsCredentials();
+  const { SignatureV4, Sha256 } = await loadAwsSdk();
   const url = new URL(upstream.url);
   const signer = new SignatureV4({
     service: 'bedrock',
