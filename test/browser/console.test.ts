@@ -13,6 +13,7 @@ import OpenAI from 'openai';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import type { DemoStack } from '../../src/cli/demo-stack.js';
 import { REPO_ROOT } from '../helpers/paths.js';
+import { BLOCK_RULE, FAILOVER_RULE, rulesYaml } from '../helpers/drills.js';
 import { startStack, waitFor, type KeyDef } from '../integration/shared-state-stack.js';
 
 // The callbacks below run in the page, not in Node: their browser globals, declared loosely here
@@ -24,23 +25,10 @@ type HTMLTextAreaElement = { value: string };
 const ADMIN: KeyDef = { name: 'console-admin', key: 'console-admin-key', extra: 'admin: true' };
 const USER: KeyDef = { name: 'console-user', key: 'console-user-key' };
 
-// The same drills as test/integration/tracing.test.ts: a rule that sends tagged requests to a model
-// the simulator always fails (so they fail over), and a firewall rule that blocks a phrase.
-const RULES = `apiVersion: tokenrouter/v1
-kind: RoutingRules
-metadata: { name: console-rules }
-spec:
-  rules:
-    - { name: broken-first, priority: 300, match: { metadata_equals: { drill: failover } }, action: { set_model: metered-broken, fallback: [openai/metered] } }
-`;
+// The shared drills (test/helpers/drills.ts): tagged requests fail over, a phrase is blocked.
+const RULES = rulesYaml('RoutingRules', 'console-rules', [FAILOVER_RULE]);
 
-const FIREWALL = `apiVersion: tokenrouter/v1
-kind: FirewallRules
-metadata: { name: console-firewall }
-spec:
-  rules:
-    - { name: no-launch-codes, priority: 90, scope: prompt, type: substring, pattern: "launch codes", action: block }
-`;
+const FIREWALL = rulesYaml('FirewallRules', 'console-firewall', [BLOCK_RULE]);
 
 // "priorty" is a typo the schema rejects, on line 7 col 7 of the file.
 const BROKEN = `apiVersion: tokenrouter/v1

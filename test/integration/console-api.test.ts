@@ -14,28 +14,18 @@ import { startRouter, type RunningRouter } from '../../src/server/start.js';
 import { createMetrics } from '../../src/telemetry/metrics.js';
 import { silentLogger } from '../../src/telemetry/log.js';
 import { call, keysYaml, startStack, type KeyDef } from './shared-state-stack.js';
+import { BLOCK_RULE, FAILOVER_RULE, MASK_ZEBRA_RULE, rulesYaml } from '../helpers/drills.js';
 
 const ADMIN: KeyDef = { name: 'ops-admin', key: 'console-admin-key-1', extra: 'admin: true' };
 const USER: KeyDef = { name: 'plain-user', key: 'console-user-key-1' };
 
-const RULES = `apiVersion: tokenrouter/v1
-kind: RoutingRules
-metadata: { name: console-rules }
-spec:
-  rules:
-    - { name: broken-first, priority: 300, match: { metadata_equals: { drill: failover } }, action: { set_model: metered-broken, fallback: [openai/metered] } }
-    - { name: shadowed-copy, priority: 200, match: { metadata_equals: { drill: failover } }, action: { set_model: metered-broken } }
-    - { name: never-fires, priority: 100, match: { metadata_equals: { drill: nobody-sends-this } }, action: { set_model: metered } }
-`;
+const RULES = rulesYaml('RoutingRules', 'console-rules', [
+  FAILOVER_RULE,
+  '{ name: shadowed-copy, priority: 200, match: { metadata_equals: { drill: failover } }, action: { set_model: metered-broken } }',
+  '{ name: never-fires, priority: 100, match: { metadata_equals: { drill: nobody-sends-this } }, action: { set_model: metered } }',
+]);
 
-const FIREWALL = `apiVersion: tokenrouter/v1
-kind: FirewallRules
-metadata: { name: console-firewall }
-spec:
-  rules:
-    - { name: no-launch-codes, priority: 90, scope: prompt, type: substring, pattern: "launch codes", action: block }
-    - { name: mask-zebra, priority: 80, scope: prompt, type: substring, pattern: "zebra", action: mask, replacement: "[ANIMAL]" }
-`;
+const FIREWALL = rulesYaml('FirewallRules', 'console-firewall', [BLOCK_RULE, MASK_ZEBRA_RULE]);
 
 const SOURCE_URL = 'https://git.example.com/team/policies/blob/main/{file}#L{line}';
 const settings = (console: Record<string, unknown>) =>

@@ -11,27 +11,18 @@ import path from 'node:path';
 import OpenAI from 'openai';
 import type { DemoStack } from '../../src/cli/demo-stack.js';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../helpers/otlp-receiver.js';
+import { BLOCK_RULE, FAILOVER_RULE, MASK_ZEBRA_RULE, rulesYaml } from '../helpers/drills.js';
 import { capturingLogger, startStack, waitFor, type KeyDef } from './shared-state-stack.js';
 
 const KEY: KeyDef = { name: 'tracer', key: 'sk-tracetest-a' };
 
-const RULES = `apiVersion: tokenrouter/v1
-kind: RoutingRules
-metadata: { name: trace-rules }
-spec:
-  rules:
-    - { name: broken-first, priority: 300, match: { metadata_equals: { drill: failover } }, action: { set_model: metered-broken, fallback: [openai/metered] } }
-`;
+const RULES = rulesYaml('RoutingRules', 'trace-rules', [FAILOVER_RULE]);
 
-const FIREWALL = `apiVersion: tokenrouter/v1
-kind: FirewallRules
-metadata: { name: trace-firewall }
-spec:
-  rules:
-    - { name: no-launch-codes, priority: 90, scope: prompt, type: substring, pattern: "launch codes", action: block }
-    - { name: mask-zebra, priority: 80, scope: prompt, type: substring, pattern: "zebra", action: mask, replacement: "[ANIMAL]" }
-    - { name: mask-plugh, priority: 70, scope: response, type: substring, pattern: "plugh", action: mask, replacement: "[WORD]" }
-`;
+const FIREWALL = rulesYaml('FirewallRules', 'trace-firewall', [
+  BLOCK_RULE,
+  MASK_ZEBRA_RULE,
+  '{ name: mask-plugh, priority: 70, scope: response, type: substring, pattern: "plugh", action: mask, replacement: "[WORD]" }',
+]);
 
 const SETTINGS = (recordContent: boolean) =>
   `apiVersion: tokenrouter/v1\nkind: Settings\nmetadata:\n  name: settings\nspec:\n  defaultMode: balance\n  tracing: { recordContent: ${recordContent} }\n`;
