@@ -40,38 +40,32 @@ export async function rulesView(set: PolicySet, metrics: Metrics, problems: read
   const [routingHits, firewallHits] = await Promise.all([hitsByRule(metrics.ruleMatches as never), hitsByRule(metrics.firewallActions as never)]);
   const template = set.settings.console?.sourceUrl;
   const warnings = (name: string, hits: number): string[] => [...(hits === 0 ? [NEVER_MATCHED] : []), ...staticRuleWarnings(problems, name)];
+  /** What both kinds show after their own fields: where the rule is written, its hits and warnings. */
+  const standing = (r: { name: string; source: { file: string; line: number } }, hits: number) => ({
+    file: r.source.file,
+    line: r.source.line,
+    hits,
+    warnings: warnings(r.name, hits),
+    sourceUrl: sourceUrl(template, r.source.file, r.source.line),
+  });
   return {
-    routing: set.routingRules.map((r) => {
-      const hits = routingHits.get(r.name) ?? 0;
-      return {
-        name: r.name,
-        priority: r.priority,
-        enabled: r.enabled,
-        match: r.spec.match ?? {},
-        when: r.spec.when ?? null,
-        action: r.spec.action,
-        file: r.source.file,
-        line: r.source.line,
-        hits,
-        warnings: warnings(r.name, hits),
-        sourceUrl: sourceUrl(template, r.source.file, r.source.line),
-      };
-    }),
-    firewall: set.firewallRules.map((r) => {
-      const hits = firewallHits.get(r.name) ?? 0;
-      return {
-        name: r.name,
-        priority: r.priority,
-        scope: r.spec.scope,
-        type: r.spec.type,
-        pattern: r.spec.pattern ?? null,
-        action: r.spec.action,
-        file: r.source.file,
-        line: r.source.line,
-        hits,
-        warnings: warnings(r.name, hits),
-        sourceUrl: sourceUrl(template, r.source.file, r.source.line),
-      };
-    }),
+    routing: set.routingRules.map((r) => ({
+      name: r.name,
+      priority: r.priority,
+      enabled: r.enabled,
+      match: r.spec.match ?? {},
+      when: r.spec.when ?? null,
+      action: r.spec.action,
+      ...standing(r, routingHits.get(r.name) ?? 0),
+    })),
+    firewall: set.firewallRules.map((r) => ({
+      name: r.name,
+      priority: r.priority,
+      scope: r.spec.scope,
+      type: r.spec.type,
+      pattern: r.spec.pattern ?? null,
+      action: r.spec.action,
+      ...standing(r, firewallHits.get(r.name) ?? 0),
+    })),
   };
 }
