@@ -3,7 +3,7 @@
 // the slowest request, and which requests failed and when. Used by the
 // Sentinel and Cluster tests; the kill itself is the caller's.
 import type { DemoStack } from '../../src/cli/demo-stack.js';
-import { call, waitFor, type KeyDef } from './shared-state-stack.js';
+import { call, startStack, waitFor, type KeyDef } from './shared-state-stack.js';
 
 export interface Sent {
   /** ms since the load began. */
@@ -26,6 +26,18 @@ export interface FailoverFigures {
   baselineMaxLatencyMs: number;
   sent: Sent[];
   failures: Sent[];
+}
+
+/**
+ * Two routers on the same Redis shape, one fail_open and one fail_closed (`redis`: Settings.state.redis,
+ * `keyPrefix` shared), each with `keys`; resolves once both can run commands.
+ */
+export async function startRouterPair(redis: Record<string, unknown>, keyPrefix: string, keys: readonly KeyDef[], what: string): Promise<{ open: DemoStack; closed: DemoStack }> {
+  const state = (onUnavailable: string): Record<string, unknown> => ({ redis, keyPrefix, onUnavailable });
+  const open = await startStack({ keys, state: state('fail_open') });
+  const closed = await startStack({ keys, state: state('fail_closed') });
+  await waitFor(what, () => open.router.state.up() && closed.router.state.up(), 15_000);
+  return { open, closed };
 }
 
 export const gauge = async (s: DemoStack, name: string): Promise<number> => {

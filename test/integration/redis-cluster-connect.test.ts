@@ -10,8 +10,8 @@ import { Cluster } from 'ioredis';
 import type { DemoStack } from '../../src/cli/demo-stack.js';
 import { DEFAULT_COMMAND_TIMEOUT_MS } from '../../src/state/redis.js';
 import { requireRedisBinaries, startRedisCluster, type RedisClusterSet } from '../helpers/redis-procs.js';
-import { describeFigures, enforcedAfterPromotion, gauge, loadThroughFailover } from './failover-load.js';
-import { call, startStack, statusCounts, waitFor, type KeyDef } from './shared-state-stack.js';
+import { describeFigures, enforcedAfterPromotion, gauge, loadThroughFailover, startRouterPair } from './failover-load.js';
+import { call, statusCounts, type KeyDef } from './shared-state-stack.js';
 
 const PROBES = 12;
 const KEYS = {
@@ -47,10 +47,7 @@ describe('Redis Cluster: a router through the seed nodes, and a primary failover
   before(async function () {
     requireRedisBinaries(this, 'Redis Cluster tests');
     set = await startRedisCluster({ primaries: 3, replicasPerPrimary: 1 });
-    const state = (onUnavailable: string): Record<string, unknown> => ({ redis: { mode: 'cluster', nodes: set!.nodes }, keyPrefix: 'tr-cluster:', onUnavailable });
-    open = await startStack({ keys: Object.values(KEYS), state: state('fail_open') });
-    closed = await startStack({ keys: Object.values(KEYS), state: state('fail_closed') });
-    await waitFor('both routers to reach the cluster', () => open!.router.state.up() && closed!.router.state.up(), 15_000);
+    ({ open, closed } = await startRouterPair({ mode: 'cluster', nodes: set.nodes }, 'tr-cluster:', Object.values(KEYS), 'both routers to reach the cluster'));
   });
   after(async () => {
     await open?.stop();

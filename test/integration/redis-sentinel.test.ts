@@ -8,8 +8,8 @@ import { expect } from 'chai';
 import type { DemoStack } from '../../src/cli/demo-stack.js';
 import { DEFAULT_COMMAND_TIMEOUT_MS } from '../../src/state/redis.js';
 import { requireRedisBinaries, startRedisSentinel, type RedisSentinelSet } from '../helpers/redis-procs.js';
-import { describeFigures, enforcedAfterPromotion, gauge, loadThroughFailover } from './failover-load.js';
-import { call, startStack, statusCounts, waitFor, type KeyDef } from './shared-state-stack.js';
+import { describeFigures, enforcedAfterPromotion, gauge, loadThroughFailover, startRouterPair } from './failover-load.js';
+import { call, statusCounts, type KeyDef } from './shared-state-stack.js';
 
 const PROBES = 12;
 const KEYS = {
@@ -30,10 +30,7 @@ describe('Redis Sentinel: a router through the sentinels, and a primary failover
   before(async function () {
     requireRedisBinaries(this, 'Redis Sentinel tests');
     set = await startRedisSentinel();
-    const state = (onUnavailable: string): Record<string, unknown> => ({ redis: { mode: 'sentinel', nodes: set!.sentinels, sentinelName: set!.name }, keyPrefix: 'tr-sentinel:', onUnavailable });
-    open = await startStack({ keys: Object.values(KEYS), state: state('fail_open') });
-    closed = await startStack({ keys: Object.values(KEYS), state: state('fail_closed') });
-    await waitFor('both routers to reach the primary', () => open!.router.state.up() && closed!.router.state.up(), 15_000);
+    ({ open, closed } = await startRouterPair({ mode: 'sentinel', nodes: set.sentinels, sentinelName: set.name }, 'tr-sentinel:', Object.values(KEYS), 'both routers to reach the primary'));
   });
   after(async () => {
     await open?.stop();
