@@ -28,6 +28,17 @@ export interface FailoverFigures {
   failures: Sent[];
 }
 
+/** The keys both failover tests use: a steady one, one with rpm 5, and PROBES with rpm 3 (one per enforcement check). */
+export const PROBES = 12;
+export const KEYS = {
+  steady: { name: 'steady', key: 'tr-steady', extra: 'rpm: 100000' },
+  limited: { name: 'limited', key: 'tr-limited', extra: 'rpm: 5' },
+  ...Object.fromEntries(Array.from({ length: PROBES }, (_, i) => [`probe${i}`, { name: `probe${i}`, key: `tr-probe${i}`, extra: 'rpm: 3' }])),
+} as Record<string, KeyDef>;
+
+/** Slack for the event loop and the 25 ms gauge sampling, on a shared 2-core machine. */
+export const SLACK_MS = 400;
+
 /**
  * Two routers on the same Redis shape, one fail_open and one fail_closed (`redis`: Settings.state.redis,
  * `keyPrefix` shared), each with `keys`; resolves once both can run commands.

@@ -10,17 +10,9 @@ import { Cluster } from 'ioredis';
 import type { DemoStack } from '../../src/cli/demo-stack.js';
 import { DEFAULT_COMMAND_TIMEOUT_MS } from '../../src/state/redis.js';
 import { requireRedisBinaries, startRedisCluster, type RedisClusterSet } from '../helpers/redis-procs.js';
-import { describeFigures, enforcedAfterPromotion, gauge, loadThroughFailover, startRouterPair } from './failover-load.js';
-import { call, statusCounts, type KeyDef } from './shared-state-stack.js';
+import { describeFigures, enforcedAfterPromotion, gauge, KEYS, loadThroughFailover, PROBES, SLACK_MS, startRouterPair } from './failover-load.js';
+import { call, statusCounts } from './shared-state-stack.js';
 
-const PROBES = 12;
-const KEYS = {
-  steady: { name: 'steady', key: 'tr-steady', extra: 'rpm: 100000' },
-  limited: { name: 'limited', key: 'tr-limited', extra: 'rpm: 5' },
-  ...Object.fromEntries(Array.from({ length: PROBES }, (_, i) => [`probe${i}`, { name: `probe${i}`, key: `tr-probe${i}`, extra: 'rpm: 3' }])),
-} as Record<string, KeyDef>;
-
-const SLACK_MS = 400;
 
 /** The port of the primary serving the slot of `hashTag` (what CLUSTER SLOTS says now). */
 async function primaryOf(nodes: string[], hashTag: string): Promise<number> {
