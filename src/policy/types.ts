@@ -3,6 +3,9 @@
 // request reads. Nothing here does work; it is the contract between the
 // policy plane and its readers.
 import type { LinearRegex } from './regex/linear.js';
+import type { SettingsSpec } from './settings-types.js';
+// The Settings kind lives in settings-types.ts; its names are part of this vocabulary.
+export type { FirewallSettingsSpec, ModeWeights, ResilienceSpec, BalancingStrategy, ConsoleSettingsSpec, SettingsSpec, CacheSettingsSpec, StateSettingsSpec, RedisSettingsSpec, PriceSourceSpec } from './settings-types.js';
 
 export const POLICY_API_VERSION = 'tokenrouter/v1';
 
@@ -143,15 +146,6 @@ export interface FirewallRuleSpec {
   when?: ConditionSpec;
 }
 
-export interface FirewallSettingsSpec {
-  /** HTTP status of a blocked request (the hosted product documents both). Default 403. */
-  blockStatus?: 403 | 422;
-  /** Longest text one regex match may cover: the stream hold-back and the overlap of bounded scans. Default 256. */
-  maxMatchChars?: number;
-  /** Scanning time one prompt, response or stream may use before it is blocked (fail closed). Default 1000. */
-  scanBudgetMs?: number;
-}
-
 export interface ApiKeySpec {
   name: string;
   sha256: string;
@@ -171,116 +165,6 @@ export interface ApiKeySpec {
   admin?: boolean;
   /** The /v1/responses stream dialect for this key's requests (a request's header or body field wins). */
   streamFormat?: 'openai' | 'tokenrouter';
-}
-
-export interface ModeWeights {
-  cost: number;
-  quality: number;
-  latency: number;
-}
-
-export interface ResilienceSpec {
-  requestTimeoutMs?: number;
-  firstByteTimeoutMs?: number;
-  streamIdleTimeoutMs?: number;
-  maxRetriesPerProvider?: number;
-  retryBudgetPercent?: number;
-  retryBudgetMinConcurrency?: number;
-  retryBufferBytes?: number;
-  maxRetryAfterMs?: number;
-  breaker?: {
-    consecutiveFailures?: number;
-    errorRatio?: number;
-    window?: number;
-    minRequests?: number;
-    baseEjectionMs?: number;
-    maxEjectionMs?: number;
-  };
-}
-
-export type BalancingStrategy = 'weighted' | 'least_busy' | 'latency';
-
-export interface ConsoleSettingsSpec {
-  enabled?: boolean;
-  decisions?: number;
-  recordPrompts?: boolean;
-  sourceUrl?: string;
-}
-
-export interface SettingsSpec {
-  defaultMode?: RoutingMode;
-  /** How a request picks among the deployments of one model (src/upstream/balancer.ts). Default weighted. */
-  balancing?: BalancingStrategy;
-  allowAnonymous?: boolean;
-  maxBodyBytes?: number;
-  modeWeights?: Partial<Record<RoutingMode, ModeWeights>>;
-  /** Live price tables (src/prices/price-sources.ts); catalog prices are the fallback. */
-  priceSources?: PriceSourceSpec[];
-  resilience?: ResilienceSpec;
-  firewall?: FirewallSettingsSpec;
-  /** What error bodies carry: `includeRaw` (debug, default false) adds the provider's scrubbed raw error body. */
-  errors?: { includeRaw?: boolean };
-  /** What spans may carry (src/telemetry/tracing.ts): prompt and completion text only with recordContent, after masks. */
-  tracing?: { recordContent?: boolean };
-  /** The read-only web console (src/console/): on by default; the decision ring's size; prompts kept only when asked. */
-  console?: ConsoleSettingsSpec;
-  /** Where shared state lives (src/state/backend.ts); read once at start, except onUnavailable. */
-  state?: StateSettingsSpec;
-  /** The /v1/responses stream dialect when neither the request nor its key names one. Default openai. */
-  streamFormat?: 'openai' | 'tokenrouter';
-  /** The anthropic-beta values clients may send to Anthropic providers; absent: all. */
-  anthropicBetas?: string[];
-  /** The exact-match response cache (src/stages/cache.ts, docs/routing/cache.md). Default off. */
-  cache?: CacheSettingsSpec;
-}
-
-export interface CacheSettingsSpec {
-  enabled?: boolean;
-  /** How long an entry answers (default 300). */
-  ttlSeconds?: number;
-  /** The bound on the cached results' JSON bytes (default 64 MiB); the least recently used go first. */
-  maxBytes?: number;
-  /** key (default): each client key sees only its own entries; shared: all keys share them. */
-  scope?: 'key' | 'shared';
-}
-
-export interface StateSettingsSpec {
-  /** Default: redis when a Redis URL is given (REDIS_URL or redisUrl), memory otherwise. */
-  backend?: 'memory' | 'redis';
-  /** redis:// or rediss:// without credentials (those go in REDIS_URL). */
-  redisUrl?: string;
-  /** Prefix of every Redis key, so several router fleets can share one Redis. Default "tokenrouter:". */
-  keyPrefix?: string;
-  /** A Sentinel set or a Cluster (or one Redis by host:port); REDIS_URL, when set, is the standalone case and wins. */
-  redis?: RedisSettingsSpec;
-  /** Redis unreachable: serve without shared limits (fail_open, the default) or refuse with 503 (fail_closed). */
-  onUnavailable?: 'fail_open' | 'fail_closed';
-  /** How long a stored response stays continuable (both backends). Default 30 days. */
-  conversationTtlSeconds?: number;
-  /** Largest stored response (JSON bytes) the shared (Redis) store keeps. Default 1 MiB. */
-  maxConversationBytes?: number;
-  /** The memory backend's bound on stored responses, in (estimated) bytes; least recently used go first. Default 64 MiB. */
-  memoryMaxBytes?: number;
-}
-
-/** Where the shared Redis is, never how to log in: passwords come from REDIS_PASSWORD(_FILE) / REDIS_SENTINEL_PASSWORD. */
-export interface RedisSettingsSpec {
-  /** Default standalone. */
-  mode?: 'standalone' | 'sentinel' | 'cluster';
-  /** host:port entries: the Redis (standalone), the sentinels, or the cluster's seed nodes. */
-  nodes?: string[];
-  /** The name the sentinels monitor the primary under (sentinel mode). */
-  sentinelName?: string;
-  tls?: boolean;
-  /** Database number (standalone only). */
-  db?: number;
-}
-
-export interface PriceSourceSpec {
-  url: string;
-  format: 'litellm' | 'openrouter';
-  /** Default 3600. */
-  refreshSeconds?: number;
 }
 
 /** `tokenrouter test` cases; validated with the set, ignored when serving. */
