@@ -32,7 +32,7 @@ import type { CanonicalResult } from './canonical/types.js';
 import type { RequestFirewall } from './firewall/request.js';
 import type { Admitted, Exchange, PipelineDeps } from './stages/types.js';
 import { ClientGoneError, dispatchOnce, type DispatchContext } from './upstream/dispatch.js';
-import { UpstreamHttpError } from './upstream/errors.js';
+import { errorSummary } from './upstream/errors.js';
 
 export type { Exchange, PipelineDeps } from './stages/types.js';
 
@@ -164,11 +164,4 @@ async function streamed(deps: PipelineDeps, ex: Exchange, admitted: Admitted, ct
     render?.end(err);
     throw err;
   }
-}
-
-/** An error's code and message for the log (provider text was scrubbed on its way in, dispatch.ts). */
-function errorSummary(err: unknown): Trace['error'] {
-  if (err instanceof UpstreamHttpError) return { code: err.mapped.code, message: err.mapped.message };
-  if (err instanceof RouterError) return { code: err.code, message: err.message };
-  return undefined;
 }

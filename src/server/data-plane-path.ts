@@ -15,8 +15,8 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { dialectOf } from '../api/dialects.js';
 import type { Api } from '../canonical/types.js';
-import { RouterError, type ErrorEnvelope } from '../errors/registry.js';
-import { UpstreamHttpError } from '../upstream/errors.js';
+import type { ErrorEnvelope } from '../errors/registry.js';
+import { errorSummary, UpstreamHttpError } from '../upstream/errors.js';
 import { admitRequest, answerError, observeRequest, type AppDeps } from './app.js';
 import { authenticate, presentedKey, type Caller } from './auth.js';
 import { readJsonBody } from './body.js';
@@ -106,9 +106,7 @@ async function enter(deps: AppDeps, path: string, serve: Serve, req: IncomingMes
   }
 }
 
-/** The error.type of a refused or failed request: its OpenAI error code, else its class. */
+/** The error.type of a refused or failed request: its OpenAI error code (a provider failure without one: its type), else its class. */
 function errorType(err: unknown): string {
-  if (err instanceof RouterError) return err.code;
-  if (err instanceof UpstreamHttpError) return err.mapped.code ?? err.mapped.type;
-  return (err as Error)?.name ?? 'error';
+  return errorSummary(err)?.code ?? (err instanceof UpstreamHttpError ? err.mapped.type : ((err as Error)?.name ?? 'error'));
 }

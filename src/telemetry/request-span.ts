@@ -192,12 +192,19 @@ function failed(span: Span, err: unknown): void {
   span.setStatus({ code: SpanStatusCode.ERROR, message: typeof code === 'string' ? code : undefined });
 }
 
+/** server.address of a provider's base URL, parsed once per URL (a traced request would parse it on every attempt). */
+const HOSTS = new Map<string, string>();
 function hostOf(url: string): string {
-  try {
-    return new URL(url).hostname;
-  } catch {
-    return '';
+  let host = HOSTS.get(url);
+  if (host === undefined) {
+    try {
+      host = new URL(url).hostname;
+    } catch {
+      host = '';
+    }
+    if (HOSTS.size < 1024) HOSTS.set(url, host);
   }
+  return host;
 }
 
 /**

@@ -6,6 +6,7 @@
 // maskSecrets (credential shapes); the known keys of the policy set were
 // already masked where provider text enters (attempt-loop send, dispatch).
 import type { MappedError } from '../providers/types.js';
+import { RouterError } from '../errors/registry.js';
 import { maskSecrets } from '../telemetry/secrets.js';
 
 export class UpstreamHttpError extends Error {
@@ -20,6 +21,13 @@ export class UpstreamHttpError extends Error {
     this.mapped = message === mapped.message ? mapped : { ...mapped, message };
     this.name = 'UpstreamHttpError';
   }
+}
+
+/** A failed request's error code and message, for its log line and span (provider text was scrubbed on its way in). */
+export function errorSummary(err: unknown): { code: string | null; message: string } | undefined {
+  if (err instanceof UpstreamHttpError) return { code: err.mapped.code, message: err.mapped.message };
+  if (err instanceof RouterError) return { code: err.code, message: err.message };
+  return undefined;
 }
 
 /** Failures another candidate may not share: rate limits, overload, 5xx, transport. */
