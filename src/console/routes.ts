@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { IncomingMessage } from 'node:http';
 import { Router, type NextFunction, type Request, type Response } from 'express';
-import { RouterError } from '../errors/registry.js';
+import { RouterError, sendError, type ErrorCode } from '../errors/registry.js';
 import type { PolicySet } from '../policy/types.js';
 import type { Caller } from '../server/auth.js';
 import type { AppDeps } from '../server/app.js';
@@ -42,8 +42,9 @@ declare module 'express-serve-static-core' {
   }
 }
 
-function consoleError(res: Response, status: number, type: string, code: string, message: string): void {
-  res.status(status).json({ error: { message, type, param: null, code, provider: null, http_status: status } });
+/** A console refusal in the router's one error shape (errors/registry.ts). */
+function consoleError(res: Response, code: ErrorCode, message?: string): void {
+  sendError(res, new RouterError(code, message));
 }
 
 /** Anonymous loopback: the data plane's own condition (auth.ts) for serving callers without a key, loopback only. */
@@ -109,7 +110,7 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
     const address = req.socket.remoteAddress ?? 'unknown';
     if (!logins.allowed(address)) {
       res.setHeader('retry-after', '60');
-      return consoleError(res, 429, 'rate_limit_error', 'rate_limit_exceeded', 'Too many failed console logins from this address; retry in a minute.');
+      return consoleError(res, 'rate_limit_exceeded', 'Too many failed console logins from this address; retry in a minute.');
     }
     const body = (await readJsonBody(req, MAX_LOGIN_BODY))?.value;
     const key = typeof body?.key === 'string' && body.key !== '' ? body.key : undefined;
@@ -124,11 +125,11 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
     }
     if (!caller) {
       logins.failed(address);
-      return consoleError(res, 401, 'authentication_error', 'invalid_api_key', 'Unknown API key.');
+      return consoleError(res, 'invalid_api_key', 'Unknown API key.');
     }
     if (!caller.admin) {
       logins.failed(address);
-      return consoleError(res, 403, 'permission_error', 'console_admin_required', 'The console needs an API key with admin: true.');
+      return consoleError(res, 'console_admin_required');
     }
     res.setHeader('set-cookie', setCookie(sessions.create(caller.name), secure(req)));
     res.status(204).end();
@@ -154,7 +155,7 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
 
   r.use('/console/api', (req: Request, res: Response, next: NextFunction) => {
     const c = who(req);
-    if (!c) return consoleError(res, 401, 'authentication_error', 'console_session_required', 'Log in to the console with an admin API key.');
+    if (!c) return consoleError(res, 'console_session_required');
     req.consoleCaller = c;
     next();
   });
@@ -184,7 +185,7 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
   });
   r.get('/console/api/decisions/:id', (req, res) => {
     const d = ring.find(req.params.id!);
-    if (!d) return consoleError(res, 404, 'not_found_error', 'decision_not_found', 'No recent decision with this request id (the console keeps the last Settings.console.decisions).');
+    if (!d) return consoleError(res, 'decision_not_found');
     res.json(detail(d));
   });
   r.get('/console/api/usage', async (req, res) => {
@@ -213,7 +214,7 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
     res.json(await explainBody(deps, set, req.consoleCaller!, body as Record<string, any> | undefined));
   });
   r.get('/console/api/live', (req, res) => {
-    if (!live.start(res)) consoleError(res, 429, 'rate_limit_error', 'too_many_live_streams', 'Too many live console streams are open; close one and retry.');
+    if (!live.start(res)) consoleError(res, 'too_many_live_streams');
   });
 
   // Anything else under /console: 404 here, before the data plane's gate and key check.

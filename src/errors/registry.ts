@@ -29,6 +29,9 @@ export const ERRORS = {
   unsupported_for_provider: { status: 400, type: 'invalid_request_error', message: 'The request uses a feature the chosen provider cannot serve.' },
   unknown_model: { status: 400, type: 'invalid_request_error', message: 'Unknown model, mode or provider.' },
   invalid_api_key: { status: 401, type: 'authentication_error', message: 'Missing or invalid API key. Send Authorization: Bearer <key>.' },
+  // The web console (src/console/): its data routes take a session, which only an admin key can open.
+  console_session_required: { status: 401, type: 'authentication_error', message: 'Log in to the console with an admin API key.' },
+  console_admin_required: { status: 403, type: 'permission_error', message: 'The console needs an API key with admin: true.' },
   anonymous_not_allowed: {
     status: 401,
     type: 'authentication_error',
@@ -49,6 +52,7 @@ export const ERRORS = {
   // As OpenAI answers GET /v1/models/{id} for a model it does not have (type invalid_request_error, param "model").
   model_not_found: { status: 404, type: 'invalid_request_error', message: 'The model does not exist or this API key may not use it.' },
   response_not_found: { status: 404, type: 'not_found_error', message: 'No response with this id.' },
+  decision_not_found: { status: 404, type: 'not_found_error', message: 'No recent decision with this request id (the console keeps the last Settings.console.decisions).' },
   response_not_stored: { status: 409, type: 'invalid_request_error', message: 'This response was not stored (store: false), so it cannot be replayed.' },
   unsupported_media_type: { status: 415, type: 'invalid_request_error', message: 'Content-Type must be application/json.' },
   unsupported_content_encoding: {
@@ -58,6 +62,7 @@ export const ERRORS = {
   },
   // The same codes and types as a provider's own 429s (UPSTREAM_ERROR_CODES), so SDKs treat both alike.
   rate_limit_exceeded: { status: 429, type: 'rate_limit_error', message: 'Rate limit reached for this API key.' },
+  too_many_live_streams: { status: 429, type: 'rate_limit_error', message: 'Too many live console streams are open; close one and retry.' },
   insufficient_quota: { status: 429, type: 'insufficient_quota', message: 'This API key has used up its budget for the period.' },
   too_many_headers: { status: 431, type: 'invalid_request_error', message: 'The request has too many headers.' },
   internal_error: { status: 500, type: 'server_error', message: 'The router hit an internal error.' },
