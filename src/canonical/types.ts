@@ -137,8 +137,8 @@ export interface CanonicalRequest {
 export interface RequestField {
   name: string;
   value: unknown;
-  passedTo: string[];
-  refusedBy: string[];
+  passedTo: readonly string[];
+  refusedBy: readonly string[];
   note: string;
 }
 

@@ -53,8 +53,7 @@ export class UpstreamClient {
       let cause: 'deadline' | 'headers' | 'caller' | undefined;
 
       const release = (): void => {
-        clearTimeout(deadline);
-        clearTimeout(headersTimer);
+        clearTimeout(timer);
         caller?.removeEventListener('abort', onCaller);
       };
       const failEarly = (err: unknown): void => {
@@ -73,9 +72,19 @@ export class UpstreamClient {
         else body.destroy(reason);
       };
       const onCaller = (): void => stop('caller');
-      const deadline = setTimeout(stop, Math.max(1, opts.timeoutMs), 'deadline');
-      const headersTimer =
-        opts.headersTimeoutMs !== undefined && opts.headersTimeoutMs < opts.timeoutMs ? setTimeout(stop, Math.max(1, opts.headersTimeoutMs), 'headers') : undefined;
+      // One timer for both limits: it first fires at the earlier one. The headers limit only matters
+      // while no headers came; past it with an answer flowing, the rest of the deadline is armed then
+      // (rare: a body still arriving when the per-try timeout elapses).
+      const startedAt = Date.now();
+      const headersFirst = opts.headersTimeoutMs !== undefined && opts.headersTimeoutMs < opts.timeoutMs;
+      const onTimer = (): void => {
+        if (!headersFirst) return stop('deadline');
+        if (!answered) return stop('headers');
+        const left = opts.timeoutMs - (Date.now() - startedAt);
+        if (left > 0) timer = setTimeout(stop, left, 'deadline');
+        else stop('deadline');
+      };
+      let timer: NodeJS.Timeout = setTimeout(onTimer, Math.max(1, headersFirst ? opts.headersTimeoutMs! : opts.timeoutMs));
       if (caller?.aborted) return stop('caller');
       caller?.addEventListener('abort', onCaller, { once: true });
       // The deadline and the caller's signal keep governing the body until it is read or dropped.
@@ -95,7 +104,6 @@ export class UpstreamClient {
               if (statusCode < 200 || settled) return;
               answered = true;
               settled = true;
-              clearTimeout(headersTimer);
               resolve({ status: statusCode, headers: flatHeaders(headers as Record<string, string | string[] | undefined>), body });
             },
             onResponseData(_c, chunk) {

@@ -116,6 +116,9 @@ export async function dispatchStream(ctx: DispatchContext, commit: (candidate: C
 }
 
 async function readBody(res: UpstreamResponse, ctx: DispatchContext): Promise<string> {
+  // Already all here: nothing left to stall on.
+  const whole = res.body.completeText();
+  if (whole !== undefined) return whole;
   const idle = stallWatch(res, ctx);
   try {
     idle.arm();

@@ -65,6 +65,20 @@ export class UpstreamBody implements AsyncIterable<Buffer> {
     else this.#onClose.push(fn);
   }
 
+  /**
+   * The whole body at once when it has already arrived (a small JSON answer usually comes in the
+   * packet that carried its headers): read and closed, no timer, no iteration. Undefined while
+   * any of it is still to come, after a failure, or once reading has started.
+   */
+  completeText(): string | undefined {
+    if (!this.#ended || this.#error || this.#closed) return undefined;
+    const q = this.#queue;
+    const text = q.length === 1 ? q[0]!.toString('utf8') : Buffer.concat(q).toString('utf8');
+    q.length = 0;
+    this.#close();
+    return text;
+  }
+
   async text(): Promise<string> {
     const chunks: Buffer[] = [];
     for await (const c of this) chunks.push(c);

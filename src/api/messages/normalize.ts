@@ -6,7 +6,7 @@
 // Anthropic, a Messages request is lossless.
 import type { CanonicalRequest, ContentPart, FunctionTool, InputItem, RequestField, ToolChoice } from '../../canonical/types.js';
 import { arrayOf, fail, isObject, optBoolean, optInteger, optNumber, optString, rejectSmuggling, shown, unsupported, withoutUndefined } from '../checks.js';
-import { CHAT_FIELDS, checkFields, fates } from '../field-policy.js';
+import { CHAT_FIELDS, checkFields, fateLists } from '../field-policy.js';
 import { routerFields } from '../router-fields.js';
 import { cacheControlOf, countCacheMarks } from '../cache-control.js';
 import { ANTHROPIC_CLIENT_STATE } from '../../providers/reasoning-state.js';
@@ -88,8 +88,8 @@ export function normalizeMessagesRequest(body: Record<string, any>): CanonicalRe
 }
 
 function nestedField(name: string, value: unknown, def: (typeof CHAT_FIELDS)[string]): RequestField {
-  const types = fates(def!);
-  return { name, value, passedTo: types.filter(([, d]) => d === 'passed').map(([t]) => t), refusedBy: types.filter(([, d]) => d === 'refused').map(([t]) => t), note: def!.note };
+  const { passedTo, refusedBy } = fateLists(def!);
+  return { name, value, passedTo, refusedBy, note: def!.note };
 }
 
 /** `system`: a string, or text blocks (each its own system message so its cache_control stays on it). */

@@ -148,4 +148,29 @@ describe('upstream response body (UpstreamBody)', () => {
     destroyed.onClose(() => calls.push('late'));
     expect(calls).to.deep.equal(['read', 'failed', 'destroyed', 'late']);
   });
+
+  it('completeText() hands over a body that has fully arrived, closed, and nothing before that', () => {
+    const { body: b, controller } = body();
+    let closed = 0;
+    b.onClose(() => closed++);
+    b.push(Buffer.from('{"a":'));
+    expect(b.completeText()).to.equal(undefined);
+    b.push(Buffer.from('1}'));
+    expect(b.completeText()).to.equal(undefined);
+    b.end();
+    expect(b.completeText()).to.equal('{"a":1}');
+    expect(closed).to.equal(1);
+    expect(controller.aborted).to.equal(false);
+    // Read once: a second call (or a late reader) gets nothing more.
+    expect(b.completeText()).to.equal(undefined);
+  });
+
+  it('completeText() is undefined after a failure, whatever arrived before it', () => {
+    const { body: b } = body();
+    b.push(Buffer.from('partial'));
+    b.end();
+    b.fail(new Error('reset'));
+    expect(b.completeText()).to.equal(undefined);
+  });
 });
+
