@@ -2,11 +2,16 @@
 // write per event, and nothing sent before `open()` — which the pipeline calls
 // only once the upstream has produced its first event.
 //
-// Writes are corked until the end of the current tick: the headers and the
+// Writes are corked until the code that wrote them yields: the headers and the
 // first event(s) of an upstream chunk leave in one socket write (one packet,
-// one syscall) instead of headers alone and then one write per event. A lone
-// stream's first byte reached the client ≈ 0.1 ms sooner (docs/performance-memory.md).
-// The uncork runs on process.nextTick, before any I/O, so nothing waits on it.
+// one syscall) instead of headers alone and then one write per event.
+// The uncork is a microtask, not process.nextTick: the pipeline writes from
+// inside promise continuations (the upstream body's `for await`), and Node runs
+// the nextTick queue only once the whole microtask queue has drained — that is,
+// after the router had worked through every upstream chunk already buffered
+// (with a fast upstream, the whole answer), so the first event waited ≈ 1 ms on
+// the rest of the stream (docs/performance-memory.md). A microtask queued here
+// runs right after the synchronous run that wrote the event(s).
 import type { ServerResponse } from 'node:http';
 
 export class SseWriter {
@@ -52,7 +57,7 @@ export class SseWriter {
     if (this.#corked) return;
     this.#corked = true;
     this.res.cork();
-    process.nextTick(this.#uncork);
+    queueMicrotask(this.#uncork);
   }
 
   readonly #uncork = (): void => {

@@ -1,5 +1,6 @@
-// The SSE writer corks the socket for the rest of the tick: the headers and
-// the events written with them leave in one socket write, not one each.
+// The SSE writer corks the socket until the writing code yields: the headers and
+// the events written with them leave in one socket write, not one each, and
+// they leave before a long promise chain (the upstream body's for-await) goes on.
 import { expect } from 'chai';
 import http from 'node:http';
 import net from 'node:net';
@@ -7,14 +8,14 @@ import type { AddressInfo } from 'node:net';
 import { SseWriter } from '../../../src/server/sse.js';
 
 /** Runs `serve` for one request and returns how many writes reached the socket's writer, and what the client read. */
-async function socketWrites(serve: (sse: SseWriter) => void | Promise<void>): Promise<{ writes: number; text: string }> {
+async function socketWrites(serve: (sse: SseWriter) => void | Promise<void>, onWrite: () => void = () => {}): Promise<{ writes: number; text: string }> {
   let writes = 0;
   const server = http.createServer((_req, res) => {
     const socket = res.socket as net.Socket & { _write: (...a: unknown[]) => void; _writev: (...a: unknown[]) => void };
     const w = socket._write.bind(socket);
     const wv = socket._writev.bind(socket);
-    socket._write = (...a: unknown[]) => (writes++, w(...a));
-    socket._writev = (...a: unknown[]) => (writes++, wv(...a));
+    socket._write = (...a: unknown[]) => (writes++, onWrite(), w(...a));
+    socket._writev = (...a: unknown[]) => (writes++, onWrite(), wv(...a));
     void serve(new SseWriter(res));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -24,6 +25,13 @@ async function socketWrites(serve: (sse: SseWriter) => void | Promise<void>): Pr
   } finally {
     server.close();
   }
+}
+
+/** As socketWrites, with the live write count handed to `serve`. */
+async function socketWritesCounted(serve: (sse: SseWriter, writes: () => number) => Promise<void>): Promise<{ writes: number; text: string }> {
+  let n = 0;
+  const out = await socketWrites((sse) => serve(sse, () => n), () => n++);
+  return { ...out, writes: n };
 }
 
 describe('SseWriter', () => {
@@ -57,6 +65,31 @@ describe('SseWriter', () => {
       server.close();
     }
     expect(sawHeaders).to.equal(true);
+  });
+
+  it('sends an event written inside a promise chain before the chain goes on (not after the microtask queue drains)', async () => {
+    let writesDuringChain = -1;
+    let writesBefore = -1;
+    let counter: () => number = () => 0;
+    const { text } = await socketWritesCounted((sse, writes) => {
+      counter = writes;
+      return (async () => {
+        await null;
+        writesBefore = counter();
+        sse.open({});
+        sse.data({ a: 1 });
+        sse.data({ b: 2 });
+        // What a for-await over chunks already buffered does: one continuation after another.
+        for (let i = 0; i < 50; i++) await null;
+        writesDuringChain = counter();
+        sse.data('[DONE]');
+        sse.end();
+      })();
+    });
+    expect(text).to.equal('data: {"a":1}\n\ndata: {"b":2}\n\ndata: [DONE]\n\n');
+    expect(writesBefore).to.equal(0);
+    // Headers and both events: one write, made before the chain went on.
+    expect(writesDuringChain).to.equal(1);
   });
 
   it('writes each tick\'s events in order across ticks', async () => {
