@@ -12,11 +12,16 @@
 // (with a fast upstream, the whole answer), so the first event waited ≈ 1 ms on
 // the rest of the stream (docs/performance-memory.md). A microtask queued here
 // runs right after the synchronous run that wrote the event(s).
+// The first event is the exception: it leaves at once, with the headers, rather
+// than after the rest of its upstream chunk has been rendered (a Responses
+// stream renders several events per upstream event): the client's first byte.
 import type { ServerResponse } from 'node:http';
 
 export class SseWriter {
   #open = false;
   #corked = false;
+  /** No event written since open(): the next one is flushed at once. */
+  #first = false;
 
   constructor(readonly res: ServerResponse) {}
 
@@ -27,6 +32,7 @@ export class SseWriter {
   open(headers: Record<string, string>): void {
     if (this.#open) return;
     this.#open = true;
+    this.#first = true;
     this.res.statusCode = 200;
     for (const k in headers) this.res.setHeader(k, headers[k]!);
     this.res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
@@ -41,12 +47,14 @@ export class SseWriter {
   event(name: string, data: unknown): void {
     this.#cork();
     this.res.write(`event: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
+    if (this.#first) this.#flushFirst();
   }
 
   /** `data: <json>` or `data: [DONE]` (Chat Completions framing). */
   data(data: unknown): void {
     this.#cork();
     this.res.write(`data: ${data === '[DONE]' ? '[DONE]' : JSON.stringify(data)}\n\n`);
+    if (this.#first) this.#flushFirst();
   }
 
   end(): void {
@@ -60,7 +68,14 @@ export class SseWriter {
     queueMicrotask(this.#uncork);
   }
 
+  /** The headers and the first event leave now; the microtask queued by #cork then finds nothing corked. */
+  #flushFirst(): void {
+    this.#first = false;
+    this.#uncork();
+  }
+
   readonly #uncork = (): void => {
+    if (!this.#corked) return;
     this.#corked = false;
     this.res.uncork();
   };

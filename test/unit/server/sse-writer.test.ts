@@ -1,6 +1,7 @@
-// The SSE writer corks the socket until the writing code yields: the headers and
-// the events written with them leave in one socket write, not one each, and
-// they leave before a long promise chain (the upstream body's for-await) goes on.
+// The SSE writer sends the headers with the first event at once, then corks the
+// socket until the writing code yields: the events written together leave in one
+// socket write, not one each, and before a long promise chain (the upstream
+// body's for-await) goes on.
 import { expect } from 'chai';
 import http from 'node:http';
 import net from 'node:net';
@@ -35,16 +36,23 @@ async function socketWritesCounted(serve: (sse: SseWriter, writes: () => number)
 }
 
 describe('SseWriter', () => {
-  it('sends the headers and the events of one tick in a single socket write', async () => {
-    const { writes, text } = await socketWrites((sse) => {
+  it('sends the headers with the first event at once, and the later events of one tick in a single socket write', async () => {
+    let atFirst = -1;
+    let counter: () => number = () => 0;
+    const { writes, text } = await socketWritesCounted(async (sse, n) => {
+      counter = n;
       sse.open({ 'x-test': '1' });
       sse.data({ a: 1 });
+      // The client's first byte does not wait for the rest of the tick's rendering.
+      atFirst = counter();
       sse.event('e', { b: 2 });
+      sse.data({ c: 3 });
       setTimeout(() => sse.end(), 5);
     });
-    expect(text).to.equal('data: {"a":1}\n\nevent: e\ndata: {"b":2}\n\n');
-    // One for headers + both events, one for the terminating chunk a tick later.
-    expect(writes).to.equal(2);
+    expect(text).to.equal('data: {"a":1}\n\nevent: e\ndata: {"b":2}\n\ndata: {"c":3}\n\n');
+    expect(atFirst).to.equal(1);
+    // Headers + the first event; the two later events; the terminating chunk a tick later.
+    expect(writes).to.equal(3);
   });
 
   it('still sends the headers at open() when no event follows in the same tick', async () => {
@@ -88,8 +96,8 @@ describe('SseWriter', () => {
     });
     expect(text).to.equal('data: {"a":1}\n\ndata: {"b":2}\n\ndata: [DONE]\n\n');
     expect(writesBefore).to.equal(0);
-    // Headers and both events: one write, made before the chain went on.
-    expect(writesDuringChain).to.equal(1);
+    // Headers with the first event, then the second: both made before the chain went on.
+    expect(writesDuringChain).to.equal(2);
   });
 
   it('writes each tick\'s events in order across ticks', async () => {
