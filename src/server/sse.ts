@@ -2,19 +2,16 @@
 // write per event, and nothing sent before `open()` — which the pipeline calls
 // only once the upstream has produced its first event.
 //
-// Writes are corked until the code that wrote them yields: the headers and the
-// first event(s) of an upstream chunk leave in one socket write (one packet,
-// one syscall) instead of headers alone and then one write per event.
-// The uncork is a microtask, not process.nextTick: the pipeline writes from
-// inside promise continuations (the upstream body's `for await`), and Node runs
-// the nextTick queue only once the whole microtask queue has drained — that is,
+// The headers and the first event leave together, at once: the client's first
+// byte. They used to wait, corked, for process.nextTick — but the pipeline writes
+// from inside promise continuations (the upstream body's `for await`), and Node
+// runs the nextTick queue only once the whole microtask queue has drained, i.e.
 // after the router had worked through every upstream chunk already buffered
-// (with a fast upstream, the whole answer), so the first event waited ≈ 1 ms on
-// the rest of the stream (docs/performance-memory.md). A microtask queued here
-// runs right after the synchronous run that wrote the event(s).
-// The first event is the exception: it leaves at once, with the headers, rather
-// than after the rest of its upstream chunk has been rendered (a Responses
-// stream renders several events per upstream event): the client's first byte.
+// (with a fast upstream, the whole answer): a lone stream's first event waited
+// ≈ 0.6-1.5 ms on the rest of the stream (docs/performance-memory.md).
+// Later writes stay corked until process.nextTick: the events of the chunks
+// the router works through together leave in one socket write (one syscall),
+// not one each; a chunk that arrives on its own is flushed right after it.
 import type { ServerResponse } from 'node:http';
 
 export class SseWriter {
@@ -65,10 +62,10 @@ export class SseWriter {
     if (this.#corked) return;
     this.#corked = true;
     this.res.cork();
-    queueMicrotask(this.#uncork);
+    process.nextTick(this.#uncork);
   }
 
-  /** The headers and the first event leave now; the microtask queued by #cork then finds nothing corked. */
+  /** The headers and the first event leave now; the uncork queued by #cork then finds nothing corked. */
   #flushFirst(): void {
     this.#first = false;
     this.#uncork();
