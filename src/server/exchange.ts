@@ -56,7 +56,10 @@ export async function serveExchange(
 ): Promise<void> {
   if (body === undefined) throw new RouterError('invalid_body', 'A JSON request body is required.');
   const requestId = wireId('req_');
-  res.setHeader('x-request-id', requestId);
+  // x-request-id goes out with whatever answer this is — JSON, a stream's headers, or an error — not
+  // set up front: with nothing set before writeHead, a JSON answer's headers are written in one go
+  // (errors/json-response.ts).
+  const idHeader = { 'x-request-id': requestId };
   const abort = new RequestAbort();
   // The client going away aborts the upstream call (and is not a provider failure).
   res.once('close', () => {
@@ -74,9 +77,9 @@ export async function serveExchange(
       ...cacheControl(headers),
       requestId,
       signal: abort,
-      sse: new SseWriter(res),
+      sse: new SseWriter(res, idHeader),
       json(answer, headers) {
-        sendJson(res, 200, answer, headers);
+        sendJson(res, 200, answer, headers, idHeader);
       },
       onDrainTimeout: (hook) => deps.lifecycle.onDrainTimeout(hook),
       workDone,
@@ -88,6 +91,8 @@ export async function serveExchange(
       },
     });
   } catch (err) {
+    // Before the error answer is written (data-plane-path.ts) — or after a stream's headers, where it is already out.
+    if (!res.headersSent) res.setHeader('x-request-id', requestId);
     if (err instanceof UpstreamHttpError) await storeFailedMarker(deps, requestId, caller.name);
     throw err;
   }

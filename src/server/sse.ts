@@ -20,7 +20,11 @@ export class SseWriter {
   /** No event written since open(): the next one is flushed at once. */
   #first = false;
 
-  constructor(readonly res: ServerResponse) {}
+  /** `initial`: headers every opened stream carries (the exchange's x-request-id), set at open() with the rest. */
+  constructor(
+    readonly res: ServerResponse,
+    readonly initial?: Readonly<Record<string, string>>,
+  ) {}
 
   get isOpen(): boolean {
     return this.#open;
@@ -31,6 +35,7 @@ export class SseWriter {
     this.#open = true;
     this.#first = true;
     this.res.statusCode = 200;
+    for (const k in this.initial) this.res.setHeader(k, this.initial[k]!);
     for (const k in headers) this.res.setHeader(k, headers[k]!);
     this.res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
     this.res.setHeader('Cache-Control', 'no-cache');
