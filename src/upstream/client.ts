@@ -160,7 +160,19 @@ function target(url: string): { origin: string; path: string } {
   return t;
 }
 
+/**
+ * Response headers as one string per lower-case name. undici's parser already gives lower-case names and
+ * strings (an array only for a repeated header), so the usual answer is returned as it is, not copied.
+ */
 function flatHeaders(h: Record<string, string | string[] | undefined>): Record<string, string> {
+  let flat = true;
+  for (const k in h) {
+    if (typeof h[k] !== 'string' || k !== k.toLowerCase()) {
+      flat = false;
+      break;
+    }
+  }
+  if (flat) return h as Record<string, string>;
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(h)) {
     if (v === undefined) continue;
