@@ -66,9 +66,12 @@ export class MemoryConversationStore implements ConversationStore {
     this.#map.set(entry.id, { entry, bytes, expiresAt: now + ttlMs });
     this.#bytes += bytes;
     if (now - this.#lastSweep >= SWEEP_EVERY_MS) this.#sweep(now);
-    for (const [id, slot] of this.#map) {
-      if (this.#bytes <= max) break;
-      this.#remove(id, slot, 'bytes');
+    // Checked before the loop: an iterator per put only when something must go.
+    if (this.#bytes > max) {
+      for (const [id, slot] of this.#map) {
+        if (this.#bytes <= max) break;
+        this.#remove(id, slot, 'bytes');
+      }
     }
     this.opts.metrics?.responseStoreBytes.set(this.#bytes);
   }
@@ -136,26 +139,26 @@ const ENTRY_OVERHEAD = 128;
  * counts as infinitely large, so it is never stored.
  */
 export function retainedBytes(entry: StoredResponse): number {
-  let total = ENTRY_OVERHEAD;
-  const stack: { v: unknown; depth: number }[] = [{ v: entry, depth: 0 }];
-  while (stack.length > 0) {
-    const { v, depth } = stack.pop()!;
-    if (typeof v === 'string') {
-      total += STRING_HEADER + Buffer.byteLength(v, 'utf8');
-    } else if (v === null || typeof v !== 'object') {
-      total += SLOT;
-    } else {
-      if (depth >= MAX_DEPTH) return Number.POSITIVE_INFINITY;
-      if (Array.isArray(v)) {
-        total += ARRAY_HEADER + SLOT * v.length;
-        for (const x of v) stack.push({ v: x, depth: depth + 1 });
-      } else {
-        total += OBJECT_HEADER;
-        for (const k in v) {
-          total += SLOT + k.length;
-          stack.push({ v: (v as Record<string, unknown>)[k], depth: depth + 1 });
-        }
-      }
+  return ENTRY_OVERHEAD + sizeOf(entry, 0);
+}
+
+/** One value's share of retainedBytes; Infinity (returned at once, up the whole walk) past MAX_DEPTH. Recursive: no work-list objects per node. */
+function sizeOf(v: unknown, depth: number): number {
+  if (typeof v === 'string') return STRING_HEADER + Buffer.byteLength(v, 'utf8');
+  if (v === null || typeof v !== 'object') return SLOT;
+  if (depth >= MAX_DEPTH) return Number.POSITIVE_INFINITY;
+  let total: number;
+  if (Array.isArray(v)) {
+    total = ARRAY_HEADER + SLOT * v.length;
+    for (const x of v) {
+      total += sizeOf(x, depth + 1);
+      if (total === Number.POSITIVE_INFINITY) return total;
+    }
+  } else {
+    total = OBJECT_HEADER;
+    for (const k in v) {
+      total += SLOT + k.length + sizeOf((v as Record<string, unknown>)[k], depth + 1);
+      if (total === Number.POSITIVE_INFINITY) return total;
     }
   }
   return total;

@@ -77,6 +77,24 @@ describe('memory response store: bounded in bytes, LRU and TTL', () => {
       loop.self = loop;
       expect(retainedBytes(entry('resp_loop', 10, { response: loop }))).to.equal(Number.POSITIVE_INFINITY);
     });
+
+    it('a branching cycle is answered at the first too-deep path, not walked down every branch (2^256 of them)', () => {
+      const loop: Record<string, unknown> = {};
+      loop.a = loop;
+      loop.b = loop;
+      loop.list = [loop, loop];
+      expect(retainedBytes(entry('resp_loop', 10, { response: loop }))).to.equal(Number.POSITIVE_INFINITY);
+    });
+
+    it('counts headers, slots and UTF-8 bytes exactly as documented', () => {
+      // 128 entry + object 32 + per key (8 + name) + value: id string, owner string, stored (slot), createdAt (slot), nested object and array.
+      const e = { id: 'r', owner: 'ü', stored: true, createdAt: 1, result: { t: ['ab', null] } } as unknown as Parameters<typeof retainedBytes>[0];
+      const strings = (16 + 1) + (16 + 2) + (16 + 2);
+      const keys = [8 + 2, 8 + 5, 8 + 6, 8 + 9, 8 + 6, 8 + 1].reduce((a, b) => a + b, 0);
+      const containers = 32 /* entry */ + 32 /* result */ + 32 + 2 * 8 /* the array */;
+      const scalars = 8 /* stored */ + 8 /* createdAt */ + 8 /* null */;
+      expect(retainedBytes(e)).to.equal(128 + strings + keys + containers + scalars);
+    });
   });
 
   it('the total stays within the bound: least recently used go first, counted as reason="bytes"', async () => {
