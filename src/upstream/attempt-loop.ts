@@ -11,6 +11,7 @@ import type { MappedError, ProviderAdapter, UpstreamRequest } from '../providers
 import type { Candidate } from '../routing/select.js';
 import type { AbortLike } from './abort.js';
 import { backoffMs, sleep } from './backoff.js';
+import { deploymentKey } from './balancer.js';
 import { classifyMapped, classifyTransport, type Classified, type FailureReason } from './classify.js';
 import { UpstreamClient, UpstreamTransportError, type UpstreamResponse } from './client.js';
 import { providerKeys, type PoolKey } from './credentials.js';
@@ -244,7 +245,7 @@ export async function holdingSlot<T>(ctx: DispatchContext, c: Candidate, run: ()
 const CHAIN_SIGNED: PoolKey = Object.freeze({ index: 0, env: undefined, value: '' });
 
 export function breakerKey(c: Candidate): string {
-  return `${c.provider.name}/${c.model.name}`;
+  return deploymentKey(c);
 }
 
 /**
