@@ -14,6 +14,7 @@ import type { CompiledRoutingRule, PolicySet } from '../policy/types.js';
 import type { RoutingFacts } from './facts.js';
 import { CUSTOM_OPERATORS, plainPathResolver } from './operators.js';
 import { ruleIndexFor } from './rule-index.js';
+import { compileConditions, type DirectRule } from './direct-eval.js';
 
 export interface RuleTrace {
   name: string;
@@ -46,6 +47,11 @@ export async function evaluateRules(set: PolicySet, facts: RoutingFacts, opts: E
   const rules = index.rules;
   if (rules.length === 0) return { matched: [], trace: [] };
   const picked = index.candidates(facts);
+  if (opts.trace === false && picked.length > 0) {
+    // No trace wanted: the verdicts alone, without an engine run (direct-eval.ts), when every picked rule allows it.
+    const matched = directMatches(set, rules, picked, facts);
+    if (matched !== undefined) return { matched, trace: [] };
+  }
   let results: RuleResult[] = [];
   let failures: RuleResult[] = [];
   if (picked.length > 0) {
@@ -74,6 +80,34 @@ export async function evaluateRules(set: PolicySet, facts: RoutingFacts, opts: E
     };
   });
   return { matched, trace };
+}
+
+const NOT_DIRECT = null;
+const directRules = new WeakMap<PolicySet, (DirectRule | null | undefined)[]>();
+
+/**
+ * The picked rules that match, by direct evaluation; undefined when a picked
+ * rule has a tree only the engine evaluates, or a condition threw (the engine
+ * run then reproduces the error). Matched by name, as the engine path does.
+ */
+function directMatches(set: PolicySet, rules: readonly CompiledRoutingRule[], picked: readonly number[], facts: RoutingFacts): CompiledRoutingRule[] | undefined {
+  let compiled = directRules.get(set);
+  if (!compiled) directRules.set(set, (compiled = new Array(rules.length)));
+  let passed: string[] | undefined;
+  try {
+    for (const i of picked) {
+      let fn = compiled[i];
+      if (fn === undefined) compiled[i] = fn = compileConditions(rules[i]!.definition.conditions) ?? NOT_DIRECT;
+      if (fn === NOT_DIRECT) return undefined;
+      if (fn(facts)) (passed ??= []).push(rules[i]!.name);
+    }
+  } catch {
+    return undefined;
+  }
+  const matched: CompiledRoutingRule[] = [];
+  if (passed === undefined) return matched;
+  for (const i of picked) if (passed.includes(rules[i]!.name)) matched.push(rules[i]!);
+  return matched;
 }
 
 function buildEngine(rules: readonly CompiledRoutingRule[], picked: readonly number[]): Engine {
