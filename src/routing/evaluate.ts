@@ -91,8 +91,7 @@ const directRules = new WeakMap<PolicySet, (DirectRule | null | undefined)[]>();
  * run then reproduces the error). Matched by name, as the engine path does.
  */
 function directMatches(set: PolicySet, rules: readonly CompiledRoutingRule[], picked: readonly number[], facts: RoutingFacts): CompiledRoutingRule[] | undefined {
-  let compiled = directRules.get(set);
-  if (!compiled) directRules.set(set, (compiled = new Array(rules.length)));
+  const compiled = directRulesOf(set, rules.length);
   let passed: string[] | undefined;
   try {
     for (const i of picked) {
@@ -108,6 +107,19 @@ function directMatches(set: PolicySet, rules: readonly CompiledRoutingRule[], pi
   if (passed === undefined) return matched;
   for (const i of picked) if (passed.includes(rules[i]!.name)) matched.push(rules[i]!);
   return matched;
+}
+
+function directRulesOf(set: PolicySet, count: number): (DirectRule | null | undefined)[] {
+  let compiled = directRules.get(set);
+  if (!compiled) directRules.set(set, (compiled = new Array<DirectRule | null | undefined>(count)));
+  return compiled;
+}
+
+/** Every enabled rule's direct closure, compiled before the set goes live (with its engine pool), so no request pays for it. */
+function compileDirectRules(set: PolicySet): void {
+  const rules = ruleIndexFor(set).rules;
+  const compiled = directRulesOf(set, rules.length);
+  for (let i = 0; i < rules.length; i++) compiled[i] ??= compileConditions(rules[i]!.definition.conditions) ?? NOT_DIRECT;
 }
 
 function buildEngine(rules: readonly CompiledRoutingRule[], picked: readonly number[]): Engine {
@@ -165,10 +177,13 @@ class EnginePool {
 }
 
 const pools = new WeakMap<PolicySet, EnginePool>();
-/** The snapshot's engine pool (built before the set goes live: snapshot/prepare.ts). */
+/** The snapshot's engine pool and direct rule closures (built before the set goes live: snapshot/prepare.ts). */
 export function enginePool(set: PolicySet): EnginePool {
   let pool = pools.get(set);
-  if (!pool) pools.set(set, (pool = new EnginePool()));
+  if (!pool) {
+    pools.set(set, (pool = new EnginePool()));
+    compileDirectRules(set);
+  }
   return pool;
 }
 
