@@ -3,7 +3,10 @@
 // (microseconds per condition), so the rule index (rule-index.ts) first picks
 // the rules whose necessary guard holds and only those are added to the
 // engine; the result is the same as running all of them (a differential test
-// proves it), at a cost that barely grows with the number of rules.
+// proves it), at a cost that barely grows with the number of rules. Without a
+// trace (the serving path) the picked rules are not run through the engine at
+// all but evaluated directly (direct-eval.ts), to the same verdicts; the engine
+// remains for traces and for trees only it may evaluate.
 // A shared Engine is not safe under concurrent run() calls (a slow run can
 // silently skip rules), so each evaluation takes an engine no other run holds
 // (built from the frozen rule definitions in the snapshot, then pooled).
