@@ -2,7 +2,8 @@
 // runs: facts, rules, actions, token estimate, candidate scoring) and rule
 // evaluation alone (`evaluateRules`), at 10, 100 and 1,000 rules, on a short
 // chat prompt and a 20 KB prompt — each with the rule index and, from the same
-// run, with every rule handed to json-rules-engine (the plain baseline).
+// run, with every rule evaluated (the plain baseline: no index). Without a trace,
+// rules are evaluated directly (src/routing/direct-eval.ts), not by an engine run.
 // Prints a table and writes bench/results/decision-<timestamp>.json.
 //   node dist/bench/decision.js [--quick]
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -139,7 +140,7 @@ function printTable(report: DecisionReport): void {
   const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
   const fmt = (cells: string[]) => cells.map((c, i) => (i < 3 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   console.log(`\nDecision time, µs per call (indexed: ${report.rows[0]?.indexed.iterations ?? 0} iterations each, plain: n; node ${report.node}; ${report.cpu}; load ${report.loadavg.map((l) => l.toFixed(1)).join(' ')})`);
-  console.log('cand. = rules the index handed to the engine, match = rules matched; cpu = process CPU per call (GC included); plain = every rule to json-rules-engine');
+  console.log('cand. = rules the index picked for evaluation, match = rules matched; cpu = process CPU per call (GC included); plain = every rule evaluated (no index)');
   console.log(fmt(head));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const l of lines) console.log(fmt(l));

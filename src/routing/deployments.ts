@@ -36,7 +36,34 @@ export function groupDeployments<T extends Candidate & { via?: string }>(ordered
 
 /** The candidates with each model's deployments made adjacent (the order explain shows and dispatch starts from). */
 export function adjacentDeployments<T extends Candidate & { via?: string }>(ordered: readonly T[]): T[] {
-  return groupDeployments(ordered).flatMap((g) => g.members);
+  // Runs on every request, and most catalogs list each model once: then the order stands as it is.
+  if (!hasRepeatedName(ordered)) return ordered.slice();
+  const out: T[] = [];
+  for (const g of groupDeployments(ordered)) for (const m of g.members) out.push(m);
+  return out;
+}
+
+/** Linear scan below this many candidates (no Set to allocate); a Set above (no quadratic cost). */
+const SCAN_LIMIT = 24;
+
+/** Whether two groupable (score-ordered) candidates share a model name. */
+function hasRepeatedName(ordered: readonly (Candidate & { via?: string })[]): boolean {
+  const n = ordered.length;
+  if (n > SCAN_LIMIT) {
+    const seen = new Set<string>();
+    for (const c of ordered) {
+      if (c.via === 'fallback') continue;
+      if (seen.has(c.model.name)) return true;
+      seen.add(c.model.name);
+    }
+    return false;
+  }
+  for (let i = 1; i < n; i++) {
+    const c = ordered[i]!;
+    if (c.via === 'fallback') continue;
+    for (let j = 0; j < i; j++) if (ordered[j]!.via !== 'fallback' && ordered[j]!.model.name === c.model.name) return true;
+  }
+  return false;
 }
 
 /** A deployment's weight under `balancing: weighted` (Models `weight`, default 1). */

@@ -3,7 +3,10 @@
 // (microseconds per condition), so the rule index (rule-index.ts) first picks
 // the rules whose necessary guard holds and only those are added to the
 // engine; the result is the same as running all of them (a differential test
-// proves it), at a cost that barely grows with the number of rules.
+// proves it), at a cost that barely grows with the number of rules. Without a
+// trace (the serving path) the picked rules are not run through the engine at
+// all but evaluated directly (direct-eval.ts), to the same verdicts; the engine
+// remains for traces and for trees only it may evaluate.
 // A shared Engine is not safe under concurrent run() calls (a slow run can
 // silently skip rules), so each evaluation takes an engine no other run holds
 // (built from the frozen rule definitions in the snapshot, then pooled).
@@ -14,6 +17,7 @@ import type { CompiledRoutingRule, PolicySet } from '../policy/types.js';
 import type { RoutingFacts } from './facts.js';
 import { CUSTOM_OPERATORS, plainPathResolver } from './operators.js';
 import { ruleIndexFor } from './rule-index.js';
+import { compileConditions, type DirectRule } from './direct-eval.js';
 
 export interface RuleTrace {
   name: string;
@@ -46,6 +50,11 @@ export async function evaluateRules(set: PolicySet, facts: RoutingFacts, opts: E
   const rules = index.rules;
   if (rules.length === 0) return { matched: [], trace: [] };
   const picked = index.candidates(facts);
+  if (opts.trace === false && picked.length > 0) {
+    // No trace wanted: the verdicts alone, without an engine run (direct-eval.ts), when every picked rule allows it.
+    const matched = directMatches(set, rules, picked, facts);
+    if (matched !== undefined) return { matched, trace: [] };
+  }
   let results: RuleResult[] = [];
   let failures: RuleResult[] = [];
   if (picked.length > 0) {
@@ -74,6 +83,46 @@ export async function evaluateRules(set: PolicySet, facts: RoutingFacts, opts: E
     };
   });
   return { matched, trace };
+}
+
+const NOT_DIRECT = null;
+const directRules = new WeakMap<PolicySet, (DirectRule | null | undefined)[]>();
+
+/**
+ * The picked rules that match, by direct evaluation; undefined when a picked
+ * rule has a tree only the engine evaluates, or a condition threw (the engine
+ * run then reproduces the error). Matched by name, as the engine path does.
+ */
+function directMatches(set: PolicySet, rules: readonly CompiledRoutingRule[], picked: readonly number[], facts: RoutingFacts): CompiledRoutingRule[] | undefined {
+  const compiled = directRulesOf(set, rules.length);
+  let passed: string[] | undefined;
+  try {
+    for (const i of picked) {
+      let fn = compiled[i];
+      if (fn === undefined) compiled[i] = fn = compileConditions(rules[i]!.definition.conditions) ?? NOT_DIRECT;
+      if (fn === NOT_DIRECT) return undefined;
+      if (fn(facts)) (passed ??= []).push(rules[i]!.name);
+    }
+  } catch {
+    return undefined;
+  }
+  const matched: CompiledRoutingRule[] = [];
+  if (passed === undefined) return matched;
+  for (const i of picked) if (passed.includes(rules[i]!.name)) matched.push(rules[i]!);
+  return matched;
+}
+
+function directRulesOf(set: PolicySet, count: number): (DirectRule | null | undefined)[] {
+  let compiled = directRules.get(set);
+  if (!compiled) directRules.set(set, (compiled = new Array<DirectRule | null | undefined>(count)));
+  return compiled;
+}
+
+/** Every enabled rule's direct closure, compiled before the set goes live (with its engine pool), so no request pays for it. */
+function compileDirectRules(set: PolicySet): void {
+  const rules = ruleIndexFor(set).rules;
+  const compiled = directRulesOf(set, rules.length);
+  for (let i = 0; i < rules.length; i++) compiled[i] ??= compileConditions(rules[i]!.definition.conditions) ?? NOT_DIRECT;
 }
 
 function buildEngine(rules: readonly CompiledRoutingRule[], picked: readonly number[]): Engine {
@@ -131,10 +180,13 @@ class EnginePool {
 }
 
 const pools = new WeakMap<PolicySet, EnginePool>();
-/** The snapshot's engine pool (built before the set goes live: snapshot/prepare.ts). */
+/** The snapshot's engine pool and direct rule closures (built before the set goes live: snapshot/prepare.ts). */
 export function enginePool(set: PolicySet): EnginePool {
   let pool = pools.get(set);
-  if (!pool) pools.set(set, (pool = new EnginePool()));
+  if (!pool) {
+    pools.set(set, (pool = new EnginePool()));
+    compileDirectRules(set);
+  }
   return pool;
 }
 

@@ -110,8 +110,38 @@ export function scoreCandidates<T extends C>(
     };
     scored.push({ candidate: pool[i]!, terms, i });
   }
-  scored.sort((a, b) => b.terms.score - a.terms.score || a.i - b.i);
+  sortByScore(scored);
   return scored; // `i` (catalog position) rides along: callers read candidate and terms
+}
+
+/** Above this many candidates the engine's sort (insertion sort is quadratic). */
+const INSERTION_LIMIT = 32;
+
+/**
+ * Score descending, catalog order on ties: what the comparator
+ * `b.score - a.score || a.i - b.i` gives. `scored` is in catalog order, so a
+ * stable insertion sort on the score yields that order without a comparator
+ * call per comparison. NaN makes the comparator inconsistent (its order is then
+ * the engine's sort's), so a NaN score takes the engine's sort as before.
+ */
+function sortByScore(scored: { terms: ScoreTerms; i: number }[]): void {
+  const n = scored.length;
+  let nan = false;
+  for (let k = 0; k < n; k++) if (Number.isNaN(scored[k]!.terms.score)) nan = true;
+  if (nan || n > INSERTION_LIMIT) {
+    scored.sort((a, b) => b.terms.score - a.terms.score || a.i - b.i);
+    return;
+  }
+  for (let k = 1; k < n; k++) {
+    const x = scored[k]!;
+    const s = x.terms.score;
+    let j = k - 1;
+    while (j >= 0 && scored[j]!.terms.score < s) {
+      scored[j + 1] = scored[j]!;
+      j--;
+    }
+    scored[j + 1] = x;
+  }
 }
 
 /** [min, max] of a term across the candidates. */
