@@ -153,7 +153,8 @@ export class ResponseStreamScreen {
     if (cut <= 0) return 0;
     try {
       this.opts.budget.run(() => {
-        const spans = this.rules.flatMap((r) => scanText(r.matcher, pending, this.opts.budget, r.rule.name));
+        // Only a match starting before the cut can straddle it (the cut only moves left).
+        const spans = this.rules.flatMap((r) => scanText(r.matcher, pending, this.opts.budget, r.rule.name, cut));
         for (let moved = true; moved; ) {
           moved = false;
           for (const s of spans) {

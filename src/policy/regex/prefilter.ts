@@ -1,0 +1,415 @@
+// What a pattern's syntax proves about where a match can be, computed once
+// when the pattern is compiled, so the scanner can skip the engine on text
+// that cannot hold a match (most text: re2js costs 1–3 µs for a few hundred
+// characters, a table lookup a nanosecond):
+//   - first: the characters a non-empty match can begin with;
+//   - required: characters of which every non-empty match holds one (the
+//     rarest such set in ordinary text, e.g. '@' for an e-mail pattern).
+// Both are supersets of the truth (conservative): a check that fails proves
+// there is no match; one that passes proves nothing. Anything this reader does
+// not understand gives no prefilter at all, and the scanner runs the engine as
+// before. The reader takes RE2 syntax (what LinearRegex compiles).
+
+/** A set of characters: ASCII codes exactly, every code ≥ 128 as one flag (`other`). */
+export interface CharSet {
+  ascii: Uint8Array;
+  other: boolean;
+}
+
+export interface Prefilter {
+  readonly first: CharSet;
+  /** Null when no set is both required and rare enough to be worth checking. */
+  readonly required: CharSet | null;
+  /** `required` as its characters, when they are few and all ASCII: searched with indexOf. */
+  readonly requiredChars: string | null;
+  /**
+   * No assertion reads the text before a match (\b, \B, ^, \A): the match
+   * starting at a position depends only on the text from there on, so it can
+   * be found anchored on that suffix (LinearRegex.matchAt).
+   */
+  readonly contextFree: boolean;
+}
+
+/** The first index in [from, limit) whose character may begin a match, or -1. */
+export function nextStart(p: Prefilter, text: string, from: number, limit: number): number {
+  const { ascii, other } = p.first;
+  for (let i = from; i < limit; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 128 ? ascii[c] === 1 : other) return i;
+  }
+  return -1;
+}
+
+/** Whether text[from..] holds a required character (always true without a required set). */
+export function hasRequired(p: Prefilter, text: string, from: number): boolean {
+  const chars = p.requiredChars;
+  if (chars !== null) {
+    for (let k = 0; k < chars.length; k++) if (text.indexOf(chars[k]!, from) >= 0) return true;
+    return false;
+  }
+  const req = p.required;
+  if (req === null) return true;
+  const { ascii, other } = req;
+  for (let i = from; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 128 ? ascii[c] === 1 : other) return true;
+  }
+  return false;
+}
+
+/** The prefilter of an RE2 pattern, or null when its syntax is not understood (the engine then runs on every text). */
+export function prefilterFor(source: string): Prefilter | null {
+  let node: Node;
+  const reader = new Reader(source);
+  try {
+    node = reader.read();
+  } catch {
+    return null;
+  }
+  let required: CharSet | null = null;
+  let best = RARE_ENOUGH;
+  for (const s of node.req) {
+    const w = weight(s);
+    if (w < best) [required, best] = [s, w];
+  }
+  return { first: node.first, required, requiredChars: required && fewChars(required), contextFree: !reader.readsBefore };
+}
+
+// ---- the reader ---------------------------------------------------------------------
+
+/** What a sub-pattern proves: whether it can match empty, its first characters, and sets each of its matches holds. */
+interface Node {
+  nullable: boolean;
+  first: CharSet;
+  /** Every match (empty ones included) holds a character of each set. */
+  req: CharSet[];
+}
+
+class Unsupported extends Error {}
+
+interface Flags {
+  fold: boolean;
+  dotNl: boolean;
+}
+
+const EMPTY: Node = { nullable: true, first: set(), req: [] };
+
+class Reader {
+  #i = 0;
+  /** Whether an assertion reads the character before its position (\b, \B, ^, \A). */
+  readsBefore = false;
+  constructor(readonly src: string) {}
+
+  read(): Node {
+    const n = this.#alt({ fold: false, dotNl: false });
+    if (this.#i !== this.src.length) throw new Unsupported();
+    return n;
+  }
+
+  #alt(flags: Flags): Node {
+    let n = this.#concat(flags);
+    while (this.src[this.#i] === '|') {
+      this.#i++;
+      const b = this.#concat(flags);
+      n = { nullable: n.nullable || b.nullable, first: union(n.first, b.first), req: eitherReq(n, b) };
+    }
+    return n;
+  }
+
+  #concat(flags: Flags): Node {
+    let n = EMPTY;
+    for (;;) {
+      const c = this.src[this.#i];
+      if (c === undefined || c === '|' || c === ')') return n;
+      const item = this.#quantified(flags);
+      n = { nullable: n.nullable && item.nullable, first: n.nullable ? union(n.first, item.first) : n.first, req: [...n.req, ...item.req] };
+    }
+  }
+
+  #quantified(flags: Flags): Node {
+    let n = this.#atom(flags);
+    for (;;) {
+      const c = this.src[this.#i];
+      let min: number;
+      if (c === '*' || c === '?') [min, this.#i] = [0, this.#i + 1];
+      else if (c === '+') [min, this.#i] = [1, this.#i + 1];
+      else if (c === '{' && REPEAT.test(this.src.slice(this.#i))) {
+        const m = REPEAT.exec(this.src.slice(this.#i))!;
+        this.#i += m[0].length;
+        min = Number(m[1]);
+        if (m[2] === undefined && min === 0) n = { ...EMPTY, first: set() }; // x{0} matches only the empty string
+        else if (m[3] !== undefined && m[3] !== '' && Number(m[3]) === 0) n = { ...EMPTY, first: set() };
+      } else return n;
+      if (this.src[this.#i] === '?') this.#i++; // lazy: same characters
+      if (min === 0) n = { nullable: true, first: n.first, req: [] };
+    }
+  }
+
+  #atom(flags: Flags): Node {
+    const s = this.src;
+    const c = s[this.#i]!;
+    if (c === '(') return this.#group(flags);
+    if (c === '[') return chars(this.#cls(flags));
+    if (c === '.') {
+      this.#i++;
+      const any = range(set(), 0, 127, true);
+      if (!flags.dotNl) any.ascii[10] = 0;
+      return chars(any);
+    }
+    if (c === '^' || c === '$') {
+      if (c === '^') this.readsBefore = true;
+      this.#i++;
+      return EMPTY;
+    }
+    if (c === '\\') return this.#escape(flags);
+    if (c === '*' || c === '+' || c === '?' || (c === '{' && REPEAT.test(s.slice(this.#i)))) throw new Unsupported();
+    const cp = s.codePointAt(this.#i)!;
+    this.#i += cp > 0xffff ? 2 : 1;
+    return chars(literal(cp, flags));
+  }
+
+  #group(outer: Flags): Node {
+    const s = this.src;
+    this.#i++;
+    const flags = { ...outer };
+    if (s[this.#i] === '?') {
+      const named = /^\?P?<[A-Za-z0-9_]+>/.exec(s.slice(this.#i));
+      if (named) this.#i += named[0].length;
+      else {
+        const m = /^\?([imsU]*)(?:-([imsU]*))?([:)])/.exec(s.slice(this.#i));
+        if (!m) throw new Unsupported();
+        this.#i += m[0].length;
+        setFlags(m[3] === ')' ? outer : flags, m[1]!, true);
+        setFlags(m[3] === ')' ? outer : flags, m[2] ?? '', false);
+        if (m[3] === ')') return EMPTY; // (?i) changes the flags of the rest of the enclosing group
+      }
+    }
+    const n = this.#alt(flags);
+    if (s[this.#i] !== ')') throw new Unsupported();
+    this.#i++;
+    return n;
+  }
+
+  #escape(flags: Flags): Node {
+    const s = this.src;
+    const e = s[this.#i + 1];
+    if (e === undefined) throw new Unsupported();
+    if ('bBAz'.includes(e)) {
+      if (e !== 'z') this.readsBefore = true;
+      this.#i += 2;
+      return EMPTY;
+    }
+    if (e === 'Q') {
+      // \Q…\E: literal text.
+      const end = s.indexOf('\\E', this.#i + 2);
+      const text = s.slice(this.#i + 2, end < 0 ? s.length : end);
+      this.#i = end < 0 ? s.length : end + 2;
+      let n = EMPTY;
+      for (const ch of text) {
+        const item = chars(literal(ch.codePointAt(0)!, flags));
+        n = { nullable: false, first: n.nullable ? item.first : n.first, req: [...n.req, ...item.req] };
+      }
+      return n;
+    }
+    return chars(this.#classEscape(flags));
+  }
+
+  /** An escape standing for characters (outside or inside a class); the reader is on the backslash. */
+  #classEscape(flags: Flags): CharSet {
+    const s = this.src;
+    const e = s[this.#i + 1]!;
+    this.#i += 2;
+    const perl = PERL[e];
+    if (perl) return fold(perl(), flags);
+    if (e === 'p' || e === 'P' || e === 'C') {
+      if (e !== 'C') this.#i += s[this.#i] === '{' ? s.indexOf('}', this.#i) - this.#i + 1 : 1;
+      return range(set(), 0, 127, true);
+    }
+    if (e === 'x') {
+      const m = /^(?:\{([0-9A-Fa-f]+)\}|([0-9A-Fa-f]{2}))/.exec(s.slice(this.#i));
+      if (!m) throw new Unsupported();
+      this.#i += m[0].length;
+      return literal(parseInt(m[1] ?? m[2]!, 16), flags);
+    }
+    if (e >= '0' && e <= '7') {
+      const m = /^[0-7]{0,2}/.exec(s.slice(this.#i))!;
+      this.#i += m[0].length;
+      return literal(parseInt(e + m[0], 8), flags);
+    }
+    const ctl = CONTROL[e];
+    if (ctl !== undefined) return literal(ctl, flags);
+    if (/[^A-Za-z0-9]/.test(e) && e.charCodeAt(0) < 128) return literal(e.charCodeAt(0), flags);
+    throw new Unsupported();
+  }
+
+  #cls(flags: Flags): CharSet {
+    const s = this.src;
+    this.#i++;
+    const negated = s[this.#i] === '^';
+    if (negated) this.#i++;
+    const out = set();
+    for (let first = true; first || s[this.#i] !== ']'; first = false) {
+      if (this.#i >= s.length) throw new Unsupported();
+      if (s.startsWith('[:', this.#i)) {
+        // A POSIX class: taken as every character (a superset).
+        const end = s.indexOf(':]', this.#i + 2);
+        if (end < 0) throw new Unsupported();
+        this.#i = end + 2;
+        addAll(out, range(set(), 0, 127, true));
+        continue;
+      }
+      const lo = this.#classItem();
+      if (typeof lo !== 'number') {
+        addAll(out, lo);
+        continue;
+      }
+      if (s[this.#i] === '-' && s[this.#i + 1] !== ']' && this.#i + 1 < s.length) {
+        this.#i++;
+        const hi = this.#classItem();
+        if (typeof hi !== 'number' || hi < lo) throw new Unsupported();
+        range(out, lo, hi, hi >= 128);
+      } else range(out, lo, lo, lo >= 128);
+    }
+    this.#i++;
+    // Negated then folded: a superset of folding first (what RE2 does).
+    return fold(negated ? complement(out) : out, flags);
+  }
+
+  /** One class item: a code point, or a set for a class escape (\d, \p{…}). */
+  #classItem(): number | CharSet {
+    const s = this.src;
+    if (s[this.#i] !== '\\') {
+      const cp = s.codePointAt(this.#i)!;
+      this.#i += cp > 0xffff ? 2 : 1;
+      return cp;
+    }
+    const e = s[this.#i + 1];
+    if (e !== undefined && (PERL[e] || e === 'p' || e === 'P')) return this.#classEscape({ fold: false, dotNl: false });
+    const single = this.#classEscape({ fold: false, dotNl: false });
+    let cp = -1;
+    for (let c = 0; c < 128; c++) if (single.ascii[c] === 1) cp = c;
+    return single.other ? 128 : cp;
+  }
+}
+
+const REPEAT = /^\{(\d+)(,(\d*))?\}/;
+const CONTROL: Record<string, number> = { a: 7, f: 12, t: 9, n: 10, r: 13, v: 11 };
+const PERL: Record<string, () => CharSet> = {
+  d: () => range(set(), 48, 57, false),
+  w: () => range(range(range(range(set(), 48, 57, false), 65, 90, false), 97, 122, false), 95, 95, false),
+  s: () => [9, 10, 12, 13, 32].reduce((acc, c) => range(acc, c, c, false), set()),
+  D: () => complement(PERL.d!()),
+  W: () => complement(PERL.w!()),
+  S: () => complement(PERL.s!()),
+};
+
+function setFlags(flags: Flags, letters: string, on: boolean): void {
+  if (letters.includes('i')) flags.fold = on;
+  if (letters.includes('s')) flags.dotNl = on;
+}
+
+// ---- sets -----------------------------------------------------------------------------
+
+function set(): CharSet {
+  return { ascii: new Uint8Array(128), other: false };
+}
+
+/** Adds [lo, hi] ∩ ASCII to `s`; `other` marks that codes ≥ 128 are in it too. */
+function range(s: CharSet, lo: number, hi: number, other: boolean): CharSet {
+  for (let c = lo; c <= Math.min(hi, 127); c++) s.ascii[c] = 1;
+  if (other) s.other = true;
+  return s;
+}
+
+function literal(cp: number, flags: Flags): CharSet {
+  return fold(range(set(), cp, cp, cp >= 128), flags);
+}
+
+function union(a: CharSet, b: CharSet): CharSet {
+  const s = set();
+  addAll(s, a);
+  addAll(s, b);
+  return s;
+}
+
+function addAll(into: CharSet, from: CharSet): void {
+  for (let c = 0; c < 128; c++) if (from.ascii[c] === 1) into.ascii[c] = 1;
+  if (from.other) into.other = true;
+}
+
+function complement(s: CharSet): CharSet {
+  const out = set();
+  for (let c = 0; c < 128; c++) out.ascii[c] = s.ascii[c] === 1 ? 0 : 1;
+  out.other = true;
+  return out;
+}
+
+/**
+ * Under (?i): both cases of each ASCII letter; k and s also fold to non-ASCII
+ * letters (the Kelvin sign, long s), and any non-ASCII member might fold to
+ * an ASCII letter, so it brings in every letter (a superset, simply).
+ */
+function fold(s: CharSet, flags: Flags): CharSet {
+  if (!flags.fold) return s;
+  const out = set();
+  addAll(out, s);
+  for (let c = 65; c <= 90; c++) {
+    if (s.ascii[c] === 1 || s.ascii[c + 32] === 1) out.ascii[c] = out.ascii[c + 32] = 1;
+  }
+  if (out.ascii[75] === 1 || out.ascii[83] === 1) out.other = true;
+  if (s.other) for (let c = 65; c <= 90; c++) out.ascii[c] = out.ascii[c + 32] = 1;
+  return out;
+}
+
+/** A node matching one character of `s`. */
+function chars(s: CharSet): Node {
+  return { nullable: false, first: s, req: [s] };
+}
+
+/** The required sets of `a|b`: the union of each side's rarest set (none if either side has none). */
+function eitherReq(a: Node, b: Node): CharSet[] {
+  const ra = rarest(a.req);
+  const rb = rarest(b.req);
+  return ra && rb ? [union(ra, rb)] : [];
+}
+
+function rarest(sets: readonly CharSet[]): CharSet | null {
+  let best: CharSet | null = null;
+  let w = Infinity;
+  for (const s of sets) if (weight(s) < w) [best, w] = [s, weight(s)];
+  return best;
+}
+
+// ---- how common characters are ----------------------------------------------------------
+
+/** Rough share (in %) of each lowercase letter in English text; an uppercase letter is a tenth of it. */
+const LETTERS = 'e10t7a6.5o6i6n6s5.5h5r5d3.5l3.5c2.5u2.5m2w2f2g2y2p1.7b1.3v1k0.8j0.15x0.15q0.1z0.07';
+const FREQ = (() => {
+  const f = new Float64Array(128).fill(0.1);
+  f[32] = 18;
+  f[10] = f[46] = f[44] = 1;
+  for (let c = 48; c <= 57; c++) f[c] = 0.3;
+  for (const m of LETTERS.matchAll(/([a-z])([\d.]+)/g)) {
+    f[m[1]!.charCodeAt(0)] = Number(m[2]);
+    f[m[1]!.charCodeAt(0) - 32] = Number(m[2]) / 10;
+  }
+  return f;
+})();
+/** Text outside ASCII, taken as this share. */
+const OTHER_FREQ = 3;
+/** A required set seen more often than this (in % of characters) is not worth a check. */
+const RARE_ENOUGH = 25;
+
+function weight(s: CharSet): number {
+  let w = s.other ? OTHER_FREQ : 0;
+  for (let c = 0; c < 128; c++) if (s.ascii[c] === 1) w += FREQ[c]!;
+  return w;
+}
+
+/** The set's characters when it has at most two and all are ASCII. */
+function fewChars(s: CharSet): string | null {
+  if (s.other) return null;
+  let out = '';
+  for (let c = 0; c < 128; c++) if (s.ascii[c] === 1) out += String.fromCharCode(c);
+  return out.length <= 2 ? out : null;
+}
