@@ -5,7 +5,7 @@
 // pattern on the linear-time engine (src/policy/regex/linear.ts) plus, for
 // detectors, boundary checks and a check on each candidate.
 import type { LinearRegex } from '../policy/regex/linear.js';
-import { hasRequired, nextStart } from '../policy/regex/prefilter.js';
+import { nextCandidate } from '../policy/regex/prefilter.js';
 
 export interface Span {
   start: number;
@@ -27,6 +27,11 @@ export interface Matcher {
    * it is final: no match starting there depends on text not yet seen.
    */
   holdFrom(text: string): number;
+  /**
+   * False proves that no match starts in [from, limit) of `text` (a cheap
+   * check, no engine); true proves nothing. Absent: always true.
+   */
+  mayMatch?(text: string, from: number, limit: number): boolean;
 }
 
 /**
@@ -75,19 +80,17 @@ export function regexMatcher(regex: LinearRegex, maxLength: number, holdFrom: (t
   return {
     maxLength,
     holdFrom,
+    mayMatch: pf === null ? undefined : (text, from, limit) => nextCandidate(pf, text, from, limit) >= 0,
     find(text, from, limit, out) {
-      let first = from;
-      if (pf !== null) {
-        first = nextStart(pf, text, from, limit);
-        if (first < 0 || !hasRequired(pf, text, first)) return;
-      }
+      const first = pf === null ? from : nextCandidate(pf, text, from, limit);
+      if (first < 0) return;
       const base = from > 0 ? from - 1 : 0;
       const input = base === 0 ? text : text.slice(base);
       const lim = limit - base;
       if (pf !== null && pf.contextFree && limit - first <= ANCHORED_SPAN) {
         // Each position that may begin a match, tried anchored: the same matches a search finds, left to right.
         for (let at = first - base; at < lim; ) {
-          const start = nextStart(pf, input, at, lim);
+          const start = nextCandidate(pf, input, at, lim);
           if (start < 0) break;
           if (blocked(input, start)) at = start + 1;
           else {

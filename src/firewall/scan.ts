@@ -50,6 +50,11 @@ export class ScanBudget {
     }
   }
 
+  /** Whether the time already counted has reached the limit (no clock read: what a check at the start of a run sees). */
+  get exhausted(): boolean {
+    return this.#spentMs >= this.limitMs;
+  }
+
   check(rule: string): void {
     if (this.#spentMs + (performance.now() - this.#since) > this.limitMs) throw new ScanLimitExceeded(rule, this.limitMs);
   }

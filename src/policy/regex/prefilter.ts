@@ -20,14 +20,14 @@ export interface Prefilter {
   readonly first: CharSet;
   /** Null when no set is both required and rare enough to be worth checking. */
   readonly required: CharSet | null;
-  /** `required` as its characters, when they are few and all ASCII: searched with indexOf. */
-  readonly requiredChars: string | null;
   /**
    * No assertion reads the text before a match (\b, \B, ^, \A): the match
    * starting at a position depends only on the text from there on, so it can
    * be found anchored on that suffix (LinearRegex.matchAt).
    */
   readonly contextFree: boolean;
+  /** Every character any match can hold: a match is a run of these. */
+  readonly alphabet: CharSet;
 }
 
 /** The first index in [from, limit) whose character may begin a match, or -1. */
@@ -40,21 +40,27 @@ export function nextStart(p: Prefilter, text: string, from: number, limit: numbe
   return -1;
 }
 
-/** Whether text[from..] holds a required character (always true without a required set). */
-export function hasRequired(p: Prefilter, text: string, from: number): boolean {
-  const chars = p.requiredChars;
-  if (chars !== null) {
-    for (let k = 0; k < chars.length; k++) if (text.indexOf(chars[k]!, from) >= 0) return true;
-    return false;
-  }
+/**
+ * The first index in [from, limit) where a match may begin: its character may
+ * begin one, and a required character follows through alphabet characters
+ * only (a match is one run of alphabet characters holding a required one).
+ * Linear in the text read: a run is read once for all the starts inside it.
+ */
+export function nextCandidate(p: Prefilter, text: string, from: number, limit: number): number {
   const req = p.required;
-  if (req === null) return true;
-  const { ascii, other } = req;
-  for (let i = from; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 128 ? ascii[c] === 1 : other) return true;
+  const alpha = p.alphabet;
+  for (let at = from; ; ) {
+    const s = nextStart(p, text, at, limit);
+    if (s < 0 || req === null) return s;
+    // Every start up to the first character that is required or outside the alphabet has the same answer.
+    let i = s;
+    for (; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c < 128 ? req.ascii[c] === 1 : req.other) return s;
+      if (c < 128 ? alpha.ascii[c] === 0 : !alpha.other) break;
+    }
+    at = i + 1; // the run ended without a required character: no start in it can match
   }
-  return false;
 }
 
 /** The prefilter of an RE2 pattern, or null when its syntax is not understood (the engine then runs on every text). */
@@ -72,7 +78,7 @@ export function prefilterFor(source: string): Prefilter | null {
     const w = weight(s);
     if (w < best) [required, best] = [s, w];
   }
-  return { first: node.first, required, requiredChars: required && fewChars(required), contextFree: !reader.readsBefore };
+  return { first: node.first, required, contextFree: !reader.readsBefore, alphabet: reader.alphabet };
 }
 
 // ---- the reader ---------------------------------------------------------------------
@@ -98,6 +104,8 @@ class Reader {
   #i = 0;
   /** Whether an assertion reads the character before its position (\b, \B, ^, \A). */
   readsBefore = false;
+  /** Every character a node matches, gathered as they are read. */
+  readonly alphabet = set();
   constructor(readonly src: string) {}
 
   read(): Node {
@@ -149,12 +157,12 @@ class Reader {
     const s = this.src;
     const c = s[this.#i]!;
     if (c === '(') return this.#group(flags);
-    if (c === '[') return chars(this.#cls(flags));
+    if (c === '[') return this.#chars(this.#cls(flags));
     if (c === '.') {
       this.#i++;
       const any = range(set(), 0, 127, true);
       if (!flags.dotNl) any.ascii[10] = 0;
-      return chars(any);
+      return this.#chars(any);
     }
     if (c === '^' || c === '$') {
       if (c === '^') this.readsBefore = true;
@@ -165,7 +173,13 @@ class Reader {
     if (c === '*' || c === '+' || c === '?' || (c === '{' && REPEAT.test(s.slice(this.#i)))) throw new Unsupported();
     const cp = s.codePointAt(this.#i)!;
     this.#i += cp > 0xffff ? 2 : 1;
-    return chars(literal(cp, flags));
+    return this.#chars(literal(cp, flags));
+  }
+
+  /** A node matching one character of `s`, which joins the alphabet. */
+  #chars(s: CharSet): Node {
+    addAll(this.alphabet, s);
+    return chars(s);
   }
 
   #group(outer: Flags): Node {
@@ -206,12 +220,12 @@ class Reader {
       this.#i = end < 0 ? s.length : end + 2;
       let n = EMPTY;
       for (const ch of text) {
-        const item = chars(literal(ch.codePointAt(0)!, flags));
+        const item = this.#chars(literal(ch.codePointAt(0)!, flags));
         n = { nullable: false, first: n.nullable ? item.first : n.first, req: [...n.req, ...item.req] };
       }
       return n;
     }
-    return chars(this.#classEscape(flags));
+    return this.#chars(this.#classEscape(flags));
   }
 
   /** An escape standing for characters (outside or inside a class); the reader is on the backslash. */
@@ -404,12 +418,4 @@ function weight(s: CharSet): number {
   let w = s.other ? OTHER_FREQ : 0;
   for (let c = 0; c < 128; c++) if (s.ascii[c] === 1) w += FREQ[c]!;
   return w;
-}
-
-/** The set's characters when it has at most two and all are ASCII. */
-function fewChars(s: CharSet): string | null {
-  if (s.other) return null;
-  let out = '';
-  for (let c = 0; c < 128; c++) if (s.ascii[c] === 1) out += String.fromCharCode(c);
-  return out.length <= 2 ? out : null;
 }
