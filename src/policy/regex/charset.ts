@@ -40,9 +40,10 @@ export function complement(s: CharSet): CharSet {
 }
 
 /**
- * Under (?i): both cases of each ASCII letter; k and s also fold to non-ASCII
- * letters (the Kelvin sign, long s), and any non-ASCII member might fold to
- * an ASCII letter, so it brings in every letter (a superset, simply).
+ * Under (?i): both cases of each ASCII letter. The only non-ASCII characters
+ * re2js folds to ASCII ones are the Kelvin sign (k) and long s (s), checked
+ * over every code point: k and s bring in `other`, and `other` (which may hold
+ * either) brings in k and s.
  */
 export function fold(s: CharSet): CharSet {
   const out = set();
@@ -51,7 +52,7 @@ export function fold(s: CharSet): CharSet {
     if (s.ascii[c] === 1 || s.ascii[c + 32] === 1) out.ascii[c] = out.ascii[c + 32] = 1;
   }
   if (out.ascii[75] === 1 || out.ascii[83] === 1) out.other = true;
-  if (s.other) for (let c = 65; c <= 90; c++) out.ascii[c] = out.ascii[c + 32] = 1;
+  if (s.other) for (const c of 'kKsS') out.ascii[c.charCodeAt(0)] = 1;
   return out;
 }
 

@@ -26,6 +26,8 @@ export interface Prefilter {
   readonly contextFree: boolean;
   /** Every character any match can hold: a match is a run of these. */
   readonly alphabet: CharSet;
+  /** The fewest characters (code points, so at most as many UTF-16 units) a non-empty match holds. */
+  readonly minLength: number;
 }
 
 /** The first index in [from, limit) whose character may begin a match, or -1. */
@@ -40,24 +42,27 @@ export function nextStart(p: Prefilter, text: string, from: number, limit: numbe
 
 /**
  * The first index in [from, limit) where a match may begin: its character may
- * begin one, and a required character follows through alphabet characters
- * only (a match is one run of alphabet characters holding a required one).
- * Linear in the text read: a run is read once for all the starts inside it.
+ * begin one, and the run of alphabet characters from it (a match is one such
+ * run) is at least minLength long and holds a required character. A start
+ * that fails fails for every later start in its run (their runs are shorter,
+ * with the same characters), so a run is read once, and the answer for a
+ * start is found as soon as the run proves it.
  */
 export function nextCandidate(p: Prefilter, text: string, from: number, limit: number): number {
-  const req = p.required;
-  const alpha = p.alphabet;
+  const { required: req, alphabet: alpha, minLength: min } = p;
+  if (req === null && min <= 1) return nextStart(p, text, from, limit);
   for (let at = from; ; ) {
     const s = nextStart(p, text, at, limit);
-    if (s < 0 || req === null) return s;
-    // Every start up to the first character that is required or outside the alphabet has the same answer.
+    if (s < 0) return -1;
+    let hasReq = req === null;
     let i = s;
     for (; i < text.length; i++) {
       const c = text.charCodeAt(i);
-      if (c < 128 ? req.ascii[c] === 1 : req.other) return s;
-      if (c < 128 ? alpha.ascii[c] === 0 : !alpha.other) break;
+      if (req !== null && (c < 128 ? req.ascii[c] === 1 : req.other)) hasReq = true;
+      else if (c < 128 ? alpha.ascii[c] === 0 : !alpha.other) break;
+      if (hasReq && i + 1 - s >= min) return s;
     }
-    at = i + 1; // the run ended without a required character: no start in it can match
+    at = i + 1; // the run [s, i) is too short or holds no required character: no start in it can match
   }
 }
 
@@ -76,7 +81,7 @@ export function prefilterFor(source: string): Prefilter | null {
     const w = weight(s);
     if (w < best) [required, best] = [s, w];
   }
-  return { first: node.first, required, contextFree: !reader.readsBefore, alphabet: reader.alphabet };
+  return { first: node.first, required, contextFree: !reader.readsBefore, alphabet: reader.alphabet, minLength: Math.max(1, node.min) };
 }
 
 // ---- the reader ---------------------------------------------------------------------
@@ -84,6 +89,8 @@ export function prefilterFor(source: string): Prefilter | null {
 /** What a sub-pattern proves: whether it can match empty, its first characters, and sets each of its matches holds. */
 interface Node {
   nullable: boolean;
+  /** The fewest characters a match holds. */
+  min: number;
   first: CharSet;
   /** Every match (empty ones included) holds a character of each set. */
   req: CharSet[];
@@ -96,7 +103,7 @@ interface Flags {
   dotNl: boolean;
 }
 
-const EMPTY: Node = { nullable: true, first: set(), req: [] };
+const EMPTY: Node = { nullable: true, min: 0, first: set(), req: [] };
 
 class Reader {
   #i = 0;
@@ -117,7 +124,7 @@ class Reader {
     while (this.src[this.#i] === '|') {
       this.#i++;
       const b = this.#concat(flags);
-      n = { nullable: n.nullable || b.nullable, first: union(n.first, b.first), req: eitherReq(n, b) };
+      n = { nullable: n.nullable || b.nullable, min: Math.min(n.min, b.min), first: union(n.first, b.first), req: eitherReq(n, b) };
     }
     return n;
   }
@@ -128,7 +135,7 @@ class Reader {
       const c = this.src[this.#i];
       if (c === undefined || c === '|' || c === ')') return n;
       const item = this.#quantified(flags);
-      n = { nullable: n.nullable && item.nullable, first: n.nullable ? union(n.first, item.first) : n.first, req: [...n.req, ...item.req] };
+      n = { nullable: n.nullable && item.nullable, min: n.min + item.min, first: n.nullable ? union(n.first, item.first) : n.first, req: [...n.req, ...item.req] };
     }
   }
 
@@ -147,7 +154,7 @@ class Reader {
         else if (m[3] !== undefined && m[3] !== '' && Number(m[3]) === 0) n = { ...EMPTY, first: set() };
       } else return n;
       if (this.src[this.#i] === '?') this.#i++; // lazy: same characters
-      if (min === 0) n = { nullable: true, first: n.first, req: [] };
+      n = min === 0 ? { nullable: true, min: 0, first: n.first, req: [] } : { ...n, min: n.min * min };
     }
   }
 
@@ -219,7 +226,7 @@ class Reader {
       let n = EMPTY;
       for (const ch of text) {
         const item = this.#chars(literal(ch.codePointAt(0)!, flags));
-        n = { nullable: false, first: n.nullable ? item.first : n.first, req: [...n.req, ...item.req] };
+        n = { nullable: false, min: n.min + 1, first: n.nullable ? item.first : n.first, req: [...n.req, ...item.req] };
       }
       return n;
     }
@@ -326,7 +333,7 @@ function literal(cp: number, flags: Flags): CharSet {
 
 /** A node matching one character of `s`. */
 function chars(s: CharSet): Node {
-  return { nullable: false, first: s, req: [s] };
+  return { nullable: false, min: 1, first: s, req: [s] };
 }
 
 /** The required sets of `a|b`: the union of each side's rarest set (none if either side has none). */

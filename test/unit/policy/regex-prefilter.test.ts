@@ -113,6 +113,21 @@ describe('policy: regex prefilter', () => {
     // A plain word never begins an e-mail unless an '@' follows through e-mail characters.
     expect(nextCandidate(p, 'the quarterly report', 0, 20)).to.equal(-1);
     expect(nextCandidate(p, 'the quarterly jane@x.io', 0, 23)).to.equal(14);
+    // A card needs 16 digits: a run of digits, spaces and hyphens shorter than that cannot start one.
+    const card = compilePattern(POLICY[0]!);
+    if (!card.ok) throw new Error(card.error);
+    expect(card.regex.prefilter!.minLength).to.equal(16);
+    expect(nextCandidate(card.regex.prefilter!, 'call (415) 555-2671 or 4111 1111 1111 1111', 0, 42)).to.equal(23);
+  });
+
+  it('re2js folds only the Kelvin sign and long s to ASCII letters (what charset.ts fold relies on)', () => {
+    const letter = new LinearRegex('(?i)[a-z]');
+    const folded: number[] = [];
+    for (let cp = 128; cp <= 0x10ffff; cp += cp < 0x10000 ? 1 : 61) {
+      if (cp >= 0xd800 && cp <= 0xdfff) continue;
+      if (letter.test(String.fromCodePoint(cp))) folded.push(cp);
+    }
+    expect(folded).to.deep.equal([0x17f, 0x212a]);
   });
 
   it('gives no prefilter for syntax it does not read (the engine then runs on every text)', () => {
