@@ -5,6 +5,7 @@
 // pattern on the linear-time engine (src/policy/regex/linear.ts) plus, for
 // detectors, boundary checks and a check on each candidate.
 import type { LinearRegex } from '../policy/regex/linear.js';
+import { nextCandidate } from '../policy/regex/prefilter.js';
 
 export interface Span {
   start: number;
@@ -26,6 +27,11 @@ export interface Matcher {
    * it is final: no match starting there depends on text not yet seen.
    */
   holdFrom(text: string): number;
+  /**
+   * False proves that no match starts in [from, limit) of `text` (a cheap
+   * check, no engine); true proves nothing. Absent: always true.
+   */
+  mayMatch?(text: string, from: number, limit: number): boolean;
 }
 
 /**
@@ -46,42 +52,67 @@ export interface RegexMatcherOptions {
   notAfter?: Uint8Array;
 }
 
+/** Start positions few enough that trying each anchored beats one search (a streamed chunk's worth). */
+const ANCHORED_SPAN = 16;
+
 /**
  * A pattern on the linear-time engine as a Matcher. Each call searches a slice
  * that starts one character before `from`: that character is all the context
  * a pattern without lookbehind reads (\b, ^ in multiline mode), and the slice
- * keeps each search to its window. Most windows hold no match, which the
- * engine's DFA settles in one pass before any position is computed.
+ * keeps each search to its window. Most windows hold no match: the pattern's
+ * prefilter (policy/regex/prefilter.ts) usually proves it with a table lookup
+ * per character (no position can begin a match, or a character every match
+ * holds is absent); otherwise the engine's DFA settles it in one pass before
+ * any position is computed. When only a few positions could begin a match (a
+ * stream's newly final text), each is tried anchored instead of searching.
  */
 export function regexMatcher(regex: LinearRegex, maxLength: number, holdFrom: (text: string) => number, opts: RegexMatcherOptions = {}): Matcher {
   const { accept, notAfter } = opts;
+  const pf = regex.prefilter;
+  /** Appends the accepted match starting at `start` (ending at `end`) and says where to look next. */
+  const take = (input: string, base: number, start: number, end: number, out: Span[]): number => {
+    if (end > start && accept) end = accept(input, start, end);
+    if (end <= start) return start + 1; // empty match or rejected candidate: try again one character on
+    out.push({ start: base + start, end: base + end });
+    return end;
+  };
+  const blocked = (input: string, start: number): boolean => notAfter !== undefined && start > 0 && inTable(notAfter, input.charCodeAt(start - 1));
   return {
     maxLength,
     holdFrom,
+    mayMatch: pf === null ? undefined : (text, from, limit) => nextCandidate(pf, text, from, limit) >= 0,
     find(text, from, limit, out) {
+      const first = pf === null ? from : nextCandidate(pf, text, from, limit);
+      if (first < 0) return;
       const base = from > 0 ? from - 1 : 0;
       const input = base === 0 ? text : text.slice(base);
+      const lim = limit - base;
+      if (pf !== null && pf.contextFree && limit - first <= ANCHORED_SPAN) {
+        // Each position that may begin a match, tried anchored: the same matches a search finds, left to right.
+        for (let at = first - base; at < lim; ) {
+          const start = nextCandidate(pf, input, at, lim);
+          if (start < 0) break;
+          if (blocked(input, start)) at = start + 1;
+          else {
+            const end = regex.matchAt(input, start);
+            at = end < 0 ? start + 1 : take(input, base, start, end, out);
+          }
+        }
+        return;
+      }
       if (!regex.test(input)) return;
       const c = regex.cursor(input);
-      const lim = limit - base;
-      for (let at = from - base; c.find(at); ) {
+      for (let at = first - base; c.find(at); ) {
         const start = c.start;
         if (start >= lim) break;
-        if (notAfter !== undefined && start > 0 && inTable(notAfter, input.charCodeAt(start - 1))) {
+        if (blocked(input, start)) {
+          // Every start inside a run of such characters follows one too: resume after the run.
           let j = start;
-          while (j < input.length && inTable(notAfter, input.charCodeAt(j))) j++;
+          while (j < input.length && inTable(notAfter!, input.charCodeAt(j))) j++;
           at = j + 1;
           continue;
         }
-        let end = c.end;
-        if (end > start && accept) end = accept(input, start, end);
-        if (end <= start) {
-          // Empty match or rejected candidate: try again one character on.
-          at = start + 1;
-          continue;
-        }
-        out.push({ start: base + start, end: base + end });
-        at = end;
+        at = take(input, base, start, c.end, out);
       }
     },
   };

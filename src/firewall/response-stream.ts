@@ -15,6 +15,7 @@
 // `response.failed` (Responses) or an {"error": …} chunk (Chat).
 import type { CanonicalEvent } from '../canonical/types.js';
 import type { ActiveRule } from './rules.js';
+import type { Span } from './matcher.js';
 import { scanText, ScanLimitExceeded, type ScanBudget } from './scan.js';
 import { applyRules, warningFor, type RuleHit } from './screen.js';
 
@@ -151,10 +152,19 @@ export class ResponseStreamScreen {
     for (const r of this.rules) cut = Math.min(cut, r.matcher.holdFrom(pending));
     if (pending.length - cut > this.#maxHold) return pending.length - this.#maxHold;
     if (cut <= 0) return 0;
+    const budget = this.opts.budget;
     try {
-      this.opts.budget.run(() => {
-        const spans = this.rules.flatMap((r) => scanText(r.matcher, pending, this.opts.budget, r.rule.name));
-        for (let moved = true; moved; ) {
+      budget.run(() => {
+        // A spent budget blocks before any rule, even one whose prefilter skips the text.
+        budget.check(this.rules[0]!.rule.name);
+        // Only a match starting before the cut can straddle it (the cut only moves left). A rule
+        // whose prefilter proves there is none costs no scan, so no budget check (no clock read).
+        const spans: Span[] = [];
+        for (const r of this.rules) {
+          if (r.matcher.mayMatch?.(pending, 0, cut) === false) continue;
+          for (const s of scanText(r.matcher, pending, budget, r.rule.name, cut)) spans.push(s);
+        }
+        for (let moved = spans.length > 0; moved; ) {
           moved = false;
           for (const s of spans) {
             if (s.start < cut && s.end > cut) {
@@ -173,13 +183,27 @@ export class ResponseStreamScreen {
   }
 
   #release(c: Channel, text: string, out: CanonicalEvent[]): void {
+    if (!this.opts.budget.exhausted && this.#matchFree(text)) {
+      // What screening gives when no rule can match: the text itself (most released text).
+      this.#emitText(c, text, out);
+      return;
+    }
     const outcome = applyRules(this.rules, [{ text, json: c.kind === 'arguments' }], this.opts.budget);
     for (const h of outcome.hits) this.#count(h);
     if (outcome.blocked) {
       this.#block(outcome.blocked, out);
       return;
     }
-    const screened = outcome.texts[0]!;
+    this.#emitText(c, outcome.texts[0]!, out);
+  }
+
+  /** Whether every rule's prefilter proves `text` holds no match (no engine, no clock). */
+  #matchFree(text: string): boolean {
+    for (const r of this.rules) if (r.matcher.mayMatch === undefined || r.matcher.mayMatch(text, 0, text.length)) return false;
+    return true;
+  }
+
+  #emitText(c: Channel, screened: string, out: CanonicalEvent[]): void {
     if (screened === '') return;
     if (c.kind === 'text') out.push({ type: 'text_delta', text: screened });
     else if (c.kind === 'refusal') out.push({ type: 'refusal_delta', text: screened });

@@ -50,35 +50,44 @@ export class ScanBudget {
     }
   }
 
+  /** Whether the time already counted has reached the limit (no clock read: what a check at the start of a run sees). */
+  get exhausted(): boolean {
+    return this.#spentMs >= this.limitMs;
+  }
+
   check(rule: string): void {
     if (this.#spentMs + (performance.now() - this.#since) > this.limitMs) throw new ScanLimitExceeded(rule, this.limitMs);
   }
 }
 
-/** Every match of `m` in `text`, left to right, non-overlapping. Throws ScanLimitExceeded past the budget. */
-export function scanText(m: Matcher, text: string, budget: ScanBudget, rule: string): Span[] {
+/**
+ * Every match of `m` in `text` that starts before `limit` (all of them by
+ * default), left to right, non-overlapping. Throws ScanLimitExceeded past the
+ * budget. A limit changes no match: the same windows are scanned up to it.
+ */
+export function scanText(m: Matcher, text: string, budget: ScanBudget, rule: string, limit = text.length): Span[] {
   const out: Span[] = [];
   if (text.length <= scanStepChars(m.maxLength) + m.maxLength) {
     // One window (almost every text): no step machinery.
     budget.check(rule);
-    m.find(text, 0, text.length, out);
-  } else runToEnd(scanSteps(m, text, budget, rule, out));
+    m.find(text, 0, limit, out);
+  } else runToEnd(scanSteps(m, text, budget, rule, out, limit));
   return out;
 }
 
 /** scanText as steps, one window each, appending to `out`: the caller may give the event loop back between them. */
-export function* scanSteps(m: Matcher, text: string, budget: ScanBudget, rule: string, out: Span[]): Generator<void, void, undefined> {
+export function* scanSteps(m: Matcher, text: string, budget: ScanBudget, rule: string, out: Span[], upTo = text.length): Generator<void, void, undefined> {
   const n = text.length;
   const step = scanStepChars(m.maxLength);
-  for (let pos = 0; pos < n; ) {
+  for (let pos = 0; pos < upTo; ) {
     budget.check(rule);
     const end = Math.min(n, pos + step + m.maxLength);
     const limit = end === n ? n : pos + step;
     // A prefix keeps the true left context (lookbehind, \b) and hides what lies beyond the window.
     const before = out.length;
-    m.find(end === n ? text : text.slice(0, end), pos, limit, out);
+    m.find(end === n ? text : text.slice(0, end), pos, Math.min(limit, upTo), out);
     pos = out.length > before ? Math.max(limit, out[out.length - 1]!.end) : limit;
-    if (pos < n) yield;
+    if (pos < upTo) yield;
   }
 }
 

@@ -9,6 +9,7 @@
 // Positions are UTF-16 indices, as in JavaScript strings. Searching from a
 // position keeps the text before it as context (\b, ^ in multiline mode).
 import { RE2JS } from 're2js';
+import { prefilterFor, type Prefilter } from './prefilter.js';
 
 /** A cursor over one input: find(at) moves to the leftmost match starting at or after `at`. */
 export interface RegexCursor {
@@ -20,6 +21,7 @@ export interface RegexCursor {
 
 export class LinearRegex {
   readonly #re: RE2JS;
+  #prefilter: Prefilter | null | undefined;
 
   /** `source` is RE2 syntax (translate.ts turns a policy's JavaScript syntax into it); throws when RE2 rejects it. */
   constructor(readonly source: string) {
@@ -29,6 +31,12 @@ export class LinearRegex {
   /** A case-insensitive pattern matching `text` literally (substring rules). */
   static literal(text: string): LinearRegex {
     return new LinearRegex('(?i)' + RE2JS.quote(text));
+  }
+
+  /** What the syntax proves about where a match can be (prefilter.ts); null when nothing. Computed on first use. */
+  get prefilter(): Prefilter | null {
+    if (this.#prefilter === undefined) this.#prefilter = prefilterFor(this.source);
+    return this.#prefilter;
   }
 
   /** Whether `text` contains a match: the lazy DFA, the fastest path. */
