@@ -26,7 +26,8 @@ export class BpeCounter {
   /** Every token's bytes, back to back; token i is bytes[offsets[i], offsets[i + 1]). */
   readonly #bytes: Uint8Array;
   readonly #offsets: Uint32Array;
-  readonly #ranks: Uint32Array;
+  /** Token i's rank; undefined when every rank is its line index (o200k's file is), which saves 0.8 MB. */
+  readonly #ranks: Uint32Array | undefined;
   /** Open addressing over FNV-1a of the token bytes: token index + 1, 0 = empty. */
   readonly #table: Uint32Array;
   readonly #mask: number;
@@ -69,7 +70,7 @@ export class BpeCounter {
     offsets[n] = at;
     this.#bytes = new Uint8Array(bytes.subarray(0, at)); // a copy: frees the over-allocation
     this.#offsets = offsets.subarray(0, n + 1);
-    this.#ranks = ranks.subarray(0, n);
+    this.#ranks = isIdentity(ranks, n) ? undefined : ranks.subarray(0, n);
     let size = 1;
     while (size < n * 2) size <<= 1;
     this.#table = new Uint32Array(size);
@@ -146,7 +147,7 @@ export class BpeCounter {
       if (this.#offsets[i + 1]! - o !== len) continue;
       let k = 0;
       while (k < len && this.#bytes[o + k] === s[start + k]) k++;
-      if (k === len) return this.#ranks[i]!;
+      if (k === len) return this.#ranks ? this.#ranks[i]! : i;
     }
     return -1;
   }
@@ -186,6 +187,11 @@ export class BpeCounter {
     }
     return parts;
   }
+}
+
+function isIdentity(ranks: Uint32Array, n: number): boolean {
+  for (let i = 0; i < n; i++) if (ranks[i] !== i) return false;
+  return true;
 }
 
 function fnv(b: Uint8Array, start: number, end: number): number {

@@ -4,7 +4,7 @@
 // the reference merges in quadratic time.
 import { expect } from 'chai';
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
-import { MAX_PIECE_BYTES, o200kCounter } from '../../../src/routing/bpe-count.js';
+import { BpeCounter, MAX_PIECE_BYTES, o200kCounter } from '../../../src/routing/bpe-count.js';
 
 const AS_TEXT = { disallowedSpecial: new Set<string>() };
 
@@ -57,5 +57,15 @@ describe('routing: o200k token counter', function () {
     const t0 = performance.now();
     expect(counter.count('q'.repeat(200_000))).to.be.greaterThan(0);
     expect(performance.now() - t0).to.be.lessThan(1_000);
+  });
+
+  // o200k's ranks are its line numbers, so the counter keeps no rank array for it; a
+  // vocabulary whose ranks are not in line order must still merge by rank.
+  it('merges by rank, also when ranks are not the line order', () => {
+    const vocabulary = (ab: number, bc: number): Buffer =>
+      Buffer.from(['a 0', 'b 1', 'c 2', 'd 3', `ab ${ab}`, `bc ${bc}`, 'cd 6'].map((l) => `${Buffer.from(l.split(' ')[0]!).toString('base64')} ${l.split(' ')[1]}\n`).join(''));
+    // ab before bc: ab, c, d -> ab, cd (2 tokens). bc before ab: a, bc, d (3 tokens).
+    expect(new BpeCounter(vocabulary(4, 5), /[\s\S]+/g).count('abcd')).to.equal(2);
+    expect(new BpeCounter(vocabulary(5, 4), /[\s\S]+/g).count('abcd')).to.equal(3);
   });
 });
