@@ -157,13 +157,12 @@ export function sampled(sampler: SamplerName, ratio: number, traceId: string, pa
   }
 }
 
-/** The SDK's TraceIdRatioBasedSampler: the trace id's 32-bit words xor-ed, under ratio × 2³²−1. */
+/** The SDK's TraceIdRatioBasedSampler: the trace id's four 32-bit words xor-ed, below ratio × (2³²−1) (2³² for 1). */
 export function ratioSampled(ratio: number, traceId: string): boolean {
-  if (ratio >= 1) return true;
-  if (ratio <= 0) return false;
+  const bound = ratio >= 1 ? 0x100000000 : ratio <= 0 ? 0 : Math.floor(ratio * 0xffffffff);
   let acc = 0;
-  for (let i = 0; i < traceId.length / 8; i++) acc = (acc ^ parseInt(traceId.slice(i * 8, i * 8 + 8), 16)) >>> 0;
-  return acc <= Math.floor(ratio * 0xffffffff);
+  for (let i = 0; i < 32; i += 8) acc = (acc ^ parseInt(traceId.slice(i, i + 8), 16)) >>> 0;
+  return acc < bound;
 }
 
 /** Where ended spans go (otlp-exporter.ts). */

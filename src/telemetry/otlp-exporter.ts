@@ -78,7 +78,7 @@ export class OtlpBatchExporter implements SpanSink {
     this.#inflight.add(p);
   }
 
-  /** Flushes what is queued, waits for every export in flight, then stops taking spans. */
+  /** Flushes what is queued and stops taking spans; waits for every export in flight (retries included, within the export timeout). */
   async shutdown(): Promise<void> {
     this.#flush();
     this.#stopped = true;
@@ -94,7 +94,7 @@ export class OtlpBatchExporter implements SpanSink {
       const outcome = await this.#post(body, json ? 'application/json' : 'application/x-protobuf', deadline - Date.now());
       if (outcome === 'ok') return;
       const backoff = Math.min(5000, 1000 * 2 ** (attempt - 1)) * (0.8 + Math.random() * 0.4);
-      if (outcome === 'fatal' || attempt >= MAX_ATTEMPTS || Date.now() + backoff >= deadline || this.#stopped) {
+      if (outcome === 'fatal' || attempt >= MAX_ATTEMPTS || Date.now() + backoff >= deadline) {
         this.#warn(batch.count, outcome === 'fatal' ? 'rejected' : 'unreachable');
         return;
       }
