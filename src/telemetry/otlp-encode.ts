@@ -168,14 +168,14 @@ function anyValue(w: Writer, v: AttributeValue | null | undefined): void {
 }
 
 /** repeated KeyValue attributes under `tag` (KeyValue: key 1, value 2). */
-function attributes(w: Writer, tag: number, attrs: Attributes): void {
-  for (const key in attrs) {
+function attributes(w: Writer, tag: number, keys: readonly string[], values: readonly (AttributeValue | undefined)[]): void {
+  for (let i = 0; i < keys.length; i++) {
     w.byte(tag);
     const kv = w.begin();
-    w.string(0x0a, key);
+    w.string(0x0a, keys[i]!);
     w.byte(0x12);
     const val = w.begin();
-    anyValue(w, attrs[key]);
+    anyValue(w, values[i]);
     w.finish(val);
     w.finish(kv);
   }
@@ -193,7 +193,7 @@ function span(w: Writer, s: SpanRecord): void {
   w.fixed64(Math.round(s.start * 1e6));
   w.byte(0x41);
   w.fixed64(Math.round(s.end * 1e6));
-  attributes(w, 0x4a, s.attrs);
+  attributes(w, 0x4a, s.keys, s.values);
   // Status (field 15): message 2, code 3; written even when unset, as the SDK does.
   w.byte(0x7a);
   const st = w.begin();
@@ -282,7 +282,8 @@ export function batchHead(resource: Attributes, scope: Scope): BatchHead {
   const r = new Writer();
   r.byte(0x0a);
   const res = r.begin();
-  attributes(r, 0x0a, resource);
+  const keys = Object.keys(resource);
+  attributes(r, 0x0a, keys, keys.map((k) => resource[k]));
   r.finish(res);
   const s = new Writer();
   s.byte(0x0a);
