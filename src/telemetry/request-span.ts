@@ -4,6 +4,10 @@
 // show as siblings. The caller's W3C traceparent / tracestate are continued;
 // each attempt's own context is what the provider receives.
 //
+// Two implementations of the same contract: LeanRequestSpan (lean-request-span.ts)
+// when the environment is one the lean pipeline implements (otlp-config.ts),
+// LiveRequestSpan below on the official SDK otherwise.
+//
 // Tracing off: every request shares NO_REQUEST_SPAN, whose methods do nothing
 // and allocate nothing; callers test `recording` before building attributes.
 import { propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span, type Tracer } from '@opentelemetry/api';
@@ -11,6 +15,8 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { ModelSpec, ProviderSpec } from '../policy/types.js';
 import type { Attempt } from '../upstream/attempt-loop.js';
 import { genAiProviderName } from './genai-names.js';
+import { LeanRequestSpan } from './lean-request-span.js';
+import { hostOf, stageFailure } from './trace-attributes.js';
 import type { Tracing } from './tracing.js';
 
 /** A stage's span: attributes while it runs, then end (failed, when the stage threw). */
@@ -68,7 +74,9 @@ Object.freeze(NO_REQUEST_SPAN);
  * `route` is the route template when known now (the data plane's front door), else given to end().
  */
 export function startRequestSpan(tracing: Tracing, method: string, route: string | undefined, url: string, headers: IncomingHttpHeaders): RequestSpan {
-  if (!tracing.enabled || !tracing.tracer) return NO_REQUEST_SPAN;
+  if (!tracing.enabled) return NO_REQUEST_SPAN;
+  if (tracing.lean) return new LeanRequestSpan(tracing.lean, method, route, url, headers);
+  if (!tracing.tracer) return NO_REQUEST_SPAN;
   return new LiveRequestSpan(tracing.tracer, method, route, url, headers);
 }
 
@@ -187,41 +195,41 @@ class LiveRequestSpan implements RequestSpan {
 }
 
 function failed(span: Span, err: unknown): void {
-  const code = (err as { code?: unknown })?.code ?? (err as { mapped?: { code?: unknown } })?.mapped?.code;
-  span.setAttribute('error.type', typeof code === 'string' ? code : ((err as Error)?.name ?? 'error'));
-  span.setStatus({ code: SpanStatusCode.ERROR, message: typeof code === 'string' ? code : undefined });
-}
-
-/** server.address of a provider's base URL, parsed once per URL (a traced request would parse it on every attempt). */
-const HOSTS = new Map<string, string>();
-function hostOf(url: string): string {
-  let host = HOSTS.get(url);
-  if (host === undefined) {
-    try {
-      host = new URL(url).hostname;
-    } catch {
-      host = '';
-    }
-    if (HOSTS.size < 1024) HOSTS.set(url, host);
-  }
-  return host;
+  const f = stageFailure(err);
+  span.setAttribute('error.type', f.type);
+  span.setStatus({ code: SpanStatusCode.ERROR, message: f.message });
 }
 
 /**
  * Runs one stage inside its span (just runs it when tracing is off); `describe` gives the span's
- * attributes from the stage's value, or (undefined) when it threw.
+ * attributes from the stage's value, or (undefined) when it threw. Not an async function: off, the
+ * stage's own promise is returned as it is, with no extra promise and microtask per stage.
  */
-export async function inStage<T>(span: RequestSpan, name: string, run: () => Promise<T>, describe?: (value: T | undefined) => Attributes): Promise<T> {
-  if (!span.recording) return run();
+export function inStage<T>(span: RequestSpan, name: string, run: () => Promise<T>, describe?: (value: T | undefined) => Attributes): Promise<T> {
+  if (!span.recording) return started(run);
   const s = span.stage(name);
-  try {
-    const value = await run();
-    if (describe) s.set(describe(value));
-    s.end();
-    return value;
-  } catch (err) {
+  const failed = (err: unknown): never => {
     if (describe) s.set(describe(undefined));
     s.end(err);
     throw err;
+  };
+  return started(run).then((value) => {
+    // As the async version did: a describe() that throws fails the stage's span with its error.
+    try {
+      if (describe) s.set(describe(value));
+      s.end();
+      return value;
+    } catch (err) {
+      return failed(err);
+    }
+  }, failed);
+}
+
+/** run()'s promise; a synchronous throw becomes a rejection, as it would inside an async function. */
+function started<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return run();
+  } catch (err) {
+    return Promise.reject(err);
   }
 }

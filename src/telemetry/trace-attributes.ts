@@ -65,3 +65,24 @@ export function outputMessages(result: CanonicalResult): string {
 function bounded(text: string): string {
   return text.length > MAX_CONTENT_CHARS ? `${text.slice(0, MAX_CONTENT_CHARS)}…` : text;
 }
+
+/** A failed stage's error.type and status message: the error's code (an OpenAI error code) when it has one, else its name. */
+export function stageFailure(err: unknown): { type: string; message: string | undefined } {
+  const code = (err as { code?: unknown })?.code ?? (err as { mapped?: { code?: unknown } })?.mapped?.code;
+  return typeof code === 'string' ? { type: code, message: code } : { type: (err as Error)?.name ?? 'error', message: undefined };
+}
+
+/** server.address of a provider's base URL, parsed once per URL (a traced request would parse it on every attempt). */
+const HOSTS = new Map<string, string>();
+export function hostOf(url: string): string {
+  let host = HOSTS.get(url);
+  if (host === undefined) {
+    try {
+      host = new URL(url).hostname;
+    } catch {
+      host = '';
+    }
+    if (HOSTS.size < 1024) HOSTS.set(url, host);
+  }
+  return host;
+}
