@@ -27,7 +27,17 @@ const FIREWALL = rulesYaml('FirewallRules', 'trace-firewall', [
 const SETTINGS = (recordContent: boolean) =>
   `apiVersion: tokenrouter/v1\nkind: Settings\nmetadata:\n  name: settings\nspec:\n  defaultMode: balance\n  tracing: { recordContent: ${recordContent} }\n`;
 
-const OTEL_ENV = ['OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_PROTOCOL', 'OTEL_BSP_SCHEDULE_DELAY', 'OTEL_SERVICE_NAME', 'OTEL_TRACES_SAMPLER'];
+const OTEL_ENV = ['OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_PROTOCOL', 'OTEL_BSP_SCHEDULE_DELAY', 'OTEL_SERVICE_NAME', 'OTEL_TRACES_SAMPLER', 'OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT'];
+
+/**
+ * Both pipelines answer to this contract (docs/operations/tracing.md): the router's lean one for plain
+ * OTLP over HTTP, the official SDK once any variable only the SDK implements is set — here a span limit
+ * at the SDK's own default, which changes nothing else.
+ */
+const PIPELINES = [
+  { name: 'lean', env: {}, sdkName: 'tokenrouter' },
+  { name: 'SDK', env: { OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT: '128' }, sdkName: 'opentelemetry' },
+] as const;
 
 /** A caller's own trace context: W3C traceparent with a fresh trace and span id, sampled. */
 function callerContext(): { traceId: string; spanId: string; headers: Record<string, string> } {
@@ -46,7 +56,7 @@ async function traceOf(receiver: OtlpReceiver, traceId: string): Promise<Receive
 const server = (spans: ReceivedSpan[]) => spans.find((s) => s.kind === 2)!;
 const childrenOf = (spans: ReceivedSpan[], parent: ReceivedSpan) => spans.filter((s) => s.parentSpanId === parent.spanId).sort((a, b) => Number(a.startNs - b.startNs));
 
-describe('OpenTelemetry traces', function () {
+for (const pipeline of PIPELINES) describe(`OpenTelemetry traces (${pipeline.name} pipeline)`, function () {
   this.timeout(40_000);
   let receiver: OtlpReceiver;
   let stack: DemoStack;
@@ -69,6 +79,8 @@ describe('OpenTelemetry traces', function () {
     process.env.OTEL_BSP_SCHEDULE_DELAY = '50';
     process.env.OTEL_SERVICE_NAME = 'router-under-test';
     delete process.env.OTEL_TRACES_SAMPLER;
+    delete process.env.OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT;
+    Object.assign(process.env, pipeline.env);
     log = capturingLogger();
     stack = await startStack({ keys: [KEY], logger: log.logger, files: { 'settings.yaml': SETTINGS(false), 'zz-trace-rules.yaml': RULES, 'zz-firewall.yaml': FIREWALL } });
   });
@@ -90,6 +102,7 @@ describe('OpenTelemetry traces', function () {
     expect(root.parentSpanId, 'the server span is a child of the caller’s span').to.equal(caller.spanId);
     expect(root.name).to.equal('POST /v1/chat/completions');
     expect(root.resource['service.name']).to.equal('router-under-test');
+    expect(root.resource['telemetry.sdk.name'], 'the pipeline the environment chose').to.equal(pipeline.sdkName);
     expect(root.attributes).to.include({
       'http.request.method': 'POST',
       'http.route': '/v1/chat/completions',
