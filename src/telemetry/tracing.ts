@@ -6,7 +6,7 @@
 // On, two pipelines behind one contract (request-span.ts). The lean one
 // (otlp-config.ts decides) when the environment asks for OTLP over HTTP with a
 // built-in sampler — the usual case: our own span records and OTLP encoder,
-// about a fifth of the SDK's CPU per request. Anything else (grpc, zipkin,
+// about a third of the SDK's CPU per request (docs/performance.md). Anything else (grpc, zipkin,
 // console, compression, TLS client certificates, …): the official Node SDK
 // (@opentelemetry/sdk-node), which reads the OTEL_* variables itself. Either
 // way no auto-instrumentation: the router makes its own spans (one server span
@@ -16,7 +16,9 @@
 import { context, propagation, trace, type Tracer } from '@opentelemetry/api';
 import type { LeanTracer } from './lean-tracer.js';
 import type { Logger } from './log.js';
-import { leanConfig, type LeanConfig } from './otlp-config.js';
+import { leanConfig, shownEndpoint, type LeanConfig } from './otlp-config.js';
+
+export { shownEndpoint } from './otlp-config.js';
 
 export interface Tracing {
   /** False: every span is the no-op one. */
@@ -72,13 +74,13 @@ export async function startTracing(env: NodeJS.ProcessEnv, logger: Logger, versi
 
 /**
  * The lean pipeline: our own span records and OTLP/HTTP encoder (lean-tracer.ts, otlp-encode.ts,
- * otlp-exporter.ts), loaded only when tracing is on. About a fifth of the SDK's CPU per traced request.
+ * otlp-exporter.ts), loaded only when tracing is on. About a third of the SDK's CPU per traced request.
  */
 async function startLean(config: LeanConfig, logger: Logger, version: string): Promise<Shared> {
   const [{ LeanTracer }, { OtlpBatchExporter }] = await Promise.all([import('./lean-tracer.js'), import('./otlp-exporter.js')]);
   const exporter = new OtlpBatchExporter(config, config.resource, { name: 'tokenrouter', version }, logger);
   const lean = new LeanTracer(config, exporter);
-  logger.info({ exporter: 'otlp', endpoint: config.url, protocol: config.protocol, sampler: config.sampler }, 'OpenTelemetry tracing on');
+  logger.info({ exporter: 'otlp', endpoint: shownEndpoint(config.url), protocol: config.protocol, sampler: config.sampler }, 'OpenTelemetry tracing on');
   return {
     tracing: { enabled: true, tracer: undefined, lean, shutdown: async () => {} },
     users: 0,
@@ -100,7 +102,7 @@ async function startSdk(env: NodeJS.ProcessEnv, logger: Logger, version: string)
   sdk.start();
   const tracer = trace.getTracer('tokenrouter', version);
   logger.info(
-    { exporter: env.OTEL_TRACES_EXPORTER || 'otlp', endpoint: env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || env.OTEL_EXPORTER_OTLP_ENDPOINT, sampler: env.OTEL_TRACES_SAMPLER || 'parentbased_always_on' },
+    { exporter: env.OTEL_TRACES_EXPORTER || 'otlp', endpoint: shownEndpoint(env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || env.OTEL_EXPORTER_OTLP_ENDPOINT), sampler: env.OTEL_TRACES_SAMPLER || 'parentbased_always_on' },
     'OpenTelemetry tracing on',
   );
   return {
@@ -119,3 +121,4 @@ async function startSdk(env: NodeJS.ProcessEnv, logger: Logger, version: string)
     },
   };
 }
+
