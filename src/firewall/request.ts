@@ -42,6 +42,8 @@ export class RequestFirewall {
 
   /** A complete (non-stream) result, screened before rendering; throws firewall_blocked. */
   response(result: CanonicalResult): { result: CanonicalResult; warnings: string[] } {
+    // No response rule applies (the usual case): nothing to scan, the result as it is, no copy of its output.
+    if (this.rules.response.length === 0) return { result, warnings: [] };
     const s = screenResult(this.rules.response, result, new ScanBudget(this.settings.scanBudgetMs));
     this.report('response', s.hits);
     if (s.blocked) throw this.#error(s.blocked, 'response');
