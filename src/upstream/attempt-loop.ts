@@ -97,7 +97,7 @@ export type AttemptFn<T> = (candidate: Candidate, adapter: ProviderAdapter, upst
 
 export async function attemptLoop<T>(ctx: DispatchContext, attempt: AttemptFn<T>): Promise<T> {
   const { breakers, budget } = ctx.resilience;
-  const order = admit(ctx);
+  const { order, force } = admit(ctx);
   let last: UpstreamHttpError | undefined;
   // Same-provider retries take a retry-budget slot: they are what turns a
   // struggling provider's outage into a storm. Failing over to another
@@ -108,7 +108,8 @@ export async function attemptLoop<T>(ctx: DispatchContext, attempt: AttemptFn<T>
   // (budget.begin/end wrap the whole request in the pipeline: "active" counts requests
   // still routing too — Envoy's active + pending — so a burst's first failures see the real load.)
   {
-    for (const [i, { candidate, force }] of order.entries()) {
+    for (let i = 0; i < order.length; i++) {
+      const candidate = order[i]!;
       if (candidate.model.contextWindow <= minWindow) continue;
       const key = breakerKey(candidate);
       if (!force && !breakers.allow(key)) continue;
@@ -166,7 +167,7 @@ export async function attemptLoop<T>(ctx: DispatchContext, attempt: AttemptFn<T>
             ctx.hooks?.coolDown?.(candidate, classified.retryAfterMs);
           }
           const remaining = ctx.deadline - Date.now();
-          const hasNext = order.slice(i + 1).some((o) => o.candidate.model.contextWindow > minWindow);
+          const hasNext = order.slice(i + 1).some((c) => c.model.contextWindow > minWindow);
           if (classified.action === 'terminal') {
             record(ctx, candidate, started, { outcome: 'error', reason: classified.reason, status, code: mapped.code });
             throw last;
@@ -217,16 +218,19 @@ export async function attemptLoop<T>(ctx: DispatchContext, attempt: AttemptFn<T>
   throw last ?? new UpstreamHttpError({ status: 503, type: 'service_unavailable_error', code: 'server_is_overloaded', message: 'No provider could be tried.' }, 'none');
 }
 
-/** Candidates in order, open circuits skipped — unless all are open ("panic": still try one). */
-function admit(ctx: DispatchContext): { candidate: Candidate; force: boolean }[] {
+/**
+ * Candidates in order, open circuits skipped — unless all are open ("panic": still try one, `force`
+ * past its breaker). One list and one flag rather than a {candidate, force} object per candidate.
+ */
+function admit(ctx: DispatchContext): { order: readonly Candidate[]; force: boolean } {
   const { breakers } = ctx.resilience;
   const open = (c: Candidate): boolean => breakers.state(breakerKey(c)) === 'open';
   // The deployments of one model: the balancing strategy picks which goes first; the rest stay as failover.
   const balanced = ctx.resilience.balancer.order(ctx.candidates, ctx.balancing ?? 'weighted', { eligible: (c) => !open(c), ...(ctx.ttftMs ? { ttftMs: ctx.ttftMs } : {}) });
-  if (balanced.some((c) => !open(c))) return balanced.map((candidate) => ({ candidate, force: false }));
+  if (balanced.some((c) => !open(c))) return { order: balanced, force: false };
   const soonest = [...ctx.candidates].sort((a, b) => breakers.openFor(breakerKey(a)) - breakers.openFor(breakerKey(b)))[0]!;
   ctx.stopReason = 'all_circuits_open';
-  return [{ candidate: soonest, force: true }];
+  return { order: [soonest], force: true };
 }
 
 /** Runs one attempt inside its concurrency slot (hooks.begin), released however it ends. */
