@@ -9,6 +9,7 @@ import { FIREWALL_DEFAULTS, type CompiledFirewallRule, type PolicySet } from '..
 import type { FirewallDetectorName } from '../policy/vocabulary.js';
 import type { RoutingFacts } from '../routing/facts.js';
 import { CUSTOM_OPERATORS, plainPathResolver } from '../routing/operators.js';
+import { compileConditions, type DirectRule } from '../routing/direct-eval.js';
 import { DETECTORS } from './detectors/index.js';
 import { LinearRegex } from '../policy/regex/linear.js';
 import { holdLast, regexMatcher, type Matcher } from './matcher.js';
@@ -89,8 +90,49 @@ function split(set: PolicySet, rules: readonly CompiledFirewallRule[]): ActiveRu
   return Object.freeze({ prompt: Object.freeze(active('prompt')), response: Object.freeze(active('response')) });
 }
 
-/** Names of the rules whose `when` holds; a fresh Engine per call (an Engine is not safe across concurrent runs). */
+/**
+ * Names of the rules whose `when` holds. Each `when` is compiled once into a closure with the routing
+ * rules' direct evaluation (routing/direct-eval.ts: json-rules-engine's verdicts without an engine run);
+ * a condition it does not reproduce, or one that throws, goes to a fresh Engine as before (an Engine is
+ * not safe across concurrent runs), so the very same error surfaces.
+ */
 async function conditionsHolding(rules: readonly CompiledFirewallRule[], facts: RoutingFacts): Promise<Set<string>> {
+  const direct = directWhen(rules);
+  if (direct) {
+    try {
+      const holds = new Set<string>();
+      for (const [name, when] of direct) if (when(facts)) holds.add(name);
+      return holds;
+    } catch {
+      // the engine's run decides, and throws its own error
+    }
+  }
+  return engineConditionsHolding(rules, facts);
+}
+
+/** The conditional rules' `when` closures (cached per snapshot's list), or undefined when one needs the engine. */
+const directWhens = new WeakMap<readonly CompiledFirewallRule[], readonly (readonly [string, DirectRule])[] | null>();
+function directWhen(rules: readonly CompiledFirewallRule[]): readonly (readonly [string, DirectRule])[] | undefined {
+  let cached = directWhens.get(rules);
+  if (cached === undefined) {
+    const out: (readonly [string, DirectRule])[] = [];
+    for (const r of rules) {
+      // As the engine is given it: the condition inside an `all` of one.
+      const f = compileConditions({ all: [r.spec.when] });
+      if (!f) {
+        out.length = 0;
+        break;
+      }
+      out.push([r.name, f]);
+    }
+    cached = out.length === rules.length ? out : null;
+    directWhens.set(rules, cached);
+  }
+  return cached ?? undefined;
+}
+
+/** conditionsHolding on a fresh Engine: the reference the direct closures reproduce (and the fallback). */
+export async function engineConditionsHolding(rules: readonly CompiledFirewallRule[], facts: RoutingFacts): Promise<Set<string>> {
   const engine = new Engine([], { allowUndefinedFacts: true, pathResolver: plainPathResolver });
   for (const op of CUSTOM_OPERATORS) engine.addOperator(op);
   for (const r of rules) engine.addRule({ name: r.name, conditions: { all: [r.spec.when as any] }, event: { type: 'firewall' } });
