@@ -17,6 +17,7 @@
 //                the live estimate or the prior, so that ttft + output / tps
 //                (what the score computes) reproduces D
 import type { ModelSpec, ProviderSpec } from '../policy/types.js';
+import { deploymentKey } from '../policy/deployment-key.js';
 
 export interface LatencyOptions {
   /** EWMA weight of a new sample. Default 0.2 (≈ the last 10 samples dominate). */
@@ -132,7 +133,7 @@ export class LatencyStats {
    * after every new sample): the scorer does not read it, so serving skips it.
    */
   latency(t: Target, opts: { p95?: boolean } = {}): LiveLatency | undefined {
-    const s = this.#series.get(keyOf(t));
+    const s = this.#series.get(deploymentKey(t));
     if (!s || this.#now() - s.lastAt > this.#staleMs) return undefined;
     const ttftLive = s.ttft.count >= this.#min;
     const tps = this.#liveTps(s);
@@ -160,7 +161,7 @@ export class LatencyStats {
 
   /** The series for a target; restarted when its last sample is stale (old numbers describe another day). */
   #fresh(t: Target): Series {
-    const key = keyOf(t);
+    const key = deploymentKey(t);
     let s = this.#series.get(key);
     if (!s || (s.lastAt > 0 && this.#now() - s.lastAt > this.#staleMs)) {
       s = new Series(this.#alpha, this.#window);
@@ -168,15 +169,6 @@ export class LatencyStats {
     }
     return s;
   }
-}
-
-const KEYS = new WeakMap<Readonly<ModelSpec>, string>();
-/** provider/model, kept per catalog entry: the scorer asks for every candidate on every request. */
-function keyOf(t: Target): string {
-  let key = KEYS.get(t.model);
-  // A catalog entry belongs to one provider (its `provider` field), so the entry alone fixes the key.
-  if (key === undefined) KEYS.set(t.model, (key = `${t.provider.name}/${t.model.name}`));
-  return key;
 }
 
 function prior(t: Target): { ttftMs: number; tokensPerSecond: number } {

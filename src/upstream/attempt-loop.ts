@@ -11,7 +11,7 @@ import type { MappedError, ProviderAdapter, UpstreamRequest } from '../providers
 import type { Candidate } from '../routing/select.js';
 import type { AbortLike } from './abort.js';
 import { backoffMs, sleep } from './backoff.js';
-import { deploymentKey } from './balancer.js';
+import { deploymentKey } from '../policy/deployment-key.js';
 import { classifyMapped, classifyTransport, type Classified, type FailureReason } from './classify.js';
 import { UpstreamClient, UpstreamTransportError, type UpstreamResponse } from './client.js';
 import { providerKeys, type PoolKey } from './credentials.js';

@@ -16,27 +16,17 @@
 // last resort), and its share moves to the others. State is per replica.
 import type { BalancingStrategy } from '../policy/types.js';
 import type { Candidate } from '../routing/select.js';
+import { deploymentKey } from '../policy/deployment-key.js';
 import { deploymentWeight, groupDeployments } from '../routing/deployments.js';
+
+/** The deployment's key (policy/deployment-key.ts), re-exported for the balancer's callers. */
+export { deploymentKey };
 
 export interface BalanceOptions {
   /** Whether the deployment may be picked (its breaker is not open). */
   eligible: (c: Candidate) => boolean;
   /** Live TTFT in ms, undefined while unmeasured (latency strategy). */
   ttftMs?: (c: Candidate) => number | undefined;
-}
-
-/**
- * `<provider>/<model>`: the breaker's, the balancer's and the in-flight count's key. Asked for several
- * times per candidate per request, so it is kept per model spec (the policy's own object): the same
- * string each time, whose hash V8 computes once, instead of a new concatenation to hash at every lookup.
- */
-const deploymentKeys = new WeakMap<object, { provider: string; model: string; key: string }>();
-export function deploymentKey(c: Candidate): string {
-  const known = deploymentKeys.get(c.model);
-  if (known !== undefined && known.provider === c.provider.name && known.model === c.model.name) return known.key;
-  const key = `${c.provider.name}/${c.model.name}`;
-  deploymentKeys.set(c.model, { provider: c.provider.name, model: c.model.name, key });
-  return key;
 }
 
 export class Balancer {
