@@ -114,16 +114,3 @@ function resourceAttributes(env: NodeJS.ProcessEnv, sdkVersion: string): Attribu
     'service.name': (env.OTEL_SERVICE_NAME ?? '').trim() || 'tokenrouter',
   };
 }
-
-/** The collector's address for a log line, without any user:password a URL may carry. */
-export function shownEndpoint(url: string | undefined): string | undefined {
-  if (!url) return undefined;
-  try {
-    const u = new URL(url);
-    u.username = '';
-    u.password = '';
-    return u.toString();
-  } catch {
-    return '(not a URL)';
-  }
-}

@@ -9,7 +9,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { Attributes } from '@opentelemetry/api';
 import type { Logger } from './log.js';
-import { shownEndpoint, type LeanConfig } from './otlp-config.js';
+import type { LeanConfig } from './otlp-config.js';
 import { batchHead, JsonBatch, ProtobufBatch, type BatchHead, type Scope, type SpanBatch } from './otlp-encode.js';
 import type { SpanRecord, SpanSink } from './lean-tracer.js';
 
@@ -124,6 +124,6 @@ export class OtlpBatchExporter implements SpanSink {
   #warn(spans: number, why: string): void {
     if (this.#warned) return;
     this.#warned = true;
-    this.logger.warn({ endpoint: shownEndpoint(this.config.url), spans, why }, 'OpenTelemetry export failed: spans dropped (logged once)');
+    this.logger.warn({ endpoint: this.config.url, spans, why }, 'OpenTelemetry export failed: spans dropped (logged once)');
   }
 }

@@ -16,9 +16,7 @@
 import { context, propagation, trace, type Tracer } from '@opentelemetry/api';
 import type { LeanTracer } from './lean-tracer.js';
 import type { Logger } from './log.js';
-import { leanConfig, shownEndpoint, type LeanConfig } from './otlp-config.js';
-
-export { shownEndpoint } from './otlp-config.js';
+import { leanConfig, type LeanConfig } from './otlp-config.js';
 
 export interface Tracing {
   /** False: every span is the no-op one. */
@@ -80,7 +78,7 @@ async function startLean(config: LeanConfig, logger: Logger, version: string): P
   const [{ LeanTracer }, { OtlpBatchExporter }] = await Promise.all([import('./lean-tracer.js'), import('./otlp-exporter.js')]);
   const exporter = new OtlpBatchExporter(config, config.resource, { name: 'tokenrouter', version }, logger);
   const lean = new LeanTracer(config, exporter);
-  logger.info({ exporter: 'otlp', endpoint: shownEndpoint(config.url), protocol: config.protocol, sampler: config.sampler }, 'OpenTelemetry tracing on');
+  logger.info({ exporter: 'otlp', endpoint: config.url, protocol: config.protocol, sampler: config.sampler }, 'OpenTelemetry tracing on');
   return {
     tracing: { enabled: true, tracer: undefined, lean, shutdown: async () => {} },
     users: 0,
@@ -102,7 +100,7 @@ async function startSdk(env: NodeJS.ProcessEnv, logger: Logger, version: string)
   sdk.start();
   const tracer = trace.getTracer('tokenrouter', version);
   logger.info(
-    { exporter: env.OTEL_TRACES_EXPORTER || 'otlp', endpoint: shownEndpoint(env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || env.OTEL_EXPORTER_OTLP_ENDPOINT), sampler: env.OTEL_TRACES_SAMPLER || 'parentbased_always_on' },
+    { exporter: env.OTEL_TRACES_EXPORTER || 'otlp', endpoint: env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || env.OTEL_EXPORTER_OTLP_ENDPOINT, sampler: env.OTEL_TRACES_SAMPLER || 'parentbased_always_on' },
     'OpenTelemetry tracing on',
   );
   return {

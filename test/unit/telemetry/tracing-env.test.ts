@@ -1,6 +1,6 @@
 // When the OTEL_* environment turns tracing on (telemetry/tracing.ts): an exporter asked for, not disabled.
 import { expect } from 'chai';
-import { shownEndpoint, tracingRequested } from '../../../src/telemetry/tracing.js';
+import { tracingRequested } from '../../../src/telemetry/tracing.js';
 
 describe('tracingRequested', () => {
   it('is off with no OTEL_* variable, and with only a service name or sampler', () => {
@@ -17,15 +17,3 @@ describe('tracingRequested', () => {
     expect(tracingRequested({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318', OTEL_TRACES_EXPORTER: 'none' })).to.equal(false);
   });
 });
-
-describe('shownEndpoint (the start log line)', () => {
-  it('drops a user and password a collector URL carries, keeps the rest', () => {
-    const shown = shownEndpoint('https://tenant:not-for-logs@collector.example:4318/v1/traces');
-    expect(shown).to.equal('https://collector.example:4318/v1/traces');
-    expect(shown).not.to.include('not-for-logs');
-    expect(shownEndpoint('http://collector:4318')).to.equal('http://collector:4318/');
-    expect(shownEndpoint(undefined)).to.equal(undefined);
-    expect(shownEndpoint('::nonsense')).to.equal('(not a URL)');
-  });
-});
-
